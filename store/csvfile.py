@@ -1,0 +1,245 @@
+"""Reading CSV files as offices make them: Excel/WPS exports in UTF-8 (with or without BOM),
+UTF-16 ("Unicode text", tab-separated) or GBK/GB18030, any line ending, comma/tab/semicolon,
+headers in Chinese or English.
+
+Encodings are decided by rule, not guessed by a detector: a BOM first, then strict UTF-8, then
+strict GB18030 (a superset of GBK and GB2312). Statistical detectors mistake short GBK files
+for Korean or Cyrillic; a strict decode either reads every byte or says where it failed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from store.errors import LedgerError
+
+CHUNK = 1 << 20
+
+# Field → header names it may go by, the first being what export writes. Compared after
+# folding case, spaces and full-width brackets.
+ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("编号", "code", "序号", "id", "no", "台账编号"),
+    "pane": ("板块", "pane", "所属板块", "领域"),
+    "category": ("类别", "category", "分类", "工作类别"),
+    "title": ("工作任务", "title", "事项", "任务", "工作事项", "重点任务", "task"),
+    "detail": ("具体措施", "detail", "措施", "工作措施", "具体内容"),
+    "dept": ("责任科室", "dept", "牵头科室", "责任单位", "牵头单位", "department"),
+    "assist": ("配合科室", "assist", "配合单位", "协办科室"),
+    "owner": ("责任人", "owner", "负责人"),
+    "target": ("目标值", "target", "目标", "计划数"),
+    "unit": ("单位", "unit", "计量单位"),
+    "actual": ("完成值", "actual", "完成数", "实际完成", "已完成"),
+    "start": ("开始日期", "start", "开始时间", "起始日期"),
+    "due": ("完成时限", "due", "截止日期", "截止时间", "时限", "deadline"),
+    "status": ("状态", "status", "完成状态", "进度状态"),
+    "progress_note": ("完成情况", "progress", "进展情况", "推进情况"),
+    "evidence": ("办结依据", "evidence", "佐证材料"),
+    "notes": ("备注", "notes", "note", "remarks"),
+    "period": ("期间", "period", "时段", "所属期间"),
+    "key": ("重点", "key", "是否重点", "重点事项"),
+    "reason": ("暂缓原因", "reason"),
+}
+ENTRY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("编号", "code", "序号", "台账编号"),
+    "day": ("日期", "date", "day", "完成日期"),
+    "amount": ("数量", "amount", "数", "完成数", "增加数"),
+    "note": ("说明", "note", "备注", "内容"),
+}
+PROBLEM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "period": ("期间", "period"),
+    "pane": ("板块", "pane"),
+    "text": ("问题", "problem", "存在问题", "text", "内容"),
+}
+KIND_COLUMNS = {"items": ITEM_COLUMNS, "entries": ENTRY_COLUMNS, "problems": PROBLEM_COLUMNS}
+
+_FOLD = str.maketrans({"（": "(", "）": ")", "　": "", " ": "", "_": "", "-": "", "*": ""})
+
+
+def fold_header(name: str) -> str:
+    return name.strip().lstrip("\ufeff").translate(_FOLD).lower()
+
+
+@dataclass
+class Header:
+    """Which column holds which field; and the columns nobody reads."""
+
+    fields: dict[str, int]
+    names: list[str]
+    unknown: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def column(self, name: str) -> str:
+        return self.names[self.fields[name]]
+
+
+def map_header(names: list[str], columns: dict[str, tuple[str, ...]]) -> Header:
+    lookup: dict[str, tuple[str, int]] = {}
+    for fld, synonyms in columns.items():
+        for rank, syn in enumerate(synonyms):
+            lookup.setdefault(fold_header(syn), (fld, rank))
+    chosen: dict[str, tuple[int, int]] = {}  # field -> (rank, column index)
+    header = Header(fields={}, names=[n.strip().lstrip("\ufeff") for n in names])
+    for idx, name in enumerate(header.names):
+        hit = lookup.get(fold_header(name))
+        if hit is None:
+            if name.strip():
+                header.unknown.append(name.strip())
+            continue
+        fld, rank = hit
+        if fld in chosen:
+            # Two columns for one field (序号 and 编号): the better-ranked name wins.
+            prev_rank, prev_idx = chosen[fld]
+            if rank < prev_rank:
+                header.ignored.append(header.names[prev_idx])
+                chosen[fld] = (rank, idx)
+            else:
+                header.ignored.append(name)
+            continue
+        chosen[fld] = (rank, idx)
+    header.fields = {fld: idx for fld, (_rank, idx) in chosen.items()}
+    return header
+
+
+def guess_kind(names: list[str]) -> str:
+    scores = {}
+    for kind, columns in KIND_COLUMNS.items():
+        m = map_header(names, columns)
+        scores[kind] = len(m.fields)
+    folded = {fold_header(n) for n in names}
+    if any(fold_header(s) in folded for s in ITEM_COLUMNS["title"]):
+        return "items"
+    if any(fold_header(s) in folded for s in PROBLEM_COLUMNS["text"]):
+        return "problems"
+    if {"day", "amount"} <= set(map_header(names, ENTRY_COLUMNS).fields):
+        return "entries"
+    return max(scores, key=lambda k: scores[k])
+
+
+@dataclass
+class Sniffed:
+    encoding: str
+    sha256: str
+    size: int
+
+
+def sniff_encoding(path: Path, encoding: str = "auto") -> Sniffed:
+    """Decide the file's encoding by reading it once, hashing it on the way."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        fh.seek(0)
+        if encoding != "auto":
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise LedgerError(f"unknown encoding {encoding!r}") from None
+            chosen = encoding
+        elif head.startswith(codecs.BOM_UTF8):
+            chosen = "utf-8-sig"
+        elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            chosen = "utf-16"
+        else:
+            chosen = ""
+        candidates = [chosen] if chosen else ["utf-8", "gb18030"]
+        decoders = {name: codecs.getincrementaldecoder(name)("strict") for name in candidates}
+        failed: dict[str, str] = {}
+        saw_nul = False
+        while chunk := fh.read(CHUNK):
+            size += len(chunk)
+            digest.update(chunk)
+            if not saw_nul and b"\x00" in chunk and not chosen.startswith("utf-16"):
+                saw_nul = True
+            for name, dec in list(decoders.items()):
+                try:
+                    dec.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    failed[name] = f"byte {size - len(chunk) + exc.start}"
+                    del decoders[name]
+        for name, dec in list(decoders.items()):
+            try:
+                dec.decode(b"", final=True)
+            except UnicodeDecodeError:
+                failed[name] = "the end of the file"
+                del decoders[name]
+    if size == 0:
+        raise LedgerError(f"{path.name}: the file is empty")
+    if saw_nul:
+        raise LedgerError(f"{path.name}: not a text file (it contains NUL bytes); export it as CSV")
+    if not decoders:
+        where = ", ".join(f"{k} fails at {v}" for k, v in failed.items())
+        raise LedgerError(f"{path.name}: cannot read the text ({where}); name it with --encoding")
+    name = next(iter(decoders))
+    return Sniffed(encoding=name, sha256=digest.hexdigest(), size=size)
+
+
+class CountingReader(io.RawIOBase):
+    """Tells how many bytes the CSV reader has consumed, for the progress bar."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.consumed += n
+        return n
+
+
+def sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+@dataclass
+class CsvRows:
+    """An open CSV file: its header and an iterator of (line number, cells)."""
+
+    header_cells: list[str]
+    delimiter: str
+    rows: Iterator[tuple[int, list[str]]]
+    reader: CountingReader
+
+
+def open_csv(path: Path, encoding: str) -> tuple[CsvRows, BinaryIO]:
+    raw = path.open("rb")
+    counter = CountingReader(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding=encoding, newline="")
+    first = text.readline()
+    header_line = 1
+    while first and not first.strip(" \t,;\r\n\ufeff"):
+        first = text.readline()
+        header_line += 1
+    if not first:
+        raw.close()
+        raise LedgerError(f"{path.name}: no header row")
+    delimiter = sniff_delimiter(first)
+    header_cells = next(csv.reader([first], delimiter=delimiter))
+    reader = csv.reader(text, delimiter=delimiter)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        # Lines are numbered as a text editor shows them: the header is line 1 unless blank
+        # lines came before it, and a row that spans lines (a quoted newline) is named by
+        # the line it starts on.
+        prev = 0
+        try:
+            for cells in reader:
+                yield header_line + prev + 1, cells
+                prev = reader.line_num
+        except csv.Error as exc:
+            raise LedgerError(f"{path.name}, line {header_line + prev + 1}: {exc}") from exc
+
+    return CsvRows(header_cells, delimiter, rows(), counter), raw

@@ -1,0 +1,166 @@
+"""Export the ledger as CSV (for Excel/WPS) or JSON (for machines).
+
+CSV cells that a spreadsheet would read as a formula (starting with = + - @ tab or CR) get a
+leading apostrophe (OWASP's advice against CSV injection); the importer takes it off again, so
+an export imports back unchanged. Numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, TextIO
+
+from sqlmodel import Session, col, select
+
+from store.csvfile import ENTRY_COLUMNS, ITEM_COLUMNS
+from store.importer import FORMULA_LEAD
+from store.ledger import list_items
+from store.models import AuditEvent, Entry, Item
+from store.periods import parse_period
+from store.values import PANE_ZH, STATUS_ZH, fmt_num
+
+KINDS = ("items", "entries", "audit")
+
+
+def guard(cell: str) -> str:
+    return "'" + cell if cell[:1] in FORMULA_LEAD else cell
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else ""
+    if isinstance(value, float | int):
+        return fmt_num(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return guard(str(value))
+
+
+def item_records(session: Session, period: str | None = None) -> Iterator[dict[str, Any]]:
+    for view in list_items(session, period=period):
+        i = view.item
+        yield {
+            "code": i.code, "pane": i.pane, "category": i.category, "title": i.title,
+            "detail": i.detail, "dept": i.dept, "assist": i.assist, "owner": i.owner,
+            "target": i.target, "unit": i.unit, "actual": view.progress.actual,
+            "start": i.start, "due": i.due, "status": i.status,
+            "progress_note": i.progress_note, "evidence": i.evidence, "notes": i.notes,
+            "period": i.period, "key": i.key, "reason": i.reason,
+            "percent": view.progress.percent, "light": view.progress.light,
+        }  # fmt: skip
+
+
+def entry_records(session: Session, period: str | None = None) -> Iterator[dict[str, Any]]:
+    q = select(Entry, Item.code).join(Item, col(Item.id) == Entry.item_id)
+    if period:
+        p = parse_period(period)
+        q = q.where(col(Entry.day).between(p.start, p.end))
+    for entry, code in session.exec(q.order_by(col(Entry.day), col(Entry.id))):
+        yield {
+            "code": code,
+            "day": entry.day,
+            "amount": entry.amount,
+            "note": entry.note,
+            "actor": entry.actor,
+            "kind": entry.kind,
+            "created_at": entry.created_at,
+        }
+
+
+def audit_records(session: Session, period: str | None = None) -> Iterator[dict[str, Any]]:
+    q = select(AuditEvent).order_by(col(AuditEvent.id))
+    for row in session.exec(q):
+        if period and not parse_period(period).contains(row.at.date()):
+            continue
+        yield {
+            "id": row.id,
+            "at": row.at,
+            "actor": row.actor,
+            "action": row.action,
+            "code": row.item_code,
+            "field": row.field,
+            "old": row.old,
+            "new": row.new,
+            "batch": row.batch_id,
+            "txn": row.txn,
+            "undone": row.undone,
+        }
+
+
+ITEM_CSV = list(ITEM_COLUMNS)
+ENTRY_CSV = ["code", "day", "amount", "note"]
+
+
+def write_csv(
+    kind: str, records: Iterator[dict[str, Any]], out: TextIO, headers: str = "zh"
+) -> int:
+    """Write records as CSV with Chinese (import-ready) or English headers; returns the count."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    if kind == "items":
+        fields = ITEM_CSV
+        names = [ITEM_COLUMNS[f][0] if headers == "zh" else f for f in fields]
+    elif kind == "entries":
+        fields = [*ENTRY_CSV, "actor", "kind"]
+        zh = {**{f: ENTRY_COLUMNS[f][0] for f in ENTRY_CSV}, "actor": "填报人", "kind": "类型"}
+        names = [zh[f] if headers == "zh" else f for f in fields]
+    else:
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "action",
+            "code",
+            "field",
+            "old",
+            "new",
+            "batch",
+            "txn",
+            "undone",
+        ]
+        names = fields
+    writer.writerow(names)
+    n = 0
+    for rec in records:
+        row = []
+        for f in fields:
+            value = rec.get(f)
+            if headers == "zh" and f == "pane":
+                value = PANE_ZH.get(value or "", value)
+            elif headers == "zh" and f == "status":
+                value = STATUS_ZH.get(value or "", value)
+            row.append(_cell(value))
+        writer.writerow(row)
+        n += 1
+    return n
+
+
+def write_json(records: Iterator[dict[str, Any]], out: TextIO) -> int:
+    n = 0
+    out.write("[")
+    for rec in records:
+        out.write(",\n" if n else "\n")
+        out.write(json.dumps(rec, ensure_ascii=False, default=_json_default))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def records(session: Session, kind: str, period: str | None = None) -> Iterator[dict[str, Any]]:
+    if kind == "items":
+        return item_records(session, period)
+    if kind == "entries":
+        return entry_records(session, period)
+    if kind == "audit":
+        return audit_records(session, period)
+    raise ValueError(kind)

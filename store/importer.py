@@ -1,0 +1,765 @@
+"""Bulk import of ledger CSV files: items (upsert by code), entries (bulk logging) and
+problems (存在问题).
+
+All or nothing: the whole file is read inside one write transaction; any bad row and the
+transaction is rolled back, so the ledger is exactly as before, and the report lists every bad
+row as ``line N, column X: reason``. Rows are validated and written in batches with
+executemany (no ORM object per row), so memory stays flat however long the file is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, bindparam, select, update
+from sqlalchemy.exc import OperationalError
+
+from store.csvfile import KIND_COLUMNS, Header, guess_kind, map_header, open_csv, sniff_encoding
+from store.db import bump_changes, busy_error, write_connection
+from store.errors import LedgerError
+from store.ledger import current_actor, new_txn, now, undo_txn
+from store.models import AuditEvent, Entry, ImportBatch, Item, ItemBase, Problem
+from store.periods import PeriodError, parse_period, today
+from store.values import (
+    PANE_PREFIX,
+    BadValue,
+    clean_text,
+    parse_bool,
+    parse_code,
+    parse_date,
+    parse_number,
+    parse_pane,
+    parse_status,
+    parse_target,
+)
+
+BATCH = 1000
+MAX_LISTED = 50
+ProgressFn = Callable[[int, int], None]
+
+ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
+ENTRIES: Table = Entry.__table__  # type: ignore[attr-defined]
+AUDIT: Table = AuditEvent.__table__  # type: ignore[attr-defined]
+BATCHES: Table = ImportBatch.__table__  # type: ignore[attr-defined]
+PROBLEMS: Table = Problem.__table__  # type: ignore[attr-defined]
+
+# Columns an items file may set on an item; "actual" becomes an opening-balance entry instead.
+ITEM_FIELDS = tuple(f for f in KIND_COLUMNS["items"] if f != "actual")
+TEXT_FIELDS = ("category", "title", "detail", "dept", "assist", "owner", "unit", "evidence",
+               "reason", "progress_note", "notes")  # fmt: skip
+# Text our own export guarded against spreadsheet formulas ('=…): read back without the quote.
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ItemRow(ItemBase):
+    """One validated row of an items file (a non-table model: SQLModel validates it)."""
+
+    actual: float | None = None
+
+
+@dataclass
+class ImportReport:
+    file: str
+    kind: str
+    encoding: str = ""
+    delimiter: str = ","
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+    batch_id: int | None = None
+    dry_run: bool = False
+    duplicate_of: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run and self.duplicate_of is None
+
+    def problem(self, line: int, column: str, reason: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(f"line {line}, column {column}: {reason}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "kind": self.kind, "encoding": self.encoding,
+            "rows": self.rows, "added": self.added, "updated": self.updated,
+            "unchanged": self.unchanged, "skipped": self.skipped, "rejected": self.rejected,
+            "problems": self.problems, "problem_count": self.problem_count,
+            "warnings": self.warnings, "batch": self.batch_id, "dry_run": self.dry_run,
+            "written": self.written, "duplicate_of": self.duplicate_of,
+        }  # fmt: skip
+
+
+class _Memo:
+    """Values repeat down a ledger (the same pane, status, period, due date on thousands of
+    rows): parse each distinct cell once."""
+
+    def __init__(self, parse: Callable[[str], Any]) -> None:
+        self.parse = parse
+        self.seen: dict[str, Any] = {}
+
+    def __call__(self, text: str) -> Any:
+        try:
+            return self.seen[text]
+        except KeyError:
+            value = self.seen[text] = self.parse(text)
+            return value
+
+
+def _period_key(text: str) -> str:
+    return parse_period(text).key
+
+
+def _text(cell: str) -> str:
+    if cell[:1] == "'" and cell[1:2] in FORMULA_LEAD:
+        cell = cell[1:]
+    # isprintable() is False for every control, format and separator character, so the slow
+    # scrub only runs on the rare cell that needs it.
+    return cell.strip() if cell.isprintable() else clean_text(cell)
+
+
+def _dump(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date | datetime):
+        return json.dumps(value.isoformat())
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _Batcher:
+    """Shared by the three kinds: the connection, the batch, the audit rows, the report."""
+
+    def __init__(
+        self, conn: Connection, header: Header, report: ImportReport, *, actor: str, batch_id: int
+    ) -> None:
+        self.conn = conn
+        self.header = header
+        self.report = report
+        self.actor = actor
+        self.batch_id = batch_id
+        self.txn = new_txn()
+        self.stamp = now()
+        self.audit_rows: list[dict[str, Any]] = []
+
+    def col(self, name: str) -> str:
+        return self.header.column(name)
+
+    def audit(
+        self, action: str, item_id: int | None, code: str, fld: str, old: Any, new: Any
+    ) -> None:
+        self.audit_rows.append({
+            "txn": self.txn, "actor": self.actor, "at": self.stamp, "action": action,
+            "item_id": item_id, "item_code": code, "field": fld, "old": _dump(old),
+            "new": _dump(new), "batch_id": self.batch_id, "undone": False,
+        })  # fmt: skip
+
+    def flush_audit(self) -> None:
+        if self.audit_rows:
+            self.conn.execute(AUDIT.insert(), self.audit_rows)
+            self.audit_rows = []
+
+
+class _ItemImport(_Batcher):
+    def __init__(self, *args: Any, on_conflict: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_conflict = on_conflict
+        self.buffer: list[tuple[int, dict[str, Any]]] = []
+        self.seen_codes: dict[str, int] = {}
+        self.seen_keys: dict[tuple[str, str, str | None], int] = {}
+        self.next_number: dict[str, int] = {}
+        self.parsers: dict[str, Callable[[str], Any]] = {
+            "pane": _Memo(parse_pane),
+            "status": _Memo(parse_status),
+            "period": _Memo(_period_key),
+            "start": _Memo(parse_date),
+            "due": _Memo(parse_date),
+            "key": _Memo(parse_bool),
+            "code": parse_code,
+            "actual": parse_number,
+        }
+        self.present = [f for f in ITEM_FIELDS if f in self.header.fields]
+        self.width = len(self.header.names)
+
+    # -- one row ----------------------------------------------------------------------------
+
+    def feed(self, line: int, cells: list[str]) -> None:
+        report = self.report
+        if len(cells) != self.width:
+            if len(cells) > self.width and not any(c.strip() for c in cells[self.width :]):
+                cells = cells[: self.width]
+            elif not any(c.strip() for c in cells):
+                return
+            else:
+                report.rejected += 1
+                report.problem(line, "*", f"{len(cells)} cells, the header has {self.width}")
+                return
+        if not any(cells):
+            return
+        report.rows += 1
+        values: dict[str, Any] = {}
+        bad = False
+        for fld, idx in self.header.fields.items():
+            cell = cells[idx]
+            try:
+                if fld in TEXT_FIELDS:
+                    values[fld] = _text(cell)
+                elif fld == "target":
+                    continue  # needs the unit, below
+                elif not cell.strip():
+                    values[fld] = None
+                else:
+                    values[fld] = self.parsers[fld](cell)
+            except (BadValue, PeriodError) as exc:
+                report.problem(line, self.header.names[idx], str(exc))
+                bad = True
+        if "target" in self.header.fields:
+            cell = cells[self.header.fields["target"]]
+            if cell.strip():
+                try:
+                    values["target"], unit = parse_target(cell, values.get("unit") or "")
+                    if unit:
+                        values["unit"] = unit
+                except BadValue as exc:
+                    report.problem(line, self.col("target"), str(exc))
+                    bad = True
+            else:
+                values["target"] = None
+        bad = self._check(line, values) or bad
+        if bad:
+            report.rejected += 1
+            return
+        self.buffer.append((line, values))
+        if len(self.buffer) >= BATCH:
+            self.flush()
+
+    def _check(self, line: int, v: dict[str, Any]) -> bool:
+        report, bad = self.report, False
+        code = v.get("code")
+        if code:
+            if code in self.seen_codes:
+                report.problem(
+                    line, self.col("code"), f"code {code} is also on line {self.seen_codes[code]}"
+                )
+                bad = True
+            else:
+                self.seen_codes[code] = line
+        else:
+            key = (v.get("pane") or "", v.get("title") or "", v.get("period"))
+            if key[1] and key in self.seen_keys:
+                report.problem(
+                    line, self.col("title"), f"the same task is also on line {self.seen_keys[key]}"
+                )
+                bad = True
+            self.seen_keys.setdefault(key, line)
+        if v.get("actual") is not None and v["actual"] < 0:
+            report.problem(line, self.col("actual"), "the count done must not be negative")
+            bad = True
+        start, due = v.get("start"), v.get("due")
+        if start and due and due < start:
+            report.problem(line, self.col("due"), f"{due} is before the start date {start}")
+            bad = True
+        if v.get("status") == "paused" and "reason" in self.header.fields and not v.get("reason"):
+            report.problem(line, self.col("reason"), "a paused (暂缓) item needs a reason")
+            bad = True
+        if "title" in v and not v["title"]:
+            report.problem(line, self.col("title"), "the task is empty")
+            bad = True
+        return bad
+
+    # -- a batch ----------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        rows, self.buffer = self.buffer, []
+        if not rows or not self.report.ok:
+            return  # once the file is known bad, only validation goes on
+        conn = self.conn
+        codes = [v["code"] for _, v in rows if v.get("code")]
+        existing: dict[str, Any] = {}
+        if codes:
+            for r in conn.execute(select(ITEMS).where(ITEMS.c.code.in_(codes))).mappings():
+                existing[r["code"]] = r
+        titles = [v["title"] for _, v in rows if not v.get("code") and v.get("title")]
+        by_key: dict[tuple[str, str, str | None], Any] = {}
+        if titles:
+            q = select(ITEMS).where(ITEMS.c.title.in_(titles), ITEMS.c.deleted_at.is_(None))
+            for r in conn.execute(q).mappings():
+                by_key.setdefault((r["pane"], r["title"], r["period"]), r)
+        inserts: list[tuple[int, dict[str, Any]]] = []
+        updates: list[dict[str, Any]] = []
+        openings: dict[int, tuple[str, float]] = {}  # item id -> (code, amount) for existing
+        for line, v in rows:
+            match = (
+                existing.get(v["code"])
+                if v.get("code")
+                else by_key.get((v.get("pane") or "", v.get("title") or "", v.get("period")))
+            )
+            if match is None:
+                new = self._new_item(line, v)
+                if new is not None:
+                    inserts.append((line, new))
+                continue
+            changes = {f: v[f] for f in self.present if f in v and f != "code" and match[f] != v[f]}
+            if match["deleted_at"] is not None:
+                changes["deleted_at"] = None
+            if changes and self.on_conflict == "fail":
+                self.report.problem(
+                    line,
+                    self.col("code") if "code" in self.header.fields else "*",
+                    f"{match['code']} is already in the ledger (--on-conflict fail)",
+                )
+                self.report.rejected += 1
+                continue
+            if changes and self.on_conflict == "skip":
+                self.report.skipped += 1
+                continue
+            if v.get("actual") is not None:
+                openings[match["id"]] = (match["code"], v["actual"])
+            if changes:
+                for f, new_value in changes.items():
+                    self.audit("import", match["id"], match["code"], f, match[f], new_value)
+                updates.append({"id_": match["id"], "changes": changes})
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+        if not self.report.ok:
+            return
+        self._write_updates(updates)
+        changed_by_opening = self._write_openings(openings, {u["id_"] for u in updates})
+        self.report.updated += changed_by_opening
+        self.report.unchanged -= changed_by_opening
+        self._write_inserts(inserts)
+        self.flush_audit()
+
+    def _new_item(self, line: int, v: dict[str, Any]) -> dict[str, Any] | None:
+        report = self.report
+        missing = [f for f in ("pane", "title") if not v.get(f)]
+        if missing:
+            for f in missing:
+                column = self.col(f) if f in self.header.fields else f
+                report.problem(line, column, f"a new item needs a {f}")
+            report.rejected += 1
+            return None
+        code = v.get("code") or self._next_code(v["pane"])
+        item = {f: v.get(f) for f in ITEM_FIELDS}
+        for f in TEXT_FIELDS:
+            item[f] = item[f] or ""
+        item["code"] = code
+        item["key"] = bool(item["key"])
+        item["status"] = item["status"] or ("doing" if v.get("actual") else "todo")
+        item.update(version=1, created_at=self.stamp, updated_at=self.stamp, deleted_at=None)
+        item["_actual"] = v.get("actual")
+        report.added += 1
+        return item
+
+    def _next_code(self, pane: str) -> str:
+        prefix = PANE_PREFIX[pane] + "-"
+        if pane not in self.next_number:
+            codes = self.conn.execute(
+                select(ITEMS.c.code).where(ITEMS.c.code.startswith(prefix))
+            ).scalars()
+            numbers = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
+            self.next_number[pane] = max(numbers, default=0)
+        while True:
+            self.next_number[pane] += 1
+            code = f"{prefix}{self.next_number[pane]:03d}"
+            if code not in self.seen_codes:
+                self.seen_codes[code] = 0
+                return code
+
+    def _write_updates(self, updates: list[dict[str, Any]]) -> None:
+        # Rows changing the same set of columns share one executemany.
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for u in updates:
+            cols = tuple(sorted(u["changes"]))
+            groups.setdefault(cols, []).append({"id_": u["id_"], **u["changes"]})
+        for cols, params in groups.items():
+            stmt = (
+                update(ITEMS)
+                .where(ITEMS.c.id == bindparam("id_"))
+                .values({c: bindparam(c) for c in cols})
+                .values(version=ITEMS.c.version + 1, updated_at=self.stamp)
+            )
+            self.conn.execute(stmt, params)
+
+    def _write_openings(self, openings: dict[int, tuple[str, float]], updated: set[int]) -> int:
+        """Set each item's opening balance (imported 完成值); return how many items changed
+        only through it."""
+        if not openings:
+            return 0
+        current = {
+            r.item_id: (r.id, r.amount)
+            for r in self.conn.execute(
+                select(ENTRIES.c.id, ENTRIES.c.item_id, ENTRIES.c.amount).where(
+                    and_(ENTRIES.c.kind == "opening", ENTRIES.c.item_id.in_(list(openings)))
+                )
+            )
+        }
+        new_rows, changed_rows, only_opening = [], [], 0
+        for item_id, (code, amount) in openings.items():
+            if item_id in current:
+                entry_id, old = current[item_id]
+                if old == amount:
+                    continue
+                changed_rows.append({"id_": entry_id, "amount": amount})
+                self.audit("import", item_id, code, "opening", old, [entry_id, amount])
+            else:
+                new_rows.append((item_id, code, amount))
+            only_opening += item_id not in updated
+        if changed_rows:
+            self.conn.execute(
+                update(ENTRIES)
+                .where(ENTRIES.c.id == bindparam("id_"))
+                .values(amount=bindparam("amount")),
+                changed_rows,
+            )
+        self._insert_openings(new_rows)
+        return only_opening
+
+    def _insert_openings(self, rows: list[tuple[int, str, float]]) -> None:
+        if not rows:
+            return
+        day = today()
+        params = [
+            {"item_id": i, "day": day, "amount": a, "note": "期初数 (imported 完成值)",
+             "actor": self.actor, "kind": "opening", "batch_id": self.batch_id,
+             "created_at": self.stamp}
+            for i, _c, a in rows
+        ]  # fmt: skip
+        ids = (
+            self.conn.execute(
+                ENTRIES.insert().returning(ENTRIES.c.id, sort_by_parameter_order=True), params
+            )
+            .scalars()
+            .all()
+        )
+        for (item_id, code, amount), entry_id in zip(rows, ids, strict=True):
+            self.audit("import", item_id, code, "opening", None, [entry_id, amount])
+
+    def _write_inserts(self, inserts: list[tuple[int, dict[str, Any]]]) -> None:
+        if not inserts:
+            return
+        actuals = [row.pop("_actual") for _, row in inserts]
+        ids = (
+            self.conn.execute(
+                ITEMS.insert().returning(ITEMS.c.id, sort_by_parameter_order=True),
+                [row for _, row in inserts],
+            )
+            .scalars()
+            .all()
+        )
+        openings = []
+        for (_, row), item_id, actual in zip(inserts, ids, actuals, strict=True):
+            self.audit("import", item_id, row["code"], "*", None, row["title"])
+            if actual is not None:
+                openings.append((item_id, row["code"], actual))
+        self._insert_openings(openings)
+
+
+class _EntryImport(_Batcher):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.buffer: list[tuple[int, dict[str, Any]]] = []
+        self.day = _Memo(parse_date)
+        self.width = len(self.header.names)
+
+    def feed(self, line: int, cells: list[str]) -> None:
+        report = self.report
+        if len(cells) != self.width and any(c.strip() for c in cells[self.width :]):
+            report.rejected += 1
+            report.problem(line, "*", f"{len(cells)} cells, the header has {self.width}")
+            return
+        if not any(c.strip() for c in cells):
+            return
+        if len(cells) < self.width:
+            report.rejected += 1
+            report.problem(line, "*", f"{len(cells)} cells, the header has {self.width}")
+            return
+        report.rows += 1
+        f = self.header.fields
+        row: dict[str, Any] = {}
+        bad = False
+        try:
+            row["code"] = parse_code(cells[f["code"]])
+        except BadValue as exc:
+            report.problem(line, self.col("code"), str(exc))
+            bad = True
+        try:
+            row["day"] = (
+                self.day(cells[f["day"]]) if "day" in f and cells[f["day"]].strip() else today()
+            )
+        except BadValue as exc:
+            report.problem(line, self.col("day"), str(exc))
+            bad = True
+        try:
+            amount = (
+                parse_number(cells[f["amount"]])
+                if "amount" in f and cells[f["amount"]].strip()
+                else 1.0
+            )
+            if amount == 0:
+                raise BadValue("amount must not be 0")
+            row["amount"] = amount
+        except BadValue as exc:
+            report.problem(line, self.col("amount"), str(exc))
+            bad = True
+        row["note"] = _text(cells[f["note"]]) if "note" in f else ""
+        if bad:
+            report.rejected += 1
+            return
+        self.buffer.append((line, row))
+        if len(self.buffer) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self.buffer = self.buffer, []
+        if not rows:
+            return
+        codes = list({r["code"] for _, r in rows})
+        items = {
+            r.code: r
+            for r in self.conn.execute(
+                select(ITEMS.c.id, ITEMS.c.code, ITEMS.c.status).where(
+                    ITEMS.c.code.in_(codes), ITEMS.c.deleted_at.is_(None)
+                )
+            )
+        }
+        params = []
+        for line, r in rows:
+            item = items.get(r["code"])
+            if item is None:
+                self.report.rejected += 1
+                self.report.problem(line, self.col("code"), f"no item with code {r['code']}")
+                continue
+            params.append({
+                "item_id": item.id, "day": r["day"], "amount": r["amount"], "note": r["note"],
+                "actor": self.actor, "kind": "log", "batch_id": self.batch_id,
+                "created_at": self.stamp,
+            })  # fmt: skip
+        if not self.report.ok or not params:
+            return
+        ids = (
+            self.conn.execute(
+                ENTRIES.insert().returning(ENTRIES.c.id, sort_by_parameter_order=True), params
+            )
+            .scalars()
+            .all()
+        )
+        by_id = {item.id: item for item in items.values()}
+        started = []
+        for p, entry_id in zip(params, ids, strict=True):
+            item = by_id[p["item_id"]]
+            self.audit("import", item.id, item.code, "entry", None, entry_id)
+            if item.status == "todo" and item.id not in started:
+                started.append(item.id)
+                self.audit("import", item.id, item.code, "status", "todo", "doing")
+        if started:
+            self.conn.execute(
+                update(ITEMS)
+                .where(ITEMS.c.id.in_(started))
+                .values(status="doing", version=ITEMS.c.version + 1, updated_at=self.stamp)
+            )
+        self.report.added += len(params)
+        self.flush_audit()
+
+
+class _ProblemImport(_Batcher):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def feed(self, line: int, cells: list[str]) -> None:
+        report, f = self.report, self.header.fields
+        if not any(c.strip() for c in cells):
+            return
+        report.rows += 1
+        cells = cells + [""] * (len(self.header.names) - len(cells))
+        bad = False
+        period = pane = None
+        try:
+            period = parse_period(cells[f["period"]]).key
+        except PeriodError as exc:
+            report.problem(line, self.col("period"), str(exc))
+            bad = True
+        try:
+            if "pane" in f and cells[f["pane"]].strip():
+                pane = parse_pane(cells[f["pane"]])
+        except BadValue as exc:
+            report.problem(line, self.col("pane"), str(exc))
+            bad = True
+        text = _text(cells[f["text"]])
+        if not text:
+            report.problem(line, self.col("text"), "the problem is empty")
+            bad = True
+        if bad or period is None:
+            report.rejected += 1
+            return
+        if (period, text) in self.seen:
+            report.problem(line, self.col("text"), f"also on line {self.seen[period, text]}")
+            report.rejected += 1
+            return
+        self.seen[period, text] = line
+        found = self.conn.execute(
+            select(PROBLEMS.c.id, PROBLEMS.c.pane).where(
+                PROBLEMS.c.period == period, PROBLEMS.c.text == text
+            )
+        ).first()
+        if found is not None:
+            if pane and found.pane != pane:
+                self.conn.execute(
+                    update(PROBLEMS).where(PROBLEMS.c.id == found.id).values(pane=pane)
+                )
+                self.audit(
+                    "import", None, "", "problem_pane", [found.id, found.pane], [found.id, pane]
+                )
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            return
+        new_id = self.conn.execute(
+            PROBLEMS.insert().returning(PROBLEMS.c.id),
+            {"period": period, "text": text, "pane": pane, "created_at": self.stamp},
+        ).scalar_one()
+        self.audit("import", None, "", "problem", None, new_id)
+        report.added += 1
+
+    def flush(self) -> None:
+        self.flush_audit()
+
+
+REQUIRED = {"items": ("title",), "entries": ("code",), "problems": ("period", "text")}
+
+
+def import_file(
+    engine: Any,
+    path: str | Path,
+    *,
+    kind: str = "auto",
+    encoding: str = "auto",
+    dry_run: bool = False,
+    on_conflict: str = "update",
+    actor: str | None = None,
+    on_progress: ProgressFn | None = None,
+) -> ImportReport:
+    """Import one CSV file in one transaction. The report says what was (or, with
+    ``dry_run``, would be) added, updated and left unchanged, or lists every bad row; a
+    report that is not ``ok`` means nothing was written."""
+    path = Path(path)
+    if not path.is_file():
+        raise LedgerError(f"{path}: no such file")
+    if on_conflict not in ("update", "skip", "fail"):
+        raise LedgerError(f"--on-conflict must be update, skip or fail, not {on_conflict!r}")
+    if kind not in ("auto", *KIND_COLUMNS):
+        raise LedgerError(f"--kind must be auto, items, entries or problems, not {kind!r}")
+    actor = actor or current_actor()
+    sniffed = sniff_encoding(path, encoding)
+    csvrows, raw = open_csv(path, sniffed.encoding)
+    with raw:
+        if kind == "auto":
+            kind = guess_kind(csvrows.header_cells)
+        header = map_header(csvrows.header_cells, KIND_COLUMNS[kind])
+        report = ImportReport(
+            file=path.name, kind=kind, encoding=sniffed.encoding, delimiter=csvrows.delimiter,
+            dry_run=dry_run,
+        )  # fmt: skip
+        report.warnings += [f"column {n!r} is not a {kind} column; ignored" for n in header.unknown]
+        report.warnings += [f"column {n!r} repeats another column; ignored" for n in header.ignored]
+        missing = [f for f in REQUIRED[kind] if f not in header.fields]
+        if missing:
+            wanted = " / ".join(f"{KIND_COLUMNS[kind][f][0]} ({f})" for f in missing)
+            raise LedgerError(
+                f"{path.name}: no {wanted} column in the header; is this a {kind} file?"
+            )
+        try:
+            with write_connection(engine) as conn:
+                trans = conn.begin()
+                if kind == "entries":
+                    earlier = conn.execute(
+                        select(BATCHES.c.id).where(
+                            BATCHES.c.sha256 == sniffed.sha256,
+                            BATCHES.c.kind == "entries",
+                            BATCHES.c.undone.is_(False),
+                        )
+                    ).first()
+                    if earlier is not None:
+                        # Logging the same file twice would count every entry twice.
+                        trans.rollback()
+                        report.duplicate_of = earlier.id
+                        return report
+                batch_id = conn.execute(
+                    BATCHES.insert().returning(BATCHES.c.id),
+                    {"file_name": path.name, "sha256": sniffed.sha256,
+                     "encoding": sniffed.encoding, "kind": kind, "actor": actor, "at": now(),
+                     "added": 0, "updated": 0, "unchanged": 0, "undone": False},
+                ).scalar_one()  # fmt: skip
+                cls: type[_Batcher] = {"items": _ItemImport, "entries": _EntryImport,
+                                       "problems": _ProblemImport}[kind]  # fmt: skip
+                extra = {"on_conflict": on_conflict} if kind == "items" else {}
+                worker: Any = cls(conn, header, report, actor=actor, batch_id=batch_id, **extra)
+                for n, (line, cells) in enumerate(csvrows.rows, 1):
+                    worker.feed(line, cells)
+                    if on_progress is not None and n % BATCH == 0:
+                        on_progress(csvrows.reader.consumed, sniffed.size)
+                worker.flush()
+                if on_progress is not None:
+                    on_progress(sniffed.size, sniffed.size)
+                if not report.ok or dry_run:
+                    trans.rollback()
+                    return report
+                conn.execute(
+                    update(BATCHES)
+                    .where(BATCHES.c.id == batch_id)
+                    .values(added=report.added, updated=report.updated, unchanged=report.unchanged)
+                )
+                bump_changes(conn)
+                trans.commit()
+                report.batch_id = batch_id
+        except OperationalError as exc:
+            raise busy_error(exc) from exc
+    return report
+
+
+def undo_import(engine: Any, batch_id: int, *, actor: str | None = None) -> tuple[ImportBatch, int]:
+    """Take back everything an import batch did. Returns the batch and the number of audit
+    rows reverted."""
+    from store.db import write_session
+
+    actor = actor or current_actor()
+    with write_session(engine) as session:
+        batch = session.get(ImportBatch, batch_id)
+        if batch is None:
+            raise LedgerError(f"no import batch {batch_id}")
+        if batch.undone:
+            raise LedgerError(f"import batch {batch_id} was undone already")
+        txns = session.exec(
+            select(AuditEvent.txn).where(AuditEvent.batch_id == batch_id).distinct()  # type: ignore[call-overload]
+        ).all()
+        rows = 0
+        for txn in _unique(txns):
+            rows += undo_txn(session, txn, actor=actor).rows
+        batch.undone = True
+        session.add(batch)
+        return batch, rows
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        t = v[0] if isinstance(v, tuple) else v
+        if t not in out:
+            out.append(t)
+    return out

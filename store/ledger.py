@@ -1,0 +1,716 @@
+"""What a person does to the ledger: add, edit, log, done/reopen, remove, undo; and what they
+read back: lists, one item, history. The CLI and the dashboard call these same functions.
+
+Every function that writes takes an open write session (``store.db.write_session``) and leaves
+audit rows: one per changed field, all rows of one action sharing a ``txn``, which is what
+``undo`` takes back.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from store.errors import Conflict, Invalid, LedgerError, NotFound
+from store.models import AuditEvent, Entry, Item
+from store.periods import Period, PeriodError, parse_period, today
+from store.progress import LIGHTS, Progress, progress
+from store.values import (
+    PANE_PREFIX,
+    PANES,
+    STATUSES,
+    BadValue,
+    clean_text,
+    fmt_num,
+    parse_bool,
+    parse_code,
+    parse_date,
+    parse_number,
+    parse_pane,
+    parse_status,
+    parse_target,
+)
+
+# Fields a person may set with ``duban set CODE FIELD=VALUE`` or the edit form.
+EDITABLE = (
+    "code", "pane", "category", "title", "detail", "dept", "assist", "owner", "target", "unit",
+    "period", "start", "due", "status", "evidence", "reason", "progress_note", "notes", "key",
+)  # fmt: skip
+DATE_FIELDS = ("start", "due")
+
+
+def current_actor() -> str:
+    """Who is acting: ``DUBAN_USER``, else the OS login name."""
+    name = os.environ.get("DUBAN_USER", "").strip()
+    if name:
+        return clean_text(name)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_txn() -> str:
+    return uuid.uuid4().hex
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def parse_field(name: str, text: str) -> Any:
+    """Turn what a person typed for ``name`` into the stored value, or raise ``BadValue``."""
+    if name not in EDITABLE:
+        raise BadValue(f"unknown field {name!r}; fields: {', '.join(EDITABLE)}")
+    text = text.strip()
+    if name == "code":
+        return parse_code(text)
+    if name == "pane":
+        return parse_pane(text)
+    if name == "status":
+        return parse_status(text)
+    if name in DATE_FIELDS:
+        return parse_date(text) if text else None
+    if name == "target":
+        return parse_target(text)[0] if text else None
+    if name == "period":
+        return parse_period(text).key if text else None
+    if name == "key":
+        return parse_bool(text)
+    return clean_text(text)
+
+
+def _dump(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date | datetime):
+        return json.dumps(value.isoformat())
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _load(name: str, raw: str | None) -> Any:
+    if raw is None:
+        return None
+    value = json.loads(raw)
+    if value is None:
+        return None
+    if name in DATE_FIELDS:
+        return date.fromisoformat(value)
+    if name == "deleted_at":
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _audit(
+    session: Session,
+    *,
+    txn: str,
+    actor: str,
+    action: str,
+    item: Item | None,
+    field: str = "",
+    old: Any = None,
+    new: Any = None,
+    batch_id: int | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            txn=txn,
+            actor=actor,
+            at=now(),
+            action=action,
+            item_id=item.id if item else None,
+            item_code=item.code if item else "",
+            field=field,
+            old=_dump(old),
+            new=_dump(new),
+            batch_id=batch_id,
+        )
+    )
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemView:
+    """An item as people see it: its fields plus what is computed from its entries."""
+
+    item: Item
+    progress: Progress
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.item.code
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of ``duban list --json`` (documented in README)."""
+        i, p = self.item, self.progress
+        return {
+            "code": i.code,
+            "pane": i.pane,
+            "category": i.category,
+            "title": i.title,
+            "detail": i.detail,
+            "target": i.target,
+            "unit": i.unit,
+            "actual": p.actual,
+            "percent": None if p.percent is None else round(p.percent, 1),
+            "light": p.light,
+            "status": i.status,
+            "dept": i.dept,
+            "owner": i.owner,
+            "due": i.due.isoformat() if i.due else None,
+            "period": i.period,
+            "notes": i.notes,
+        }
+
+
+def _actuals_query() -> Any:
+    return (
+        select(Entry.item_id, func.coalesce(func.sum(Entry.amount), 0.0).label("actual"))
+        .group_by(col(Entry.item_id))
+        .subquery()
+    )
+
+
+def _period_keys(p: Period) -> list[str]:
+    """Keys of ``p`` and every shorter period inside it: 2023-H2 covers 2023-Q3 and 2023-07."""
+    keys = [p.key]
+    if p.kind == "year":
+        keys += [f"{p.year}-H{h}" for h in (1, 2)] + [f"{p.year}-Q{q}" for q in range(1, 5)]
+        keys += [f"{p.year}-{m:02d}" for m in range(1, 13)]
+    elif p.kind == "half":
+        quarters = (1, 2) if p.n == 1 else (3, 4)
+        keys += [f"{p.year}-Q{q}" for q in quarters]
+        keys += [f"{p.year}-{m:02d}" for m in range(6 * p.n - 5, 6 * p.n + 1)]
+    elif p.kind == "quarter":
+        keys += [f"{p.year}-{m:02d}" for m in range(3 * p.n - 2, 3 * p.n + 1)]
+    return keys
+
+
+def list_items(
+    session: Session,
+    *,
+    pane: str | None = None,
+    period: str | None = None,
+    status: str | None = None,
+    light: str | None = None,
+    dept: str | None = None,
+    text: str | None = None,
+    on: date | None = None,
+) -> list[ItemView]:
+    """Live items, filtered; all of them when no filter is given. ``period`` matches items of
+    that period or of a shorter one inside it, and items without a period due inside it."""
+    on = on or today()
+    actuals = _actuals_query()
+    q = select(Item, func.coalesce(actuals.c.actual, 0.0)).outerjoin(
+        actuals, actuals.c.item_id == Item.id
+    )
+    q = q.where(col(Item.deleted_at).is_(None))
+    if pane:
+        q = q.where(Item.pane == parse_pane(pane))
+    if status:
+        q = q.where(Item.status == parse_status(status))
+    if dept:
+        q = q.where(Item.dept == dept)
+    if period:
+        p = parse_period(period)
+        q = q.where(
+            or_(
+                col(Item.period).in_(_period_keys(p)),
+                col(Item.period).is_(None) & col(Item.due).between(p.start, p.end),
+            )
+        )
+    if text:
+        like = f"%{text}%"
+        q = q.where(
+            or_(
+                col(Item.title).like(like),
+                col(Item.category).like(like),
+                col(Item.dept).like(like),
+                col(Item.owner).like(like),
+                col(Item.code).like(like),
+            )
+        )
+    if light and light not in LIGHTS:
+        raise BadValue(f"unknown light {light!r}; lights: {', '.join(LIGHTS)}")
+    q = q.order_by(col(Item.pane), col(Item.period), col(Item.category), col(Item.code))
+    views = [ItemView(item, progress(item, float(actual), on)) for item, actual in session.exec(q)]
+    pane_order: dict[str, int] = {p: n for n, p in enumerate(PANES)}
+    views.sort(key=lambda v: pane_order.get(v.item.pane, 9))
+    if light:
+        views = [v for v in views if v.progress.light == light]
+    return views
+
+
+def find_item(session: Session, code: str, *, deleted: bool = False) -> Item:
+    q = select(Item).where(Item.code == code.strip())
+    if not deleted:
+        q = q.where(col(Item.deleted_at).is_(None))
+    item = session.exec(q).first()
+    if item is None:
+        raise NotFound(f"no item with code {code.strip()!r}")
+    return item
+
+
+def actual_of(session: Session, item: Item) -> float:
+    total = session.exec(
+        select(func.coalesce(func.sum(Entry.amount), 0.0)).where(Entry.item_id == item.id)
+    ).one()
+    return float(total)
+
+
+def show_item(session: Session, code: str, *, on: date | None = None) -> ItemView:
+    """One item with its entries, newest first."""
+    item = find_item(session, code)
+    entries = list(
+        session.exec(
+            select(Entry)
+            .where(Entry.item_id == item.id)
+            .order_by(col(Entry.day).desc(), col(Entry.id).desc())
+        )
+    )
+    actual = sum(e.amount for e in entries)
+    return ItemView(item, progress(item, actual, on or today()), entries)
+
+
+def history(session: Session, code: str | None = None, *, limit: int = 200) -> list[AuditEvent]:
+    """Audit rows, newest first; of one item when ``code`` is given (deleted items too)."""
+    q = select(AuditEvent)
+    if code:
+        item = find_item(session, code, deleted=True)
+        q = q.where(AuditEvent.item_id == item.id)
+    return list(session.exec(q.order_by(col(AuditEvent.id).desc()).limit(limit)))
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def next_code(session: Session, pane: str) -> str:
+    """The next free code of a pane: DJ-001, DJ-002, …"""
+    prefix = PANE_PREFIX[pane] + "-"
+    codes = session.exec(select(Item.code).where(col(Item.code).startswith(prefix))).all()
+    numbers = [int(c[len(prefix) :]) for c in codes if re.fullmatch(r"\d+", c[len(prefix) :])]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def _check_item(item: Item) -> None:
+    problems = []
+    if not item.title.strip():
+        problems.append("title must not be empty")
+    if item.pane not in PANES:
+        problems.append(f"unknown pane {item.pane!r}")
+    if item.status not in STATUSES:
+        problems.append(f"unknown status {item.status!r}")
+    if item.target is not None and item.target < 0:
+        problems.append("target must not be negative")
+    if item.start and item.due and item.due < item.start:
+        problems.append(f"due {item.due} is before start {item.start}")
+    if item.status == "paused" and not item.reason.strip():
+        problems.append("a paused item needs a reason (set reason=…)")
+    if problems:
+        raise Invalid(f"{item.code}: " + "; ".join(problems), problems)
+
+
+def add_item(
+    session: Session,
+    *,
+    pane: str,
+    title: str,
+    code: str | None = None,
+    actor: str | None = None,
+    **fields: Any,
+) -> Item:
+    """A new item. Without a code, the pane's next one (DJ-007). A code that belonged to a
+    deleted item brings that item back with the new fields."""
+    actor = actor or current_actor()
+    pane = parse_pane(pane)
+    code = parse_code(code) if code else next_code(session, pane)
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise BadValue(f"unknown field(s): {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {
+        k: clean_text(v) if isinstance(v, str) else v for k, v in fields.items()
+    }
+    values.update(pane=pane, title=clean_text(title), code=code)
+    txn = new_txn()
+    existing = session.exec(select(Item).where(Item.code == code)).first()
+    if existing is not None and existing.deleted_at is None:
+        raise Invalid(f"code {code!r} is already used by {existing.title!r}")
+    stamp = now()
+    if existing is not None:
+        item = existing
+        _audit(
+            session,
+            txn=txn,
+            actor=actor,
+            action="add",
+            item=item,
+            field="deleted_at",
+            old=item.deleted_at,
+            new=None,
+        )
+        item.deleted_at = None
+        defaults = Item(code=code, pane=pane, title="", created_at=stamp, updated_at=stamp)
+        for name in EDITABLE:
+            old, new = getattr(item, name), values.get(name, getattr(defaults, name))
+            if old != new:
+                _audit(
+                    session,
+                    txn=txn,
+                    actor=actor,
+                    action="add",
+                    item=item,
+                    field=name,
+                    old=old,
+                    new=new,
+                )
+                setattr(item, name, new)
+        item.version += 1
+        item.updated_at = stamp
+    else:
+        item = Item(**values, created_at=stamp, updated_at=stamp)
+    _check_item(item)
+    session.add(item)
+    session.flush()
+    if existing is None:
+        _audit(session, txn=txn, actor=actor, action="add", item=item, field="*", new=item.title)
+    return item
+
+
+def edit_item(
+    session: Session,
+    code: str,
+    changes: dict[str, Any],
+    *,
+    actor: str | None = None,
+    expected_version: int | None = None,
+    action: str = "edit",
+    txn: str | None = None,
+) -> Item:
+    """Change fields of an item. ``expected_version`` is the version the editor read: if the
+    item moved on since, nobody's change is silently overwritten."""
+    actor = actor or current_actor()
+    item = find_item(session, code)
+    if expected_version is not None and item.version != expected_version:
+        who = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.item_id == item.id)
+            .order_by(col(AuditEvent.id).desc())
+        ).first()
+        by = f" by {who.actor} at {who.at:%Y-%m-%d %H:%M}" if who else ""
+        raise Conflict(f"{item.code} was changed{by}; reload it and try again")
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise BadValue(f"unknown field(s): {', '.join(sorted(unknown))}")
+    if "code" in changes and changes["code"] != item.code:
+        clash = session.exec(select(Item).where(Item.code == changes["code"])).first()
+        if clash is not None:
+            raise Invalid(f"code {changes['code']!r} is already used by {clash.title!r}")
+    txn = txn or new_txn()
+    changed = False
+    for name, new in changes.items():
+        new = clean_text(new) if isinstance(new, str) and name != "code" else new
+        old = getattr(item, name)
+        if old == new:
+            continue
+        _audit(
+            session, txn=txn, actor=actor, action=action, item=item, field=name, old=old, new=new
+        )
+        setattr(item, name, new)
+        changed = True
+    if changed:
+        _check_item(item)
+        item.version += 1
+        item.updated_at = now()
+        session.add(item)
+        session.flush()
+    return item
+
+
+def log_entry(
+    session: Session,
+    code: str,
+    amount: float = 1,
+    *,
+    day: date | None = None,
+    note: str = "",
+    actor: str | None = None,
+) -> Entry:
+    """Record work done on an item: ``amount`` (negative to correct) on ``day`` (today).
+    The first log of an item not yet started moves it to 推进中."""
+    actor = actor or current_actor()
+    if amount == 0:
+        raise BadValue("amount must not be 0")
+    item = find_item(session, code)
+    txn = new_txn()
+    entry = Entry(
+        item_id=item.id or 0,
+        day=day or today(),
+        amount=float(amount),
+        note=clean_text(note),
+        actor=actor,
+        created_at=now(),
+    )
+    session.add(entry)
+    session.flush()
+    _audit(session, txn=txn, actor=actor, action="log", item=item, field="entry", new=entry.id)
+    if item.status == "todo":
+        edit_item(session, item.code, {"status": "doing"}, actor=actor, action="log", txn=txn)
+    return entry
+
+
+def mark_done(session: Session, code: str, *, evidence: str = "", actor: str | None = None) -> Item:
+    """办结. Evidence (办结依据) may be empty; the item then shows as done without evidence."""
+    item = find_item(session, code)
+    changes: dict[str, Any] = {"status": "done"}
+    if evidence.strip():
+        changes["evidence"] = evidence
+    if item.status == "done" and "evidence" not in changes:
+        raise Invalid(f"{item.code} is already done")
+    return edit_item(session, code, changes, actor=actor, action="done")
+
+
+def reopen(session: Session, code: str, *, actor: str | None = None) -> Item:
+    item = find_item(session, code)
+    if item.status != "done":
+        raise Invalid(f"{item.code} is not done (status {item.status})")
+    status = "doing" if actual_of(session, item) or item.progress_note else "todo"
+    return edit_item(session, code, {"status": status}, actor=actor, action="reopen")
+
+
+def remove_item(session: Session, code: str, *, actor: str | None = None) -> Item:
+    """Soft delete: the item and its entries stay in the database; ``undo`` brings it back."""
+    actor = actor or current_actor()
+    item = find_item(session, code)
+    stamp = now()
+    _audit(
+        session,
+        txn=new_txn(),
+        actor=actor,
+        action="rm",
+        item=item,
+        field="deleted_at",
+        old=None,
+        new=stamp,
+    )
+    item.deleted_at = stamp
+    item.version += 1
+    session.add(item)
+    session.flush()
+    return item
+
+
+# --- undo -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Undone:
+    txn: str
+    action: str
+    codes: list[str]
+    rows: int
+    at: datetime
+
+    def describe(self) -> str:
+        shown = ", ".join(self.codes[:5]) + (
+            f" and {len(self.codes) - 5} more" if len(self.codes) > 5 else ""
+        )
+        return f"undid {self.action} of {shown or 'nothing'} ({self.rows} change(s))"
+
+
+def last_txn(session: Session, actor: str) -> str | None:
+    row = session.exec(
+        select(AuditEvent.txn)
+        .where(
+            AuditEvent.actor == actor,
+            AuditEvent.action != "undo",
+            col(AuditEvent.undone).is_(False),
+        )
+        .order_by(col(AuditEvent.id).desc())
+        .limit(1)
+    ).first()
+    return row
+
+
+def undo(session: Session, *, actor: str | None = None) -> Undone:
+    """Take back the acting user's last action that is not undone yet; again for the one
+    before. Refuses when someone changed the same field since."""
+    actor = actor or current_actor()
+    txn = last_txn(session, actor)
+    if txn is None:
+        raise LedgerError(f"nothing to undo for {actor}")
+    return undo_txn(session, txn, actor=actor)
+
+
+def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
+    rows = list(
+        session.exec(
+            select(AuditEvent).where(AuditEvent.txn == txn).order_by(col(AuditEvent.id).desc())
+        )
+    )
+    if not rows:
+        raise NotFound(f"no action {txn}")
+    if rows[0].undone:
+        raise LedgerError("that action was undone already")
+    undo_txn_id = new_txn()
+    items: dict[int, Item] = {}
+    codes: list[str] = []
+    for row in rows:
+        _revert(session, row, items, actor=actor, txn=undo_txn_id)
+        row.undone = True
+        session.add(row)
+        if row.item_code and row.item_code not in codes:
+            codes.append(row.item_code)
+    for item in items.values():
+        item.version += 1
+        item.updated_at = now()
+        session.add(item)
+    session.flush()
+    return Undone(txn=txn, action=rows[-1].action, codes=codes, rows=len(rows), at=rows[-1].at)
+
+
+def _item(session: Session, row: AuditEvent, cache: dict[int, Item]) -> Item:
+    assert row.item_id is not None
+    if row.item_id not in cache:
+        item = session.get(Item, row.item_id)
+        if item is None:
+            raise LedgerError(f"cannot undo: item {row.item_code} no longer exists")
+        cache[row.item_id] = item
+    return cache[row.item_id]
+
+
+def _revert(
+    session: Session, row: AuditEvent, items: dict[int, Item], *, actor: str, txn: str
+) -> None:
+    item = _item(session, row, items) if row.item_id is not None else None
+    if row.field == "*" and item is not None:  # the item was created: undoing removes it
+        _audit(
+            session,
+            txn=txn,
+            actor=actor,
+            action="undo",
+            item=item,
+            field="deleted_at",
+            old=item.deleted_at,
+            new=now(),
+            batch_id=row.batch_id,
+        )
+        item.deleted_at = now()
+        return
+    if row.field == "opening" and item is not None:
+        # An imported 完成值: new is [entry id, amount], old the amount it replaced or null.
+        entry_id, amount = json.loads(row.new or "[null, null]")
+        before = json.loads(row.old) if row.old else None
+        entry = session.get(Entry, entry_id)
+        if entry is not None:
+            if before is None:
+                session.delete(entry)
+            else:
+                entry.amount = float(before)
+                session.add(entry)
+        _audit(
+            session,
+            txn=txn,
+            actor=actor,
+            action="undo",
+            item=item,
+            field="opening",
+            old=amount,
+            new=before,
+            batch_id=row.batch_id,
+        )
+        return
+    if row.field == "entry" and item is not None:
+        entry = session.get(Entry, json.loads(row.new or "null"))
+        if entry is not None:
+            _audit(
+                session,
+                txn=txn,
+                actor=actor,
+                action="undo",
+                item=item,
+                field="entry",
+                old=f"{fmt_num(entry.amount)} on {entry.day}",
+                new=None,
+                batch_id=row.batch_id,
+            )
+            session.delete(entry)
+        return
+    if item is None:
+        return
+    current = getattr(item, row.field)
+    expected = _load(row.field, row.new)
+    if row.field == "deleted_at":
+        if (current is None) != (expected is None):
+            raise Conflict(f"cannot undo: {item.code} was removed or restored since")
+    elif current != expected:
+        who = session.exec(
+            select(AuditEvent)
+            .where(
+                AuditEvent.item_id == item.id,
+                AuditEvent.field == row.field,
+                col(AuditEvent.id) > row.id,
+            )
+            .order_by(col(AuditEvent.id).desc())
+        ).first()
+        by = f" by {who.actor}" if who else ""
+        raise Conflict(f"cannot undo: {item.code} {row.field} was changed{by} since")
+    old = _load(row.field, row.old)
+    _audit(
+        session,
+        txn=txn,
+        actor=actor,
+        action="undo",
+        item=item,
+        field=row.field,
+        old=current,
+        new=old,
+        batch_id=row.batch_id,
+    )
+    setattr(item, row.field, old)
+
+
+def undo_rows(session: Session, txns: Iterable[str], *, actor: str) -> list[Undone]:
+    return [undo_txn(session, t, actor=actor) for t in txns]
+
+
+def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
+    """``FIELD=VALUE`` pairs as typed on the command line, parsed; every bad one reported."""
+    changes: dict[str, Any] = {}
+    problems: list[str] = []
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep:
+            problems.append(f"{pair!r}: expected FIELD=VALUE")
+            continue
+        try:
+            changes[name] = parse_field(name, value)
+        except (BadValue, PeriodError) as exc:
+            problems.append(f"{name}: {exc}")
+    if problems:
+        raise Invalid("; ".join(problems), problems)
+    return changes
+
+
+def parse_amount(text: str) -> float:
+    try:
+        return parse_number(text)
+    except BadValue as exc:
+        raise Invalid(f"amount: {exc}") from exc

@@ -1,0 +1,129 @@
+"""The ledger's tables.
+
+Progress is never stored on an item: an item's actual count is the sum of its entries, and
+percent and light are computed from that (see ``store.progress``). Every change to the ledger
+leaves audit rows (``AuditEvent``) that ``undo`` and ``history`` read.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class ItemBase(SQLModel):
+    code: str = Field(max_length=40, description="编号: stable, user-visible, used for upsert")
+    pane: str = Field(max_length=16, description="party | efficiency | supervision")
+    category: str = Field(default="", description="类别: the 一是… group")
+    title: str = Field(description="工作任务")
+    detail: str = Field(default="", description="具体措施")
+    dept: str = Field(default="", description="责任科室")
+    assist: str = Field(default="", description="配合科室")
+    owner: str = Field(default="", description="责任人")
+    target: float | None = Field(default=None, description="目标值")
+    unit: str = Field(default="", description="单位")
+    period: str | None = Field(default=None, max_length=8, description="period key, e.g. 2023-H1")
+    start: date | None = Field(default=None, description="开始日期")
+    due: date | None = Field(default=None, description="完成时限")
+    status: str = Field(default="todo", max_length=8)
+    evidence: str = Field(default="", description="办结依据")
+    reason: str = Field(default="", description="why the item is paused (暂缓)")
+    progress_note: str = Field(default="", description="完成情况")
+    notes: str = Field(default="", description="备注")
+    key: bool = Field(default=False, description="重点")
+
+
+class Item(ItemBase, table=True):
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_items_code"),
+        Index("ix_items_pane_period", "pane", "period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, description="bumped on every edit; for optimistic locking")
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = Field(default=None)
+
+
+class Entry(SQLModel, table=True):
+    """One bit of work on an item: an amount on a day, with a note and who logged it."""
+
+    __tablename__ = "entries"
+    __table_args__ = (Index("ix_entries_item", "item_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id")
+    day: date
+    amount: float
+    note: str = ""
+    actor: str = ""
+    kind: str = Field(default="log", max_length=8, description="log | opening (imported 完成值)")
+    batch_id: int | None = Field(default=None, foreign_key="import_batches.id")
+    created_at: datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    """One field of one change. Rows of the same change share ``txn``; undo works per txn."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_actor", "actor", "id"),
+        Index("ix_audit_txn", "txn"),
+        Index("ix_audit_item", "item_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    txn: str = Field(max_length=32)
+    actor: str
+    at: datetime
+    action: str = Field(max_length=16)
+    item_id: int | None = None
+    item_code: str = ""
+    field: str = ""
+    old: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    new: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    batch_id: int | None = None
+    undone: bool = False
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str
+    sha256: str = Field(max_length=64)
+    encoding: str = ""
+    kind: str = Field(default="items", max_length=16)
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    actor: str = ""
+    at: datetime
+    undone: bool = False
+
+
+class Problem(SQLModel, table=True):
+    """存在问题: a shortcoming named in a period's report."""
+
+    __tablename__ = "problems"
+    __table_args__ = (UniqueConstraint("period", "text", name="uq_problems_period_text"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=8)
+    text: str
+    pane: str | None = Field(default=None, max_length=16)
+    created_at: datetime
+
+
+class LedgerMeta(SQLModel, table=True):
+    """Single-row counters. ``changes`` moves on every write, so a dashboard on any database
+    (SQLite or PostgreSQL) can tell cheaply whether it must re-read."""
+
+    __tablename__ = "ledger_meta"
+
+    id: int = Field(default=1, primary_key=True)
+    changes: int = 0

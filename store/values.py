@@ -1,0 +1,365 @@
+"""Parsers for values as offices type them: CSV cells from Excel/WPS ledgers and CLI arguments.
+
+Every parser takes the raw cell text and either returns a clean value or raises BadValue with a
+short English sentence that quotes the input, so the importer can prefix it with
+"line 4, column 完成时限: ".  Standard library only, so the importer's hot loop stays light.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, timedelta
+from typing import Final, Literal
+
+__all__ = [
+    "PANES",
+    "PANE_PREFIX",
+    "PANE_ZH",
+    "STATUSES",
+    "STATUS_ZH",
+    "BadValue",
+    "Pane",
+    "Status",
+    "clean_text",
+    "fmt_num",
+    "parse_bool",
+    "parse_code",
+    "parse_date",
+    "parse_number",
+    "parse_pane",
+    "parse_status",
+    "parse_target",
+]
+
+Pane = Literal["party", "efficiency", "supervision"]
+Status = Literal["todo", "doing", "done", "delayed", "paused"]
+
+PANES: Final[tuple[Pane, ...]] = ("party", "efficiency", "supervision")
+PANE_ZH: Final[dict[str, str]] = {"party": "党建", "efficiency": "效能", "supervision": "监督"}
+PANE_PREFIX: Final[dict[str, str]] = {"party": "DJ", "efficiency": "XN", "supervision": "JD"}
+STATUSES: Final[tuple[Status, ...]] = ("todo", "doing", "done", "delayed", "paused")
+STATUS_ZH: Final[dict[str, str]] = {
+    "todo": "未启动",
+    "doing": "推进中",
+    "done": "已办结",
+    "delayed": "已延期",
+    "paused": "暂缓",
+}
+
+CODE_MAX_LEN: Final = 40
+
+
+class BadValue(ValueError):
+    """A cell or argument that cannot be read; the message is shown to the user as is."""
+
+
+# Chinese IMEs type full-width digits, letters and punctuation (１，２００、２０２３／７／３１);
+# fold them to ASCII so one set of patterns serves both.  Only the full-width ASCII block is
+# folded, unlike NFKC, which would also turn ① or ² into plain digits.
+_HALFWIDTH: Final = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Excel and Word substitute a typographic minus when a number is pasted from a document.
+_MINUS: Final = {0x2212: 0x2D, 0x2013: 0x2D}
+
+
+def _norm(text: str) -> str:
+    return text.translate(_HALFWIDTH).translate(_MINUS).strip()
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    # The message ends up on a terminal, so the echoed input must not carry control characters,
+    # and a pasted paragraph should not swamp the line.
+    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text[:limit])
+    return f"'{shown}…'" if len(text) > limit else f"'{shown}'"
+
+
+def _fold_key(text: str) -> str:
+    # Lookup keys ignore case, width and inner spacing: "In Progress", "in  progress" and
+    # "ＤＪ" all name something.
+    return re.sub(r"[\s_\-]+", " ", _norm(text)).casefold()
+
+
+# --- pane and status -----------------------------------------------------------------------
+
+_PANE_ALIASES: Final[dict[str, Pane]] = {
+    "party": "party",
+    "党建": "party",
+    "党建工作": "party",
+    "dj": "party",
+    "efficiency": "efficiency",
+    "效能": "efficiency",
+    "效能建设": "efficiency",
+    "xn": "efficiency",
+    "supervision": "supervision",
+    "监督": "supervision",
+    "作风建设": "supervision",
+    "监督管理": "supervision",
+    "jd": "supervision",
+}
+
+_STATUS_ALIASES: Final[dict[str, Status]] = {
+    "todo": "todo",
+    "to do": "todo",
+    "not started": "todo",
+    "未启动": "todo",
+    "未开始": "todo",
+    "doing": "doing",
+    "in progress": "doing",
+    "inprogress": "doing",
+    "ongoing": "doing",
+    "推进中": "doing",
+    "进行中": "doing",
+    "在办": "doing",
+    "办理中": "doing",
+    "done": "done",
+    "finished": "done",
+    "completed": "done",
+    "complete": "done",
+    "已办结": "done",
+    "办结": "done",
+    "已完成": "done",
+    "完成": "done",
+    "delayed": "delayed",
+    "overdue": "delayed",
+    "已延期": "delayed",
+    "延期": "delayed",
+    "paused": "paused",
+    "on hold": "paused",
+    "暂缓": "paused",
+    "已暂缓": "paused",
+    "暂停": "paused",
+    "已暂停": "paused",
+}
+
+
+def parse_pane(text: str) -> Pane:
+    pane = _PANE_ALIASES.get(_fold_key(text))
+    if pane is None:
+        raise BadValue(
+            f"unknown pane: {_quote(text)} (use party/党建/DJ, efficiency/效能/XN "
+            "or supervision/监督/JD)"
+        )
+    return pane
+
+
+def parse_status(text: str) -> Status:
+    status = _STATUS_ALIASES.get(_fold_key(text))
+    if status is None:
+        choices = ", ".join(f"{k}/{v}" for k, v in STATUS_ZH.items())
+        raise BadValue(f"unknown status: {_quote(text)} (use {choices})")
+    return status
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+_DATE_RE = re.compile(
+    r"(?P<y>\d{4})(?:(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+    r"|年(?P<cm>\d{1,2})月(?P<cd>\d{1,2})[日号]?)"
+    # Excel/WPS export date cells as "2023/7/31 0:00" when the column has a datetime format;
+    # the time is not part of a due date, so it is read and dropped.
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+_COMPACT_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in).  Every date from 1928
+# to 2173 is a five-digit serial, sometimes with a time fraction; four digits is more likely a
+# bare year, which gets the ordinary "not a date" message.
+_SERIAL_RE = re.compile(r"\d{5}(?:\.\d+)?")
+_EXCEL_EPOCH: Final = date(1899, 12, 30)
+
+
+def parse_date(text: str) -> date:
+    s = _norm(text)
+    y = m = d = ""
+    if match := _DATE_RE.fullmatch(s):
+        y, m, d = match["y"], match["m"] or match["cm"], match["d"] or match["cd"]
+    elif match := _COMPACT_DATE_RE.fullmatch(s):
+        y, m, d = match[1], match[2], match[3]
+    elif _SERIAL_RE.fullmatch(s):
+        raise BadValue(_serial_message(text, s))
+    else:
+        raise BadValue(f"not a date: {_quote(text)} (use 2023-07-31, 2023/7/31 or 2023年7月31日)")
+    try:
+        return date(int(y), int(m), int(d))
+    except ValueError:
+        raise BadValue(f"no such date: {_quote(text)}") from None
+
+
+def _serial_message(text: str, s: str) -> str:
+    as_date = _EXCEL_EPOCH + timedelta(days=int(float(s)))
+    return (
+        f"{_quote(text)} looks like an Excel date serial (for {as_date}); "
+        "format the column as a date in Excel and export again"
+    )
+
+
+# --- numbers and targets ---------------------------------------------------------------------
+
+# Thousands separators are only accepted in groups of three, because "1,5" is a European
+# decimal and guessing either way would silently put a wrong number in the ledger.
+_NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
+
+
+def parse_number(text: str) -> float:
+    s = _norm(text)
+    # float() itself would accept "nan", "inf", "1_000" and " 1e400 ", none of which a person
+    # means in a ledger cell, so the shape is checked first.
+    if not _NUMBER_RE.fullmatch(s):
+        raise BadValue(f"not a number: {_quote(text)}")
+    value = float(s.replace(",", ""))
+    if not math.isfinite(value):
+        raise BadValue(f"number too large: {_quote(text)}")
+    return value
+
+
+_TARGET_DIGITS_RE = re.compile(r"([+-]?[\d,]*\.?\d+)\s*(.*)")
+_TARGET_CN_RE = re.compile(r"([零〇一二两三四五六七八九十百千万]+)\s*(.*)")
+
+_CN_DIGITS: Final[dict[str, int]] = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+_CN_UNITS: Final[dict[str, int]] = {"十": 10, "百": 100, "千": 1000}
+
+
+def _cn_section(s: str) -> int:
+    """Value of a numeral below 10000, e.g. 二百四十四; ValueError if malformed."""
+    total = 0
+    digit: int | None = None
+    last_unit = 10_000
+    after_zero = False
+    for ch in s:
+        if ch in _CN_DIGITS:
+            # Two digits in a row ("一一", "五零") is digit-by-digit notation, as in years
+            # (二〇二三), not a count.
+            if digit is not None:
+                raise ValueError(s)
+            if _CN_DIGITS[ch] == 0:
+                after_zero = True
+                continue
+            digit = _CN_DIGITS[ch]
+        else:
+            unit = _CN_UNITS[ch]
+            if unit >= last_unit:
+                raise ValueError(s)
+            # Only 十 may stand alone (十六 = 16); 百 or 千 without a digit is not how anyone
+            # writes a count.
+            if digit is None and unit != 10:
+                raise ValueError(s)
+            total += (1 if digit is None else digit) * unit
+            digit, last_unit, after_zero = None, unit, False
+    if digit is not None:
+        # A trailing bare digit right after a unit is the colloquial short form: 二百四 is 240,
+        # not 204 (that would be 二百零四).
+        if last_unit < 10_000 and not after_zero:
+            total += digit * last_unit // 10
+        else:
+            total += digit
+    return total
+
+
+def _cn_int(s: str) -> int:
+    high, sep, low = s.partition("万")
+    if not sep:
+        return _cn_section(s)
+    if not high or "万" in low:
+        raise ValueError(s)
+    low_value = _cn_section(low) if low else 0
+    # 一万二 is 12000, the same short form as in _cn_section, one level up.
+    if low and len(low) == 1 and low not in "零〇":
+        low_value *= 1000
+    return _cn_section(high) * 10_000 + low_value
+
+
+def parse_target(text: str, unit: str = "") -> tuple[float, str]:
+    """A counted target such as "6", "6次", "1,200件次" or "十六次", checked against ``unit``."""
+    s = _norm(text)
+    unit = _norm(unit)
+    value: float
+    if match := _TARGET_DIGITS_RE.fullmatch(s):
+        try:
+            value = parse_number(match[1])
+        except BadValue:
+            raise BadValue(f"not a number: {_quote(text)}") from None
+    elif match := _TARGET_CN_RE.fullmatch(s):
+        try:
+            value = float(_cn_int(match[1]))
+        except (ValueError, KeyError):
+            raise BadValue(f"not a number: {_quote(text)}") from None
+    else:
+        raise BadValue(f"not a target: {_quote(text)} (write a count like 6, 6次 or 十六次)")
+    if value < 0:
+        raise BadValue(f"target must not be negative: {_quote(text)}")
+    found = clean_text(match[2])
+    unit = clean_text(unit)
+    if found and unit and found != unit:
+        raise BadValue(f"target {_quote(text)} is in {found!r} but the unit column says {unit!r}")
+    # -0.0 + 0.0 is 0.0: "-0" should not come back as a negative zero.
+    return value + 0.0, unit or found
+
+
+# --- flags, codes, text ----------------------------------------------------------------------
+
+_TRUE: Final = frozenset({"是", "y", "yes", "true", "1", "✓", "✔", "√", "★", "t", "对"})
+_FALSE: Final = frozenset({"否", "n", "no", "false", "0", "", "f", "×", "✗", "✘", "错"})
+
+
+def parse_bool(text: str) -> bool:
+    key = _fold_key(text)
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise BadValue(f"not a yes/no value: {_quote(text)} (use 是/否, Y/N or 1/0)")
+
+
+# Excel shows long digit strings in scientific notation and, on export, writes that rounded
+# display ("5.1E+17") instead of the code; the original digits are gone by then.
+_SCI_RE = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+
+
+def parse_code(text: str) -> str:
+    code = _norm(text)
+    if not code:
+        raise BadValue("code is empty")
+    if _SCI_RE.fullmatch(code):
+        raise BadValue(
+            f"code {_quote(text)} was turned into a number by Excel; format the column "
+            "as text, re-enter the codes and export again"
+        )
+    if any(_is_control(ch) for ch in code):
+        raise BadValue(f"code contains control characters: {_quote(text)}")
+    if len(code) > CODE_MAX_LEN:
+        raise BadValue(f"code is longer than {CODE_MAX_LEN} characters: {_quote(text)}")
+    return code
+
+
+def fmt_num(x: float | None) -> str:
+    if x is None:
+        return ""
+    x = float(x)
+    if x.is_integer():
+        # int() rather than "%g": 1200000 must not come out as "1.2e+06" in a report.
+        return str(int(x))
+    # 12 significant digits hide float noise (0.1 + 0.2) without cutting real decimals.
+    return f"{x:.12g}"
+
+
+# Bidi embeddings/overrides/isolates can make a stored line display in a different order than
+# it reads (the "Trojan Source" trick); a work ledger has no use for them.
+_BIDI: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS_RE = re.compile(r"(?:[ \t]*(?:\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]))+[ \t]*")
+
+
+def _is_control(ch: str) -> bool:
+    # Cc covers C0, DEL and C1; Cs are lone surrogates from undecodable bytes, which would
+    # crash the terminal writer rather than style it.
+    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI or ch == "\ufeff"
+
+
+def clean_text(text: str) -> str:
+    """Text safe to store and later print: no control characters, one line, no outer spaces."""
+    text = _LINE_BREAKS_RE.sub(" ", text)
+    # A tab between words is a space to the reader; dropping it would glue the words.
+    text = text.replace("\t", " ")
+    return "".join(ch for ch in text if not _is_control(ch)).strip()
