@@ -10,7 +10,7 @@ executemany (no ORM object per row), so memory stays flat however long the file 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -40,6 +40,7 @@ from store.values import (
 
 BATCH = 1000
 MAX_LISTED = 50
+OPENING_NOTE = "期初数 (imported 完成值)"
 ProgressFn = Callable[[int, int], None]
 
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
@@ -123,6 +124,12 @@ class _Memo:
 
 def _period_key(text: str) -> str:
     return parse_period(text).key
+
+
+def _span_end(due: date | None, period: str | None) -> date | None:
+    if due is not None:
+        return due
+    return parse_period(period).end if period else None
 
 
 def _text(cell: str) -> str:
@@ -239,6 +246,13 @@ class _ItemImport(_Batcher):
                     bad = True
             else:
                 values["target"] = None
+        # An empty cell clears a value, except where "nothing" is not a value: an empty
+        # status or pane leaves the item's own (or the default) alone.
+        for fld in ("status", "pane"):
+            if values.get(fld, "") is None:
+                del values[fld]
+        if "key" in values:
+            values["key"] = bool(values["key"])
         bad = self._check(line, values) or bad
         if bad:
             report.rejected += 1
@@ -301,7 +315,8 @@ class _ItemImport(_Batcher):
                 by_key.setdefault((r["pane"], r["title"], r["period"]), r)
         inserts: list[tuple[int, dict[str, Any]]] = []
         updates: list[dict[str, Any]] = []
-        openings: dict[int, tuple[str, float]] = {}  # item id -> (code, amount) for existing
+        # item id -> (code, amount, end of its span), for items already in the ledger
+        openings: dict[int, tuple[str, float, date | None]] = {}
         for line, v in rows:
             match = (
                 existing.get(v["code"])
@@ -328,7 +343,8 @@ class _ItemImport(_Batcher):
                 self.report.skipped += 1
                 continue
             if v.get("actual") is not None:
-                openings[match["id"]] = (match["code"], v["actual"])
+                end = _span_end(v.get("due", match["due"]), v.get("period", match["period"]))
+                openings[match["id"]] = (match["code"], v["actual"], end)
             if changes:
                 for f, new_value in changes.items():
                     self.audit("import", match["id"], match["code"], f, match[f], new_value)
@@ -360,7 +376,7 @@ class _ItemImport(_Batcher):
             item[f] = item[f] or ""
         item["code"] = code
         item["key"] = bool(item["key"])
-        item["status"] = item["status"] or ("doing" if v.get("actual") else "todo")
+        item["status"] = v.get("status") or ("doing" if v.get("actual") else "todo")
         item.update(version=1, created_at=self.stamp, updated_at=self.stamp, deleted_at=None)
         item["_actual"] = v.get("actual")
         report.added += 1
@@ -396,7 +412,9 @@ class _ItemImport(_Batcher):
             )
             self.conn.execute(stmt, params)
 
-    def _write_openings(self, openings: dict[int, tuple[str, float]], updated: set[int]) -> int:
+    def _write_openings(
+        self, openings: dict[int, tuple[str, float, date | None]], updated: set[int]
+    ) -> int:
         """Set each item's opening balance (imported 完成值); return how many items changed
         only through it."""
         if not openings:
@@ -410,7 +428,7 @@ class _ItemImport(_Batcher):
             )
         }
         new_rows, changed_rows, only_opening = [], [], 0
-        for item_id, (code, amount) in openings.items():
+        for item_id, (code, amount, end) in openings.items():
             if item_id in current:
                 entry_id, old = current[item_id]
                 if old == amount:
@@ -418,7 +436,7 @@ class _ItemImport(_Batcher):
                 changed_rows.append({"id_": entry_id, "amount": amount})
                 self.audit("import", item_id, code, "opening", old, [entry_id, amount])
             else:
-                new_rows.append((item_id, code, amount))
+                new_rows.append((item_id, code, amount, end))
             only_opening += item_id not in updated
         if changed_rows:
             self.conn.execute(
@@ -430,15 +448,17 @@ class _ItemImport(_Batcher):
         self._insert_openings(new_rows)
         return only_opening
 
-    def _insert_openings(self, rows: list[tuple[int, str, float]]) -> None:
+    def _insert_openings(self, rows: list[tuple[int, str, float, date | None]]) -> None:
         if not rows:
             return
         day = today()
+        # A count brought over from a ledger was done by the time the item's span ended at the
+        # latest; dating it later would put it outside its own period.
         params = [
-            {"item_id": i, "day": day, "amount": a, "note": "期初数 (imported 完成值)",
-             "actor": self.actor, "kind": "opening", "batch_id": self.batch_id,
-             "created_at": self.stamp}
-            for i, _c, a in rows
+            {"item_id": i, "day": min(day, end) if end else day, "amount": a,
+             "note": OPENING_NOTE, "actor": self.actor, "kind": "opening",
+             "batch_id": self.batch_id, "created_at": self.stamp}
+            for i, _c, a, end in rows
         ]  # fmt: skip
         ids = (
             self.conn.execute(
@@ -447,7 +467,7 @@ class _ItemImport(_Batcher):
             .scalars()
             .all()
         )
-        for (item_id, code, amount), entry_id in zip(rows, ids, strict=True):
+        for (item_id, code, amount, _end), entry_id in zip(rows, ids, strict=True):
             self.audit("import", item_id, code, "opening", None, [entry_id, amount])
 
     def _write_inserts(self, inserts: list[tuple[int, dict[str, Any]]]) -> None:
@@ -466,7 +486,9 @@ class _ItemImport(_Batcher):
         for (_, row), item_id, actual in zip(inserts, ids, actuals, strict=True):
             self.audit("import", item_id, row["code"], "*", None, row["title"])
             if actual is not None:
-                openings.append((item_id, row["code"], actual))
+                openings.append(
+                    (item_id, row["code"], actual, _span_end(row["due"], row["period"]))
+                )
         self._insert_openings(openings)
 
 
@@ -745,21 +767,16 @@ def undo_import(engine: Any, batch_id: int, *, actor: str | None = None) -> tupl
             raise LedgerError(f"no import batch {batch_id}")
         if batch.undone:
             raise LedgerError(f"import batch {batch_id} was undone already")
-        txns = session.exec(
-            select(AuditEvent.txn).where(AuditEvent.batch_id == batch_id).distinct()  # type: ignore[call-overload]
-        ).all()
+        txn = (
+            session.execute(
+                select(AUDIT.c.txn).where(AUDIT.c.batch_id == batch_id, AUDIT.c.action == "import")
+            )
+            .scalars()
+            .first()
+        )
         rows = 0
-        for txn in _unique(txns):
-            rows += undo_txn(session, txn, actor=actor).rows
+        if txn is not None:
+            rows = undo_txn(session, txn, actor=actor).rows
         batch.undone = True
         session.add(batch)
         return batch, rows
-
-
-def _unique(values: Iterable[Any]) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        t = v[0] if isinstance(v, tuple) else v
-        if t not in out:
-            out.append(t)
-    return out

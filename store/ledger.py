@@ -8,6 +8,7 @@ audit rows: one per changed field, all rows of one action sharing a ``txn``, whi
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import os
@@ -22,7 +23,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from store.errors import Conflict, Invalid, LedgerError, NotFound
-from store.models import AuditEvent, Entry, Item
+from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
 from store.periods import Period, PeriodError, parse_period, today
 from store.progress import LIGHTS, Progress, progress
 from store.values import (
@@ -249,13 +250,34 @@ def list_items(
         )
     if light and light not in LIGHTS:
         raise BadValue(f"unknown light {light!r}; lights: {', '.join(LIGHTS)}")
-    q = q.order_by(col(Item.pane), col(Item.period), col(Item.category), col(Item.code))
+    q = q.order_by(col(Item.id))
     views = [ItemView(item, progress(item, float(actual), on)) for item, actual in session.exec(q)]
-    pane_order: dict[str, int] = {p: n for n, p in enumerate(PANES)}
-    views.sort(key=lambda v: pane_order.get(v.item.pane, 9))
+    views.sort(key=_ledger_order)
     if light:
         views = [v for v in views if v.progress.light == light]
     return views
+
+
+_PANE_ORDER: dict[str, int] = {p: n for n, p in enumerate(PANES)}
+
+
+@functools.lru_cache(maxsize=256)
+def _period_sort(key: str | None) -> tuple[date, int]:
+    """Earlier periods first; of two starting together, the longer (2023-H2 before 2023-07)."""
+    if key is None:
+        return (date.max, 0)
+    try:
+        p = parse_period(key)
+    except PeriodError:
+        return (date.max, 0)
+    return (p.start, -(p.end - p.start).days)
+
+
+def _ledger_order(view: ItemView) -> tuple[int, tuple[date, int], str]:
+    # Codes are handed out in plan order, and 编号 is the order offices read their ledger in;
+    # grouping by category keeps the first-seen order of categories in the dashboard.
+    i = view.item
+    return (_PANE_ORDER.get(i.pane, 9), _period_sort(i.period), i.code)
 
 
 def find_item(session: Session, code: str, *, deleted: bool = False) -> Item:
@@ -526,8 +548,11 @@ class Undone:
     codes: list[str]
     rows: int
     at: datetime
+    batch_id: int | None = None
 
     def describe(self) -> str:
+        if self.batch_id is not None:
+            return f"undid import batch {self.batch_id} ({self.rows} change(s))"
         shown = ", ".join(self.codes[:5]) + (
             f" and {len(self.codes) - 5} more" if len(self.codes) > 5 else ""
         )
@@ -581,8 +606,21 @@ def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
         item.version += 1
         item.updated_at = now()
         session.add(item)
+    batch_id = rows[-1].batch_id
+    if batch_id is not None:
+        batch = session.get(ImportBatch, batch_id)
+        if batch is not None:
+            batch.undone = True
+            session.add(batch)
     session.flush()
-    return Undone(txn=txn, action=rows[-1].action, codes=codes, rows=len(rows), at=rows[-1].at)
+    return Undone(
+        txn=txn,
+        action=rows[-1].action,
+        codes=codes,
+        rows=len(rows),
+        at=rows[-1].at,
+        batch_id=batch_id,
+    )
 
 
 def _item(session: Session, row: AuditEvent, cache: dict[int, Item]) -> Item:
@@ -635,6 +673,29 @@ def _revert(
             new=before,
             batch_id=row.batch_id,
         )
+        return
+    if row.field == "problem":
+        problem = session.get(Problem, json.loads(row.new or "null"))
+        if problem is not None:
+            _audit(
+                session,
+                txn=txn,
+                actor=actor,
+                action="undo",
+                item=None,
+                field="problem",
+                old=problem.text,
+                new=None,
+                batch_id=row.batch_id,
+            )
+            session.delete(problem)
+        return
+    if row.field == "problem_pane":
+        problem_id, pane = json.loads(row.old or "[null, null]")
+        problem = session.get(Problem, problem_id)
+        if problem is not None:
+            problem.pane = pane
+            session.add(problem)
         return
     if row.field == "entry" and item is not None:
         entry = session.get(Entry, json.loads(row.new or "null"))

@@ -1,0 +1,736 @@
+"""duban's command line: a thin shell over ``store``. Every command opens the ledger, calls one
+store function, and prints its result for people (Rich tables) or machines (``--json``).
+
+Exit codes: 0 done; 1 the input or the ledger's state did not allow it (one line per problem,
+no traceback); 2 the command line itself was wrong (Typer/Click usage errors).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from store.errors import Invalid, LedgerError
+from store.periods import PeriodError
+from store.values import PANE_ZH, STATUS_ZH, BadValue, clean_text, fmt_num
+
+APP_HELP = """督办 duban — track an office's work plan: three checklists (党建 party, 效能
+efficiency, 监督 supervision), every bit of progress logged, reports from what was logged.
+
+The ledger is an SQLite file in your data directory unless --db or DUBAN_DB names another
+(a path, or a postgresql:// URL)."""
+
+app = typer.Typer(
+    help=APP_HELP,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+db_app = typer.Typer(
+    help="Schema migrations, integrity checks and backups of the ledger.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(db_app, name="db")
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LIGHT_MARK = {"red": ("● 红", "red"), "yellow": ("▲ 黄", "yellow"), "green": ("○ 绿", "green")}
+
+
+def fail(message: str, problems: list[str] | None = None) -> NoReturn:
+    """One line per problem on stderr, then exit 1."""
+    for line in problems or [message]:
+        err.print(Text(f"duban: {clean_text(line)}"), style="red")
+    raise typer.Exit(1)
+
+
+def user_errors(fn: F) -> F:
+    """Turn the store's user-facing errors into a message and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Invalid as exc:
+            fail(str(exc), exc.problems)
+        except (LedgerError, BadValue, PeriodError) as exc:
+            fail(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"duban {version('duban')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="DUBAN_DB",
+            help="Ledger to use: an SQLite file path or an SQLAlchemy URL "
+            "(postgresql+psycopg://…). Default: ledger.db in your data directory.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback,
+            is_eager=True,
+            help="Print duban's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    ctx.obj = {"db": db}
+
+
+# --- plumbing --------------------------------------------------------------------------------
+
+
+def _db(ctx: typer.Context) -> str | None:
+    obj = ctx.find_root().obj or {}
+    db: str | None = obj.get("db")
+    return db
+
+
+def engine_of(ctx: typer.Context) -> Any:
+    from store.db import open_ledger
+
+    return open_ledger(_db(ctx))
+
+
+@contextmanager
+def writing(ctx: typer.Context) -> Iterator[Any]:
+    from store.db import write_session
+
+    with write_session(engine_of(ctx)) as session:
+        yield session
+
+
+@contextmanager
+def reading(ctx: typer.Context) -> Iterator[Any]:
+    from store.db import read_session
+
+    with read_session(engine_of(ctx)) as session:
+        yield session
+
+
+# json escapes C0 controls itself; DEL and C1 (\x9b is a one-byte CSI) it leaves raw.
+_JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, Chinese kept readable, no character that could drive a terminal."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str).translate(_JSON_C1)
+    sys.stdout.write(text + "\n")
+
+
+def cell(value: Any) -> Text:
+    """Ledger text as a table cell: never read as markup, never a control character."""
+    return Text(clean_text("" if value is None else str(value)))
+
+
+def count_text(actual: float, target: float | None, unit: str) -> str:
+    if target is None:
+        return f"{fmt_num(actual)}{unit}"
+    return f"{fmt_num(actual)}/{fmt_num(target)}{unit}"
+
+
+def light_cell(light: str) -> Text:
+    mark, style = LIGHT_MARK[light]
+    return Text(mark, style=style)
+
+
+def parse_day(text: str | None) -> date | None:
+    from store.values import parse_date
+
+    return parse_date(text) if text else None
+
+
+PaneOpt = Annotated[
+    str | None, typer.Option("--pane", help="party|efficiency|supervision (or 党建/效能/监督).")
+]
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option("--period", help="Period: 2023, 2023-H1, 2023-Q3, 2023-07, 2023年上半年 …"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+# --- items ----------------------------------------------------------------------------------
+
+
+@app.command()
+@user_errors
+def add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="工作任务: what is to be done.")],
+    pane: Annotated[
+        str, typer.Option("--pane", help="party|efficiency|supervision (or 党建/效能/监督).")
+    ],
+    code: Annotated[
+        str | None, typer.Option("--code", help="编号; default: the pane's next (DJ-007).")
+    ] = None,
+    category: Annotated[str, typer.Option("--category", help="类别: the 一是… group.")] = "",
+    target: Annotated[
+        str | None, typer.Option("--target", help="目标值: a count, e.g. 6 or 6次.")
+    ] = None,
+    unit: Annotated[str, typer.Option("--unit", help="单位, e.g. 次 篇 件次.")] = "",
+    due: Annotated[
+        str | None, typer.Option("--due", help="完成时限: 2023-07-31, 2023/7/31 or 2023年7月31日.")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--start", help="开始日期.")] = None,
+    dept: Annotated[str, typer.Option("--dept", help="责任科室.")] = "",
+    owner: Annotated[str, typer.Option("--owner", help="责任人.")] = "",
+    detail: Annotated[str, typer.Option("--detail", help="具体措施.")] = "",
+    period: PeriodOpt = None,
+    key: Annotated[bool, typer.Option("--key", help="Mark as a key item (重点).")] = False,
+) -> None:
+    """Add an item to the ledger."""
+    from store.ledger import add_item
+    from store.periods import parse_period
+    from store.values import parse_target
+
+    fields: dict[str, Any] = {
+        "category": category, "unit": unit, "dept": dept, "owner": owner, "detail": detail,
+        "key": key, "due": parse_day(due), "start": parse_day(start),
+        "period": parse_period(period).key if period else None,
+    }  # fmt: skip
+    if target:
+        fields["target"], fields["unit"] = parse_target(target, unit)
+    with writing(ctx) as session:
+        item = add_item(session, pane=pane, title=title, code=code, **fields)
+        out.print(Text(f"added {item.code}: {item.title}"))
+
+
+@app.command()
+@user_errors
+def log(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The item's 编号.")],
+    amount: Annotated[
+        str, typer.Argument(help="How much was done (default 1); negative to correct.")
+    ] = "1",
+    on: Annotated[
+        str | None, typer.Option("--on", help="The day it was done (default today).")
+    ] = None,
+    note: Annotated[str, typer.Option("--note", help="What was done.")] = "",
+) -> None:
+    """Log work done on an item: +1, or an amount, on a day, with a note."""
+    from store.ledger import actual_of, find_item, log_entry, parse_amount
+
+    with writing(ctx) as session:
+        entry = log_entry(session, code, parse_amount(amount), day=parse_day(on), note=note)
+        item = find_item(session, code)
+        total = actual_of(session, item)
+        sign = "+" if entry.amount > 0 else ""
+        now = count_text(total, item.target, item.unit)
+        out.print(
+            Text(f"logged {sign}{fmt_num(entry.amount)} on {item.code} ({entry.day}); now {now}")
+        )
+
+
+@app.command()
+@user_errors
+def done(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The item's 编号.")],
+    evidence: Annotated[
+        str, typer.Option("--evidence", help="办结依据: the document or result that shows it.")
+    ] = "",
+) -> None:
+    """Mark an item done (已办结)."""
+    from store.ledger import mark_done
+
+    with writing(ctx) as session:
+        item = mark_done(session, code, evidence=evidence)
+        note = "" if item.evidence else " (no evidence given)"
+        out.print(Text(f"{item.code} done{note}"))
+
+
+@app.command()
+@user_errors
+def reopen(
+    ctx: typer.Context, code: Annotated[str, typer.Argument(help="The item's 编号.")]
+) -> None:
+    """Reopen a done item."""
+    from store.ledger import reopen as reopen_item
+
+    with writing(ctx) as session:
+        item = reopen_item(session, code)
+        out.print(Text(f"{item.code} reopened ({STATUS_ZH[item.status]})"))
+
+
+@app.command("set")
+@user_errors
+def set_fields(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The item's 编号.")],
+    assignments: Annotated[
+        list[str],
+        typer.Argument(
+            help="FIELD=VALUE pairs. Fields: code pane category title detail dept assist owner "
+            "target unit period start due status evidence reason progress_note notes key."
+        ),
+    ],
+) -> None:
+    """Change fields of an item, e.g. duban set DJ-001 due=2023-12-31 status=推进中."""
+    from store.ledger import edit_item, parse_assignments
+
+    changes = parse_assignments(assignments)
+    with writing(ctx) as session:
+        item = edit_item(session, code, changes)
+        out.print(Text(f"{item.code} updated (version {item.version})"))
+
+
+@app.command()
+@user_errors
+def rm(ctx: typer.Context, code: Annotated[str, typer.Argument(help="The item's 编号.")]) -> None:
+    """Delete an item (undo brings it back)."""
+    from store.ledger import remove_item
+
+    with writing(ctx) as session:
+        item = remove_item(session, code)
+        out.print(Text(f"removed {item.code}: {item.title} (duban undo brings it back)"))
+
+
+@app.command()
+@user_errors
+def undo(ctx: typer.Context) -> None:
+    """Undo your last change; again for the one before."""
+    from store.ledger import current_actor
+    from store.ledger import undo as undo_last
+
+    with writing(ctx) as session:
+        result = undo_last(session, actor=current_actor())
+        out.print(Text(result.describe()))
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@app.command("list")
+@user_errors
+def list_cmd(
+    ctx: typer.Context,
+    pane: PaneOpt = None,
+    period: PeriodOpt = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="todo|doing|done|delayed|paused or 未启动 …")
+    ] = None,
+    light: Annotated[str | None, typer.Option("--light", help="red|yellow|green.")] = None,
+    dept: Annotated[str | None, typer.Option("--dept", help="责任科室.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List items with their progress and light; every item when no filter is given."""
+    from store.ledger import list_items
+
+    with reading(ctx) as session:
+        views = list_items(session, pane=pane, period=period, status=status, light=light, dept=dept)
+    if as_json:
+        print_json([v.to_json() for v in views])
+        return
+    if not views:
+        err.print(
+            "no items match"
+            if any((pane, period, status, light, dept))
+            else "the ledger is empty: duban import FILE.csv, or duban add"
+        )
+        return
+    # Narrow terminals (80 columns over SSH) keep what a morning check needs; the rest of
+    # the fields are one `duban show` away.
+    wide = out.width >= 110
+    columns: list[tuple[str, dict[str, Any], Callable[[Any], Text]]] = [
+        ("编号", {"min_width": 6}, lambda v: cell(v.item.code)),
+        ("板块", {"min_width": 4}, lambda v: cell(PANE_ZH.get(v.item.pane, v.item.pane))),
+        ("类别", {"overflow": "ellipsis", "max_width": 12}, lambda v: cell(v.item.category)),
+        ("工作任务", {"overflow": "ellipsis", "min_width": 8, "max_width": 36},
+         lambda v: cell(v.item.title)),
+        ("完成/目标", {"justify": "right", "min_width": 6},
+         lambda v: cell(count_text(v.progress.actual, v.item.target, v.item.unit))),
+        ("%", {"justify": "right", "min_width": 4}, lambda v: cell(
+            "" if v.progress.percent is None else f"{v.progress.percent:.0f}%")),
+        ("灯", {"min_width": 4}, lambda v: light_cell(v.progress.light)),
+        ("状态", {"min_width": 6}, lambda v: cell(STATUS_ZH.get(v.item.status, v.item.status))),
+        ("责任科室", {"overflow": "ellipsis", "max_width": 8}, lambda v: cell(v.item.dept)),
+        ("完成时限", {"min_width": 10}, lambda v: cell(v.item.due or "")),
+    ]  # fmt: skip
+    drop = set() if wide else {"类别", "责任科室", "%"}
+    if pane:
+        drop.add("板块")
+    columns = [c for c in columns if c[0] not in drop]
+    rendered = [[render(v) for _, _, render in columns] for v in views]
+    # Every column but the title is as wide as its widest cell (capped); the title gets what
+    # is left of the terminal, cut with … by display width (a CJK character is two cells).
+    widths = []
+    for n, (name, opts, _) in enumerate(columns):
+        widest = max([cell_len(name)] + [row[n].cell_len for row in rendered])
+        widths.append(min(widest, opts.get("max_width", widest)))
+    title_at = [c[0] for c in columns].index("工作任务")
+    # Each column costs its padding (2) and a separator (1) besides its width.
+    rest = sum(w for n, w in enumerate(widths) if n != title_at) + 3 * len(columns)
+    widths[title_at] = max(8, min(widths[title_at], out.width - rest - 1))
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    for (name, opts, _), width in zip(columns, widths, strict=True):
+        justify = opts.get("justify", "left")
+        table.add_column(name, no_wrap=True, overflow="ellipsis", width=width, justify=justify)
+    for row in rendered:
+        table.add_row(*row)
+    out.print(table)
+    done_n = sum(v.item.status == "done" for v in views)
+    out.print(
+        f"{len(views)} items, {done_n} done, "
+        f"{sum(v.progress.light == 'red' for v in views)} red, "
+        f"{sum(v.progress.light == 'yellow' for v in views)} yellow"
+    )
+
+
+@app.command()
+@user_errors
+def show(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The item's 编号.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one item: every field, progress against pace, and its entries."""
+    from store.ledger import show_item
+
+    with reading(ctx) as session:
+        view = show_item(session, code)
+    i, p = view.item, view.progress
+    if as_json:
+        data = view.to_json()
+        data.update(
+            assist=i.assist, start=i.start.isoformat() if i.start else None,
+            evidence=i.evidence, reason=i.reason, progress_note=i.progress_note, key=i.key,
+            version=i.version, expected=None if p.expected is None else round(p.expected, 4),
+            entries=[{"date": e.day.isoformat(), "amount": e.amount, "note": e.note,
+                      "actor": e.actor, "kind": e.kind} for e in view.entries],
+        )  # fmt: skip
+        print_json(data)
+        return
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    pace = "" if p.expected is None else f"{p.expected * 100:.0f}% of the time elapsed"
+    if p.expected is not None and i.target:
+        pace += f", expected {fmt_num(round(i.target * p.expected, 1))}{i.unit} by now"
+    rows = [
+        ("编号 code", i.code), ("板块 pane", PANE_ZH.get(i.pane, i.pane)),
+        ("类别 category", i.category), ("工作任务 title", i.title), ("具体措施 detail", i.detail),
+        ("责任科室 dept", i.dept), ("配合科室 assist", i.assist), ("责任人 owner", i.owner),
+        ("完成/目标", count_text(p.actual, i.target, i.unit)),
+        ("进度 percent", "" if p.percent is None else f"{p.percent:.1f}%"),
+        ("序时进度 pace", pace), ("期间 period", i.period or ""),
+        ("开始 start", i.start or ""), ("完成时限 due", i.due or ""),
+        ("状态 status", STATUS_ZH.get(i.status, i.status)),
+        ("办结依据 evidence", i.evidence or ("(none given)" if i.status == "done" else "")),
+        ("暂缓原因 reason", i.reason), ("完成情况 progress", i.progress_note),
+        ("备注 notes", i.notes), ("重点 key", "是" if i.key else ""),
+    ]  # fmt: skip
+    for label, value in rows:
+        if value not in ("", None):
+            grid.add_row(label, cell(value))
+    grid.add_row("灯 light", light_cell(p.light))
+    out.print(grid)
+    if view.entries:
+        table = Table(title="entries", title_justify="left", header_style="bold")
+        for name in ("日期", "数量", "说明", "填报人"):
+            table.add_column(name)
+        for e in view.entries:
+            note = e.note if e.kind == "log" else f"{e.note}".strip()
+            table.add_row(cell(e.day), cell(f"{e.amount:+g}"), cell(note), cell(e.actor))
+        out.print(table)
+    else:
+        out.print("no entries yet")
+
+
+@app.command()
+@user_errors
+def history(
+    ctx: typer.Context,
+    code: Annotated[str | None, typer.Argument(help="Only this item's history.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="How many changes, newest first.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who changed what, when (留痕): the audit trail, newest first."""
+    from store.ledger import history as audit_history
+
+    with reading(ctx) as session:
+        rows = audit_history(session, code, limit=limit)
+    if as_json:
+        print_json([
+            {"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "action": r.action,
+             "code": r.item_code, "field": r.field,
+             "old": None if r.old is None else json.loads(r.old),
+             "new": None if r.new is None else json.loads(r.new),
+             "batch": r.batch_id, "undone": r.undone}
+            for r in rows
+        ])  # fmt: skip
+        return
+    if not rows:
+        err.print("no history yet")
+        return
+    table = Table(header_style="bold")
+    for name in ("time", "who", "action", "code", "field", "old", "new"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        action = r.action + (" (undone)" if r.undone else "")
+        table.add_row(
+            cell(f"{r.at.astimezone():%Y-%m-%d %H:%M}"), cell(r.actor), cell(action),
+            cell(r.item_code), cell(r.field), cell(_short(r.old)), cell(_short(r.new)),
+        )  # fmt: skip
+    out.print(table)
+
+
+def _short(raw: str | None) -> str:
+    if raw is None:
+        return ""
+    value = json.loads(raw)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+# --- import / export ------------------------------------------------------------------------
+
+
+@app.command("import")
+@user_errors
+def import_cmd(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="CSV files (Excel/WPS exports; any encoding).")
+    ] = None,
+    kind: Annotated[
+        str, typer.Option("--kind", help="auto|items|entries|problems (auto: by the header).")
+    ] = "auto",
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="auto (BOM, UTF-8, then GB18030) or a codec name.")
+    ] = "auto",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    on_conflict: Annotated[
+        str,
+        typer.Option("--on-conflict", help="An item whose code exists: update|skip|fail."),
+    ] = "update",
+    undo_batch: Annotated[
+        int | None, typer.Option("--undo", metavar="BATCH", help="Take back import batch BATCH.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import ledger items, entries or problems from CSV. All or nothing per file."""
+    from store.importer import import_file, undo_import
+
+    engine = engine_of(ctx)
+    if undo_batch is not None:
+        batch, rows = undo_import(engine, undo_batch)
+        out.print(Text(f"undid import batch {batch.id} ({batch.file_name}): {rows} change(s)"))
+        return
+    if not files:
+        fail("name at least one FILE to import, or --undo BATCH")
+    failed = False
+    reports = []
+    for path in files:
+        with _progress_bar(path) as on_progress:
+            report = import_file(
+                engine, path, kind=kind, encoding=encoding, dry_run=dry_run,
+                on_conflict=on_conflict, on_progress=on_progress,
+            )  # fmt: skip
+        reports.append(report)
+        failed |= not report.ok
+        if not as_json:
+            _print_report(report)
+    if as_json:
+        print_json([r.to_json() for r in reports])
+    if failed:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress_bar(path: Path) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for files big enough to wait for."""
+    size = path.stat().st_size if path.is_file() else 0
+    if size < 2_000_000 or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+        TimeRemainingColumn(), console=err, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task(escape(path.name), total=size)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _print_report(r: Any) -> None:
+    for w in r.warnings:
+        err.print(Text(f"duban: warning: {r.file}: {w}"), style="yellow")
+    if r.duplicate_of is not None:
+        out.print(
+            Text(
+                f"{r.file}: already imported as batch {r.duplicate_of}; nothing done "
+                f"(duban import --undo {r.duplicate_of} first to import it again)"
+            )
+        )
+        return
+    if not r.ok:
+        for line in r.problems:
+            err.print(Text(f"duban: {r.file}: {line}"), style="red")
+        more = r.problem_count - len(r.problems)
+        if more > 0:
+            err.print(f"duban: … and {more} more problem(s)", style="red")
+        err.print(
+            Text(
+                f"duban: {r.file}: rejected, nothing written "
+                f"({r.problem_count} problem(s) in {r.rejected} row(s))"
+            ),
+            style="red",
+        )
+        return
+    verb = "would import" if r.dry_run else "imported"
+    counts = f"{r.added} added, {r.updated} updated, {r.unchanged} unchanged"
+    if r.skipped:
+        counts += f", {r.skipped} skipped"
+    batch = f", batch {r.batch_id}" if r.batch_id else ""
+    out.print(
+        Text(
+            f"{r.file}: {verb} {r.rows} {r.kind} row(s) ({r.encoding}): {counts}, "
+            f"{r.rejected} rejected{batch}"
+        )
+    )
+
+
+@app.command()
+@user_errors
+def export(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Option("--kind", help="items|entries|audit.")] = "items",
+    fmt: Annotated[str, typer.Option("--format", help="csv|json.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
+    ] = None,
+    period: PeriodOpt = None,
+    headers: Annotated[
+        str, typer.Option("--headers", help="CSV headers: zh (import-ready) or en.")
+    ] = "zh",
+) -> None:
+    """Export items, entries or the audit trail as CSV (Excel-safe) or JSON."""
+    from store.export import KINDS, records, write_csv, write_json
+
+    if kind not in KINDS:
+        fail(f"--kind must be one of {', '.join(KINDS)}")
+    if fmt not in ("csv", "json"):
+        fail("--format must be csv or json")
+    if headers not in ("zh", "en"):
+        fail("--headers must be zh or en")
+    with reading(ctx) as session:
+        rows = records(session, kind, period)
+        if output is None:
+            n = (
+                write_csv(kind, rows, sys.stdout, headers)
+                if fmt == "csv"
+                else write_json(rows, sys.stdout)
+            )
+        else:
+            # utf-8-sig: Excel opens a CSV as UTF-8 only when it starts with a BOM.
+            enc = "utf-8-sig" if fmt == "csv" else "utf-8"
+            with output.open("w", encoding=enc, newline="") as fh:
+                n = write_csv(kind, rows, fh, headers) if fmt == "csv" else write_json(rows, fh)
+            err.print(Text(f"wrote {n} {kind} row(s) to {output}"))
+
+
+# --- db -------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+@user_errors
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply pending schema migrations (an SQLite file is backed up first)."""
+    from store.db import create_ledger_engine, current_revision, resolve_url, upgrade
+
+    engine = create_ledger_engine(resolve_url(_db(ctx)))
+    before = current_revision(engine)
+    saved = upgrade(engine)
+    after = current_revision(engine)
+    if before == after:
+        out.print(f"schema is current (revision {after})")
+    else:
+        out.print(f"schema upgraded from {before or 'empty'} to {after}")
+    if saved:
+        out.print(Text(f"backup of the old ledger: {saved}"))
+
+
+@db_app.command("check")
+@user_errors
+def db_check(ctx: typer.Context) -> None:
+    """Check the ledger's integrity and schema revision; exit 1 if anything is wrong."""
+    from store.db import check, create_ledger_engine, ledger_info, resolve_url
+
+    engine = create_ledger_engine(resolve_url(_db(ctx)))
+    problems = check(engine)
+    info = ledger_info(engine)
+    out.print(Text(f"ledger: {engine.url.render_as_string(hide_password=True)}"))
+    if info.journal_mode is not None:
+        note = "" if info.journal_mode == "wal" else " (not WAL: readers may block writers)"
+        out.print(Text(f"journal mode: {info.journal_mode}{note}"))
+    if problems:
+        fail("; ".join(problems), problems)
+    out.print("ok")
+
+
+@db_app.command("backup")
+@user_errors
+def db_backup(
+    ctx: typer.Context,
+    dest: Annotated[Path | None, typer.Argument(help="Where to write the copy.")] = None,
+) -> None:
+    """Copy an SQLite ledger safely while others may be using it."""
+    from store.db import backup
+
+    path = backup(engine_of(ctx), dest)
+    out.print(Text(f"backed up to {path}"))
+
+
+@db_app.command("path")
+@user_errors
+def db_path(ctx: typer.Context) -> None:
+    """Print which ledger commands would use (from --db, DUBAN_DB or the default)."""
+    from sqlalchemy.engine import make_url
+
+    from store.db import resolve_url
+
+    out.print(Text(make_url(resolve_url(_db(ctx))).render_as_string(hide_password=True)))
+
+
+def main() -> None:
+    app()
