@@ -162,6 +162,8 @@ def backup(engine: Engine, dest: Path | None = None, *, label: str = "backup") -
         out = sqlite3.connect(dest)
         try:
             src.backup(out)
+            # The copy inherits WAL mode; a backup is one self-contained file.
+            out.execute("PRAGMA journal_mode=DELETE")
         finally:
             out.close()
     finally:
