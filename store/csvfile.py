@@ -39,7 +39,7 @@ ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
     "start": ("开始日期", "start", "开始时间", "起始日期"),
     "due": ("完成时限", "due", "截止日期", "截止时间", "时限", "deadline"),
     "status": ("状态", "status", "完成状态", "进度状态"),
-    "progress_note": ("完成情况", "progress", "进展情况", "推进情况"),
+    "progress_note": ("完成情况", "progress", "progress_note", "进展情况", "推进情况"),
     "evidence": ("办结依据", "evidence", "佐证材料"),
     "notes": ("备注", "notes", "note", "remarks"),
     "period": ("期间", "period", "时段", "所属期间"),
@@ -115,10 +115,12 @@ def guess_kind(names: list[str]) -> str:
     folded = {fold_header(n) for n in names}
     if any(fold_header(s) in folded for s in ITEM_COLUMNS["title"]):
         return "items"
-    if any(fold_header(s) in folded for s in PROBLEM_COLUMNS["text"]):
-        return "problems"
+    # Entries before problems: 内容 names an entry's note as well as a problem's text, and a
+    # problems file has no 日期/数量.
     if {"day", "amount"} <= set(map_header(names, ENTRY_COLUMNS).fields):
         return "entries"
+    if any(fold_header(s) in folded for s in PROBLEM_COLUMNS["text"]):
+        return "problems"
     return max(scores, key=lambda k: scores[k])
 
 
@@ -138,10 +140,11 @@ def sniff_encoding(path: Path, encoding: str = "auto") -> Sniffed:
         fh.seek(0)
         if encoding != "auto":
             try:
-                codecs.lookup(encoding)
+                # The codec's own name: "UTF-16" and "utf_16" are "utf-16" (the NUL check
+                # below must know a UTF-16 file however the user spelled it).
+                chosen = codecs.lookup(encoding).name
             except LookupError:
                 raise LedgerError(f"unknown encoding {encoding!r}") from None
-            chosen = encoding
         elif head.startswith(codecs.BOM_UTF8):
             chosen = "utf-8-sig"
         elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -155,7 +158,7 @@ def sniff_encoding(path: Path, encoding: str = "auto") -> Sniffed:
         while chunk := fh.read(CHUNK):
             size += len(chunk)
             digest.update(chunk)
-            if not saw_nul and b"\x00" in chunk and not chosen.startswith("utf-16"):
+            if not saw_nul and b"\x00" in chunk and not chosen.startswith(("utf-16", "utf-32")):
                 saw_nul = True
             for name, dec in list(decoders.items()):
                 try:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from store.csvfile import KIND_COLUMNS, Header, guess_kind, map_header, open_csv, sniff_encoding
@@ -29,6 +29,7 @@ from store.values import (
     PANE_PREFIX,
     BadValue,
     clean_text,
+    fmt_num,
     parse_bool,
     parse_code,
     parse_date,
@@ -187,6 +188,7 @@ class _ItemImport(_Batcher):
         self.on_conflict = on_conflict
         self.buffer: list[tuple[int, dict[str, Any]]] = []
         self.seen_codes: dict[str, int] = {}
+        self.generated: set[str] = set()  # codes handed to code-less rows of this file
         self.seen_keys: dict[tuple[str, str, str | None], int] = {}
         self.next_number: dict[str, int] = {}
         self.parsers: dict[str, Callable[[str], Any]] = {
@@ -265,7 +267,16 @@ class _ItemImport(_Batcher):
         report, bad = self.report, False
         code = v.get("code")
         if code:
-            if code in self.seen_codes:
+            if code in self.generated:
+                # An earlier batch already gave this code to a code-less row.
+                report.problem(
+                    line,
+                    self.col("code"),
+                    f"code {code} was given to the row without a code on line "
+                    f"{self.seen_codes[code]}; give that row a code",
+                )
+                bad = True
+            elif code in self.seen_codes:
                 report.problem(
                     line, self.col("code"), f"code {code} is also on line {self.seen_codes[code]}"
                 )
@@ -314,9 +325,7 @@ class _ItemImport(_Batcher):
             for r in conn.execute(q).mappings():
                 by_key.setdefault((r["pane"], r["title"], r["period"]), r)
         inserts: list[tuple[int, dict[str, Any]]] = []
-        updates: list[dict[str, Any]] = []
-        # item id -> (code, amount, end of its span), for items already in the ledger
-        openings: dict[int, tuple[str, float, date | None]] = {}
+        matched: list[tuple[int, dict[str, Any], Any]] = []
         for line, v in rows:
             match = (
                 existing.get(v["code"])
@@ -327,11 +336,34 @@ class _ItemImport(_Batcher):
                 new = self._new_item(line, v)
                 if new is not None:
                     inserts.append((line, new))
-                continue
+            else:
+                matched.append((line, v, match))
+        balances = self._balances([m["id"] for _, v, m in matched if v.get("actual") is not None])
+        updates: list[dict[str, Any]] = []
+        new_openings: list[tuple[int, str, float, date | None]] = []
+        changed_openings: list[dict[str, Any]] = []
+        for line, v, match in matched:
             changes = {f: v[f] for f in self.present if f in v and f != "code" and match[f] != v[f]}
             if match["deleted_at"] is not None:
                 changes["deleted_at"] = None
-            if changes and self.on_conflict == "fail":
+            # 完成值 is the item's whole count: the opening balance is what it says less what
+            # was logged in the ledger, so re-importing an export does not count logs twice.
+            opening: tuple[int | None, float, float] | None = None
+            if v.get("actual") is not None:
+                entry_id, old, logged = balances.get(match["id"], (None, 0.0, 0.0))
+                amount = v["actual"] - logged
+                if amount < 0:
+                    self.report.problem(
+                        line,
+                        self.col("actual"),
+                        f"{fmt_num(v['actual'])} is less than the {fmt_num(logged)} already "
+                        f"logged on {match['code']}",
+                    )
+                    self.report.rejected += 1
+                    continue
+                if amount != old:
+                    opening = (entry_id, old, amount)
+            if (changes or opening) and self.on_conflict == "fail":
                 self.report.problem(
                     line,
                     self.col("code") if "code" in self.header.fields else "*",
@@ -339,25 +371,38 @@ class _ItemImport(_Batcher):
                 )
                 self.report.rejected += 1
                 continue
-            if changes and self.on_conflict == "skip":
+            if (changes or opening) and self.on_conflict == "skip":
                 self.report.skipped += 1
                 continue
-            if v.get("actual") is not None:
-                end = _span_end(v.get("due", match["due"]), v.get("period", match["period"]))
-                openings[match["id"]] = (match["code"], v["actual"], end)
+            if opening is not None:
+                entry_id, old, amount = opening
+                if entry_id is None:
+                    end = _span_end(v.get("due", match["due"]), v.get("period", match["period"]))
+                    new_openings.append((match["id"], match["code"], amount, end))
+                else:
+                    changed_openings.append({"id_": entry_id, "amount": amount})
+                    self.audit(
+                        "import", match["id"], match["code"], "opening", old, [entry_id, amount]
+                    )
             if changes:
                 for f, new_value in changes.items():
                     self.audit("import", match["id"], match["code"], f, match[f], new_value)
                 updates.append({"id_": match["id"], "changes": changes})
+            if changes or opening:
                 self.report.updated += 1
             else:
                 self.report.unchanged += 1
         if not self.report.ok:
             return
         self._write_updates(updates)
-        changed_by_opening = self._write_openings(openings, {u["id_"] for u in updates})
-        self.report.updated += changed_by_opening
-        self.report.unchanged -= changed_by_opening
+        if changed_openings:
+            self.conn.execute(
+                update(ENTRIES)
+                .where(ENTRIES.c.id == bindparam("id_"))
+                .values(amount=bindparam("amount")),
+                changed_openings,
+            )
+        self._insert_openings(new_openings)
         self._write_inserts(inserts)
         self.flush_audit()
 
@@ -370,7 +415,7 @@ class _ItemImport(_Batcher):
                 report.problem(line, column, f"a new item needs a {f}")
             report.rejected += 1
             return None
-        code = v.get("code") or self._next_code(v["pane"])
+        code = v.get("code") or self._next_code(v["pane"], line)
         item = {f: v.get(f) for f in ITEM_FIELDS}
         for f in TEXT_FIELDS:
             item[f] = item[f] or ""
@@ -382,7 +427,7 @@ class _ItemImport(_Batcher):
         report.added += 1
         return item
 
-    def _next_code(self, pane: str) -> str:
+    def _next_code(self, pane: str, line: int) -> str:
         prefix = PANE_PREFIX[pane] + "-"
         if pane not in self.next_number:
             codes = self.conn.execute(
@@ -394,7 +439,8 @@ class _ItemImport(_Batcher):
             self.next_number[pane] += 1
             code = f"{prefix}{self.next_number[pane]:03d}"
             if code not in self.seen_codes:
-                self.seen_codes[code] = 0
+                self.seen_codes[code] = line
+                self.generated.add(code)
                 return code
 
     def _write_updates(self, updates: list[dict[str, Any]]) -> None:
@@ -412,41 +458,26 @@ class _ItemImport(_Batcher):
             )
             self.conn.execute(stmt, params)
 
-    def _write_openings(
-        self, openings: dict[int, tuple[str, float, date | None]], updated: set[int]
-    ) -> int:
-        """Set each item's opening balance (imported 完成值); return how many items changed
-        only through it."""
-        if not openings:
-            return 0
-        current = {
-            r.item_id: (r.id, r.amount)
-            for r in self.conn.execute(
-                select(ENTRIES.c.id, ENTRIES.c.item_id, ENTRIES.c.amount).where(
-                    and_(ENTRIES.c.kind == "opening", ENTRIES.c.item_id.in_(list(openings)))
-                )
+    def _balances(self, ids: list[int]) -> dict[int, tuple[int | None, float, float]]:
+        """Item id -> (its opening entry's id, that entry's amount, the sum of its other
+        entries), for items whose 完成值 the file gives."""
+        if not ids:
+            return {}
+        out: dict[int, tuple[int | None, float, float]] = {i: (None, 0.0, 0.0) for i in ids}
+        for r in self.conn.execute(
+            select(ENTRIES.c.id, ENTRIES.c.item_id, ENTRIES.c.amount).where(
+                and_(ENTRIES.c.kind == "opening", ENTRIES.c.item_id.in_(ids))
             )
-        }
-        new_rows, changed_rows, only_opening = [], [], 0
-        for item_id, (code, amount, end) in openings.items():
-            if item_id in current:
-                entry_id, old = current[item_id]
-                if old == amount:
-                    continue
-                changed_rows.append({"id_": entry_id, "amount": amount})
-                self.audit("import", item_id, code, "opening", old, [entry_id, amount])
-            else:
-                new_rows.append((item_id, code, amount, end))
-            only_opening += item_id not in updated
-        if changed_rows:
-            self.conn.execute(
-                update(ENTRIES)
-                .where(ENTRIES.c.id == bindparam("id_"))
-                .values(amount=bindparam("amount")),
-                changed_rows,
-            )
-        self._insert_openings(new_rows)
-        return only_opening
+        ):
+            out[r.item_id] = (r.id, float(r.amount), 0.0)
+        for item_id, logged in self.conn.execute(
+            select(ENTRIES.c.item_id, func.sum(ENTRIES.c.amount))
+            .where(and_(ENTRIES.c.kind != "opening", ENTRIES.c.item_id.in_(ids)))
+            .group_by(ENTRIES.c.item_id)
+        ):
+            entry_id, amount, _ = out[item_id]
+            out[item_id] = (entry_id, amount, float(logged))
+        return out
 
     def _insert_openings(self, rows: list[tuple[int, str, float, date | None]]) -> None:
         if not rows:
@@ -485,7 +516,7 @@ class _ItemImport(_Batcher):
         openings = []
         for (_, row), item_id, actual in zip(inserts, ids, actuals, strict=True):
             self.audit("import", item_id, row["code"], "*", None, row["title"])
-            if actual is not None:
+            if actual:
                 openings.append(
                     (item_id, row["code"], actual, _span_end(row["due"], row["period"]))
                 )
