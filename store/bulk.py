@@ -51,12 +51,17 @@ def insert_rows(
         # Only date, datetime and boolean columns need converting; the rest pass as they are.
         typed = [n for n, c in enumerate(columns) if _needs_converting(table, c)]
         if typed:
+            # The same day and the same timestamp recur on most rows: convert each once.
+            seen: dict[Any, Any] = {None: None}
             converted = []
             for row in rows:
                 out = list(row)
                 for n in typed:
-                    if out[n] is not None:
-                        out[n] = sqlite_value(out[n])
+                    value = out[n]
+                    try:
+                        out[n] = seen[value]
+                    except KeyError:
+                        out[n] = seen[value] = sqlite_value(value)
                 converted.append(out)
             rows = converted
     conn.exec_driver_sql(sql, [tuple(r) for r in rows])
@@ -65,3 +70,23 @@ def insert_rows(
 def driver_value(conn: Connection, value: Any) -> Any:
     """``value`` as :func:`insert_rows` would hand it to the driver."""
     return sqlite_value(value) if conn.dialect.name == "sqlite" else value
+
+
+def allocate_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """``n`` primary keys for rows about to be inserted, so that the rows that refer to them
+    (entries, audit) can be written without reading the new rows back.
+
+    SQLite: the caller holds the write lock (BEGIN IMMEDIATE), so nobody else can take an id
+    until we commit; ids continue from the largest. PostgreSQL: taken from the table's own
+    sequence, which is safe with concurrent writers."""
+    if n <= 0:
+        return []
+    if conn.dialect.name == "sqlite":
+        top = conn.exec_driver_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{table.name}"').scalar()
+        first = int(top or 0) + 1
+        return list(range(first, first + n))
+    seq = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar_one()
+    rows = conn.exec_driver_sql(
+        f"SELECT nextval('{seq}') FROM generate_series(1, {int(n)})"
+    ).scalars()
+    return [int(r) for r in rows]

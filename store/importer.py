@@ -10,6 +10,7 @@ executemany (no ORM object per row), so memory stays flat however long the file 
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,10 +20,11 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 
+from store.bulk import allocate_ids, insert_rows
 from store.csvfile import KIND_COLUMNS, Header, guess_kind, map_header, open_csv, sniff_encoding
 from store.db import bump_changes, busy_error, write_connection
 from store.errors import LedgerError
-from store.ledger import current_actor, new_txn, now, undo_txn
+from store.ledger import AUDIT_COLUMNS, current_actor, new_txn, now, undo_txn
 from store.models import AuditEvent, Entry, ImportBatch, Item, ItemBase, Problem
 from store.periods import PeriodError, parse_period, today
 from store.values import (
@@ -50,8 +52,11 @@ AUDIT: Table = AuditEvent.__table__  # type: ignore[attr-defined]
 BATCHES: Table = ImportBatch.__table__  # type: ignore[attr-defined]
 PROBLEMS: Table = Problem.__table__  # type: ignore[attr-defined]
 
+ENTRY_COLUMNS = ("item_id", "day", "amount", "note", "actor", "kind", "batch_id", "created_at")
+
 # Columns an items file may set on an item; "actual" becomes an opening-balance entry instead.
 ITEM_FIELDS = tuple(f for f in KIND_COLUMNS["items"] if f != "actual")
+NEW_ITEM_COLUMNS = ("id", *ITEM_FIELDS, "version", "created_at", "updated_at", "deleted_at")
 TEXT_FIELDS = ("category", "title", "detail", "dept", "assist", "owner", "unit", "evidence",
                "reason", "progress_note", "notes")  # fmt: skip
 # Text our own export guarded against spreadsheet formulas ('=…): read back without the quote.
@@ -127,6 +132,19 @@ def _period_key(text: str) -> str:
     return parse_period(text).key
 
 
+def _code(cell: str) -> str:
+    # Plain ASCII codes (DJ-001) skip the full-width folding; Excel's 5.1E+17 still goes the
+    # slow way, where it is refused.
+    code = cell.strip()
+    if code.isascii() and code.isprintable() and 0 < len(code) <= 40 and "e" not in code.lower():
+        return code
+    return parse_code(cell)
+
+
+def _number(cell: str) -> float:
+    return float(cell) if cell.isdigit() and cell.isascii() else parse_number(cell)
+
+
 def _span_end(due: date | None, period: str | None) -> date | None:
     if due is not None:
         return due
@@ -144,9 +162,13 @@ def _text(cell: str) -> str:
 def _dump(value: Any) -> str | None:
     if value is None:
         return None
+    return json.dumps(value, ensure_ascii=False, default=_iso)
+
+
+def _iso(value: Any) -> str:
     if isinstance(value, date | datetime):
-        return json.dumps(value.isoformat())
-    return json.dumps(value, ensure_ascii=False)
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
 
 
 class _Batcher:
@@ -162,7 +184,7 @@ class _Batcher:
         self.batch_id = batch_id
         self.txn = new_txn()
         self.stamp = now()
-        self.audit_rows: list[dict[str, Any]] = []
+        self.audit_rows: list[tuple[Any, ...]] = []
 
     def col(self, name: str) -> str:
         return self.header.column(name)
@@ -170,16 +192,14 @@ class _Batcher:
     def audit(
         self, action: str, item_id: int | None, code: str, fld: str, old: Any, new: Any
     ) -> None:
-        self.audit_rows.append({
-            "txn": self.txn, "actor": self.actor, "at": self.stamp, "action": action,
-            "item_id": item_id, "item_code": code, "field": fld, "old": _dump(old),
-            "new": _dump(new), "batch_id": self.batch_id, "undone": False,
-        })  # fmt: skip
+        self.audit_rows.append((
+            self.txn, self.actor, self.stamp, action, item_id, code, fld, _dump(old), _dump(new),
+            self.batch_id, False,
+        ))  # fmt: skip
 
     def flush_audit(self) -> None:
-        if self.audit_rows:
-            self.conn.execute(AUDIT.insert(), self.audit_rows)
-            self.audit_rows = []
+        insert_rows(self.conn, AUDIT, AUDIT_COLUMNS, self.audit_rows)
+        self.audit_rows = []
 
 
 class _ItemImport(_Batcher):
@@ -198,10 +218,27 @@ class _ItemImport(_Batcher):
             "start": _Memo(parse_date),
             "due": _Memo(parse_date),
             "key": _Memo(parse_bool),
-            "code": parse_code,
-            "actual": parse_number,
+            "code": _code,
+            "actual": _number,
+        }
+        # Every code in the ledger (deleted items too), so a batch only fetches the rows it
+        # will compare; a first import then reads nothing back at all.
+        self.known: dict[str, int] = {
+            r.code: r.id for r in self.conn.execute(select(ITEMS.c.code, ITEMS.c.id))
         }
         self.present = [f for f in ITEM_FIELDS if f in self.header.fields]
+        # What a new item has where the file says nothing.
+        self.defaults: dict[str, Any] = {
+            **dict.fromkeys(ITEM_FIELDS), **dict.fromkeys(TEXT_FIELDS, ""), "key": False,
+            "version": 1, "created_at": self.stamp, "updated_at": self.stamp, "deleted_at": None,
+        }  # fmt: skip
+        # (field, column, parser) for every mapped column but the target, which needs the
+        # unit and is read after; parser None: a text field.
+        self.plan: list[tuple[str, int, Callable[[str], Any] | None]] = [
+            (f, idx, None if f in TEXT_FIELDS else self.parsers[f])
+            for f, idx in self.header.fields.items()
+            if f != "target"
+        ]
         self.width = len(self.header.names)
 
     # -- one row ----------------------------------------------------------------------------
@@ -222,17 +259,15 @@ class _ItemImport(_Batcher):
         report.rows += 1
         values: dict[str, Any] = {}
         bad = False
-        for fld, idx in self.header.fields.items():
+        for fld, idx, parse in self.plan:
             cell = cells[idx]
             try:
-                if fld in TEXT_FIELDS:
+                if parse is None:
                     values[fld] = _text(cell)
-                elif fld == "target":
-                    continue  # needs the unit, below
-                elif not cell.strip():
+                elif not cell or cell.isspace():
                     values[fld] = None
                 else:
-                    values[fld] = self.parsers[fld](cell)
+                    values[fld] = parse(cell)
             except (BadValue, PeriodError) as exc:
                 report.problem(line, self.header.names[idx], str(exc))
                 bad = True
@@ -240,7 +275,10 @@ class _ItemImport(_Batcher):
             cell = cells[self.header.fields["target"]]
             if cell.strip():
                 try:
-                    values["target"], unit = parse_target(cell, values.get("unit") or "")
+                    if cell.isdigit() and cell.isascii():  # the common case, without regexes
+                        values["target"], unit = float(cell), ""
+                    else:
+                        values["target"], unit = parse_target(cell, values.get("unit") or "")
                     if unit:
                         values["unit"] = unit
                 except BadValue as exc:
@@ -315,6 +353,7 @@ class _ItemImport(_Batcher):
         conn = self.conn
         codes = [v["code"] for _, v in rows if v.get("code")]
         existing: dict[str, Any] = {}
+        codes = [c for c in codes if c in self.known]  # most rows of a first import are new
         if codes:
             for r in conn.execute(select(ITEMS).where(ITEMS.c.code.in_(codes))).mappings():
                 existing[r["code"]] = r
@@ -402,7 +441,7 @@ class _ItemImport(_Batcher):
                 .values(amount=bindparam("amount")),
                 changed_openings,
             )
-        self._insert_openings(new_openings)
+        self._insert_openings(new_openings, audited=True)
         self._write_inserts(inserts)
         self.flush_audit()
 
@@ -415,15 +454,12 @@ class _ItemImport(_Batcher):
                 report.problem(line, column, f"a new item needs a {f}")
             report.rejected += 1
             return None
-        code = v.get("code") or self._next_code(v["pane"], line)
-        item = {f: v.get(f) for f in ITEM_FIELDS}
-        for f in TEXT_FIELDS:
-            item[f] = item[f] or ""
-        item["code"] = code
-        item["key"] = bool(item["key"])
-        item["status"] = v.get("status") or ("doing" if v.get("actual") else "todo")
-        item.update(version=1, created_at=self.stamp, updated_at=self.stamp, deleted_at=None)
-        item["_actual"] = v.get("actual")
+        item = {**self.defaults, **v}
+        if not item["code"]:
+            item["code"] = self._next_code(v["pane"], line)
+        if "status" not in v:
+            item["status"] = "doing" if v.get("actual") else "todo"
+        item["_actual"] = item.pop("actual", None)
         report.added += 1
         return item
 
@@ -479,48 +515,45 @@ class _ItemImport(_Batcher):
             out[item_id] = (entry_id, amount, float(logged))
         return out
 
-    def _insert_openings(self, rows: list[tuple[int, str, float, date | None]]) -> None:
+    def _insert_openings(
+        self, rows: list[tuple[int, str, float, date | None]], *, audited: bool
+    ) -> None:
         if not rows:
             return
         day = today()
         # A count brought over from a ledger was done by the time the item's span ended at the
         # latest; dating it later would put it outside its own period.
-        params = [
-            {"item_id": i, "day": min(day, end) if end else day, "amount": a,
-             "note": OPENING_NOTE, "actor": self.actor, "kind": "opening",
-             "batch_id": self.batch_id, "created_at": self.stamp}
-            for i, _c, a, end in rows
-        ]  # fmt: skip
-        ids = (
-            self.conn.execute(
-                ENTRIES.insert().returning(ENTRIES.c.id, sort_by_parameter_order=True), params
-            )
-            .scalars()
-            .all()
-        )
-        for (item_id, code, amount, _end), entry_id in zip(rows, ids, strict=True):
-            self.audit("import", item_id, code, "opening", None, [entry_id, amount])
+        insert_rows(self.conn, ENTRIES, ENTRY_COLUMNS, [
+            (item_id, min(day, end) if end else day, amount, OPENING_NOTE, self.actor,
+             "opening", self.batch_id, self.stamp)
+            for item_id, _code, amount, end in rows
+        ])  # fmt: skip
+        if audited:
+            # Undo finds these by item and batch: the entry id is not needed to take one back.
+            for item_id, code, amount, _end in rows:
+                self.audit("import", item_id, code, "opening", None, [None, amount])
 
     def _write_inserts(self, inserts: list[tuple[int, dict[str, Any]]]) -> None:
         if not inserts:
             return
-        actuals = [row.pop("_actual") for _, row in inserts]
-        ids = (
-            self.conn.execute(
-                ITEMS.insert().returning(ITEMS.c.id, sort_by_parameter_order=True),
-                [row for _, row in inserts],
-            )
-            .scalars()
-            .all()
-        )
+        ids = allocate_ids(self.conn, ITEMS, len(inserts))
+        for (_, row), item_id in zip(inserts, ids, strict=True):
+            row["id"] = item_id
+        values = operator.itemgetter(*NEW_ITEM_COLUMNS)
+        insert_rows(self.conn, ITEMS, NEW_ITEM_COLUMNS, [values(row) for _, row in inserts])
+        for _, row in inserts:
+            self.known[row["code"]] = row["id"]
         openings = []
-        for (_, row), item_id, actual in zip(inserts, ids, actuals, strict=True):
+        for _, row in inserts:
+            item_id = row["id"]
+            # One audit row per new item; its opening entry carries the batch id, which is
+            # how undo of the batch finds it.
             self.audit("import", item_id, row["code"], "*", None, row["title"])
-            if actual:
+            if row["_actual"]:
                 openings.append(
-                    (item_id, row["code"], actual, _span_end(row["due"], row["period"]))
+                    (item_id, row["code"], row["_actual"], _span_end(row["due"], row["period"]))
                 )
-        self._insert_openings(openings)
+        self._insert_openings(openings, audited=False)
 
 
 class _EntryImport(_Batcher):
@@ -598,25 +631,19 @@ class _EntryImport(_Batcher):
                 self.report.rejected += 1
                 self.report.problem(line, self.col("code"), f"no item with code {r['code']}")
                 continue
-            params.append({
-                "item_id": item.id, "day": r["day"], "amount": r["amount"], "note": r["note"],
-                "actor": self.actor, "kind": "log", "batch_id": self.batch_id,
-                "created_at": self.stamp,
-            })  # fmt: skip
+            params.append(
+                (item.id, r["day"], r["amount"], r["note"], self.actor, "log", self.batch_id,
+                 self.stamp)
+            )  # fmt: skip
         if not self.report.ok or not params:
             return
-        ids = (
-            self.conn.execute(
-                ENTRIES.insert().returning(ENTRIES.c.id, sort_by_parameter_order=True), params
-            )
-            .scalars()
-            .all()
-        )
+        insert_rows(self.conn, ENTRIES, ENTRY_COLUMNS, params)
         by_id = {item.id: item for item in items.values()}
         started = []
-        for p, entry_id in zip(params, ids, strict=True):
-            item = by_id[p["item_id"]]
-            self.audit("import", item.id, item.code, "entry", None, entry_id)
+        for item_id, day, amount, *_ in params:
+            item = by_id[item_id]
+            # Undo of the batch deletes its entries by batch id; the row says what was logged.
+            self.audit("import", item.id, item.code, "entry", None, [day, amount])
             if item.status == "todo" and item.id not in started:
                 started.append(item.id)
                 self.audit("import", item.id, item.code, "status", "todo", "doing")

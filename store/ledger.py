@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from store.bulk import insert_rows
 from store.errors import Conflict, Invalid, LedgerError, NotFound
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
 from store.periods import Period, PeriodError, parse_period, today
@@ -41,6 +42,10 @@ from store.values import (
     parse_status,
     parse_target,
 )
+
+AUDIT_TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
+AUDIT_COLUMNS = ("txn", "actor", "at", "action", "item_id", "item_code", "field", "old", "new",
+                 "batch_id", "undone")  # fmt: skip
 
 # Fields a person may set with ``duban set CODE FIELD=VALUE`` or the edit form.
 EDITABLE = (
@@ -430,12 +435,17 @@ def edit_item(
     actor = actor or current_actor()
     item = find_item(session, code)
     if expected_version is not None and item.version != expected_version:
+        # Logging work leaves an audit row without changing the item; the one to name is
+        # whoever last changed a field.
         who = session.exec(
             select(AuditEvent)
-            .where(AuditEvent.item_id == item.id)
+            .where(
+                AuditEvent.item_id == item.id,
+                col(AuditEvent.field).not_in(("entry", "opening")),
+            )
             .order_by(col(AuditEvent.id).desc())
         ).first()
-        by = f" by {who.actor} at {who.at:%Y-%m-%d %H:%M}" if who else ""
+        by = f" by {who.actor} at {who.at.astimezone():%Y-%m-%d %H:%M}" if who else ""
         raise Conflict(f"{item.code} was changed{by}; reload it and try again")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -594,6 +604,8 @@ def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
     if rows[0].undone:
         raise LedgerError("that action was undone already")
     undo_txn_id = new_txn()
+    if rows[-1].batch_id is not None and rows[-1].action == "import":
+        return _undo_import(session, rows, actor=actor, txn=undo_txn_id)
     items: dict[int, Item] = {}
     codes: list[str] = []
     for row in rows:
@@ -616,6 +628,55 @@ def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
     return Undone(
         txn=txn,
         action=rows[-1].action,
+        codes=codes,
+        rows=len(rows),
+        at=rows[-1].at,
+        batch_id=batch_id,
+    )
+
+
+def _undo_import(session: Session, rows: list[AuditEvent], *, actor: str, txn: str) -> Undone:
+    """Undo of an import batch, in bulk: an import may have added 100k items, and taking it
+    back one ORM object at a time would take minutes."""
+    batch_id = rows[-1].batch_id
+    assert batch_id is not None
+    stamp = now()
+    session.flush()
+    conn = session.connection()
+    # Entries the batch created (logged rows, opening balances) carry its id.
+    conn.execute(delete(Entry).where(col(Entry.batch_id) == batch_id))
+    created = [r for r in rows if r.field == "*" and r.item_id is not None]
+    for start in range(0, len(created), 500):
+        ids = [r.item_id for r in created[start : start + 500]]
+        conn.execute(
+            update(Item)
+            .where(col(Item.id).in_(ids))
+            .values(deleted_at=stamp, updated_at=stamp, version=col(Item.version) + 1)
+        )
+    insert_rows(conn, AUDIT_TABLE, AUDIT_COLUMNS, [
+        (txn, actor, stamp, "undo", r.item_id, r.item_code, "deleted_at", None, _dump(stamp),
+         batch_id, False)
+        for r in created
+    ])  # fmt: skip
+    items: dict[int, Item] = {}
+    for row in rows:
+        if row.field in ("*", "entry") or (row.field == "opening" and row.old is None):
+            continue  # done above
+        _revert(session, row, items, actor=actor, txn=txn)
+    for item in items.values():
+        item.version += 1
+        item.updated_at = stamp
+        session.add(item)
+    session.flush()
+    conn.execute(update(AuditEvent).where(col(AuditEvent.txn) == rows[0].txn).values(undone=True))
+    batch = session.get(ImportBatch, batch_id)
+    if batch is not None:
+        batch.undone = True
+        session.add(batch)
+    codes = list(dict.fromkeys(r.item_code for r in rows if r.item_code))
+    return Undone(
+        txn=rows[0].txn,
+        action="import",
         codes=codes,
         rows=len(rows),
         at=rows[-1].at,
@@ -733,6 +794,12 @@ def _revert(
         by = f" by {who.actor}" if who else ""
         raise Conflict(f"cannot undo: {item.code} {row.field} was changed{by} since")
     old = _load(row.field, row.old)
+    if row.field == "code":
+        # The old code may have been given to another item since; the unique index would
+        # refuse the write with an IntegrityError instead of a message.
+        clash = session.exec(select(Item).where(Item.code == old, col(Item.id) != item.id)).first()
+        if clash is not None:
+            raise Conflict(f"cannot undo: code {old!r} is now used by {clash.title!r}")
     _audit(
         session,
         txn=txn,
