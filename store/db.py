@@ -272,6 +272,8 @@ def check(engine: Engine) -> list[str]:
     problems: list[str] = []
     current = current_revision(engine)
     head = head_revision()
+    if current is None:
+        return [f"the ledger has no schema yet (expected revision {head}): run 'duban db upgrade'"]
     if current != head:
         problems.append(f"schema at revision {current}, expected {head}: run 'duban db upgrade'")
     if make_url(ledger_info(engine).url).get_backend_name() == "sqlite":

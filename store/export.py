@@ -20,13 +20,20 @@ from store.importer import FORMULA_LEAD
 from store.ledger import list_items
 from store.models import AuditEvent, Entry, Item
 from store.periods import parse_period
-from store.values import PANE_ZH, STATUS_ZH, fmt_num
+from store.values import PANE_ZH, STATUS_ZH, clean_text, fmt_num
 
 KINDS = ("items", "entries", "audit")
 
 
 def guard(cell: str) -> str:
     return "'" + cell if cell[:1] in FORMULA_LEAD else cell
+
+
+def _plain(text: str) -> str:
+    # Text is scrubbed when it is written to the ledger, but a row another program wrote may
+    # still carry escape sequences, and `duban export` prints to the terminal by default.
+    # isprintable() keeps the scrub off the hot path for the ordinary cell.
+    return text if text.isprintable() else clean_text(text)
 
 
 def _cell(value: Any) -> str:
@@ -38,7 +45,7 @@ def _cell(value: Any) -> str:
         return fmt_num(value)
     if isinstance(value, date | datetime):
         return value.isoformat()
-    return guard(str(value))
+    return guard(_plain(str(value)))
 
 
 def item_records(session: Session, period: str | None = None) -> Iterator[dict[str, Any]]:
@@ -139,12 +146,16 @@ def write_csv(
     return n
 
 
+# json escapes C0 controls itself; DEL and C1 (\x9b is a one-byte CSI) it leaves raw.
+_JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+
 def write_json(records: Iterator[dict[str, Any]], out: TextIO) -> int:
     n = 0
     out.write("[")
     for rec in records:
         out.write(",\n" if n else "\n")
-        out.write(json.dumps(rec, ensure_ascii=False, default=_json_default))
+        out.write(json.dumps(rec, ensure_ascii=False, default=_json_default).translate(_JSON_C1))
         n += 1
     out.write("\n]\n" if n else "]\n")
     return n

@@ -52,7 +52,9 @@ def pg_url() -> Iterator[str]:
     """A PostgreSQL database of this test's own, dropped afterwards."""
     admin = _pg_admin_url()
     if admin is None:
-        pytest.skip("PostgreSQL tests need DUBAN_TEST_PG_URL (e.g. postgresql://postgres@127.0.0.1/postgres)")
+        pytest.skip(
+            "PostgreSQL tests need DUBAN_TEST_PG_URL (e.g. postgresql://postgres@127.0.0.1/postgres)"
+        )
     import psycopg
 
     name = f"duban_test_{uuid.uuid4().hex[:12]}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,11 +51,18 @@ db_app = typer.Typer(
 app.add_typer(db_app, name="db")
 
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+# Messages on stderr are one line per problem, however narrow the terminal: scripts grep them.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 LIGHT_MARK = {"red": ("● 红", "red"), "yellow": ("▲ 黄", "yellow"), "green": ("○ 绿", "green")}
+
+
+def say(message: str) -> None:
+    """One line on stdout. Item text in it is ledger data: it may neither restyle nor drive the
+    terminal (rich.Text passes ESC through), and is not wrapped so scripts can parse it."""
+    out.print(Text(clean_text(message)), soft_wrap=True)
 
 
 def fail(message: str, problems: list[str] | None = None) -> NoReturn:
@@ -175,6 +183,8 @@ def parse_day(text: str | None) -> date | None:
     return parse_date(text) if text else None
 
 
+_NEGATIVE = re.compile(r"-[\d.,]+")
+
 PaneOpt = Annotated[
     str | None, typer.Option("--pane", help="party|efficiency|supervision (or 党建/效能/监督).")
 ]
@@ -228,10 +238,12 @@ def add(
         fields["target"], fields["unit"] = parse_target(target, unit)
     with writing(ctx) as session:
         item = add_item(session, pane=pane, title=title, code=code, **fields)
-        out.print(Text(f"added {item.code}: {item.title}"))
+        say(f"added {item.code}: {item.title}")
 
 
-@app.command()
+# Click would read the "-2" of `duban log DJ-001 -2` as an unknown option; let unknown options
+# through as arguments, and turn those that are not numbers back into a usage error below.
+@app.command(context_settings={"ignore_unknown_options": True})
 @user_errors
 def log(
     ctx: typer.Context,
@@ -247,15 +259,17 @@ def log(
     """Log work done on an item: +1, or an amount, on a day, with a note."""
     from store.ledger import actual_of, find_item, log_entry, parse_amount
 
+    for arg in (code, amount):
+        if arg.startswith("-") and not _NEGATIVE.fullmatch(arg):
+            raise typer.BadParameter(f"no such option: {arg}")
+    value = parse_amount(amount)
     with writing(ctx) as session:
-        entry = log_entry(session, code, parse_amount(amount), day=parse_day(on), note=note)
+        entry = log_entry(session, code, value, day=parse_day(on), note=note)
         item = find_item(session, code)
         total = actual_of(session, item)
         sign = "+" if entry.amount > 0 else ""
         now = count_text(total, item.target, item.unit)
-        out.print(
-            Text(f"logged {sign}{fmt_num(entry.amount)} on {item.code} ({entry.day}); now {now}")
-        )
+        say(f"logged {sign}{fmt_num(entry.amount)} on {item.code} ({entry.day}); now {now}")
 
 
 @app.command()
@@ -273,7 +287,7 @@ def done(
     with writing(ctx) as session:
         item = mark_done(session, code, evidence=evidence)
         note = "" if item.evidence else " (no evidence given)"
-        out.print(Text(f"{item.code} done{note}"))
+        say(f"{item.code} done{note}")
 
 
 @app.command()
@@ -286,7 +300,7 @@ def reopen(
 
     with writing(ctx) as session:
         item = reopen_item(session, code)
-        out.print(Text(f"{item.code} reopened ({STATUS_ZH[item.status]})"))
+        say(f"{item.code} reopened ({STATUS_ZH[item.status]})")
 
 
 @app.command("set")
@@ -302,13 +316,13 @@ def set_fields(
         ),
     ],
 ) -> None:
-    """Change fields of an item, e.g. duban set DJ-001 due=2023-12-31 status=推进中."""
+    """Change fields of an item: duban set DJ-001 due=2023-12-31 status=推进中."""
     from store.ledger import edit_item, parse_assignments
 
     changes = parse_assignments(assignments)
     with writing(ctx) as session:
         item = edit_item(session, code, changes)
-        out.print(Text(f"{item.code} updated (version {item.version})"))
+        say(f"{item.code} updated (version {item.version})")
 
 
 @app.command()
@@ -319,7 +333,7 @@ def rm(ctx: typer.Context, code: Annotated[str, typer.Argument(help="The item's 
 
     with writing(ctx) as session:
         item = remove_item(session, code)
-        out.print(Text(f"removed {item.code}: {item.title} (duban undo brings it back)"))
+        say(f"removed {item.code}: {item.title} (duban undo brings it back)")
 
 
 @app.command()
@@ -331,7 +345,7 @@ def undo(ctx: typer.Context) -> None:
 
     with writing(ctx) as session:
         result = undo_last(session, actor=current_actor())
-        out.print(Text(result.describe()))
+        say(result.describe())
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -553,7 +567,7 @@ def import_cmd(
     engine = engine_of(ctx)
     if undo_batch is not None:
         batch, rows = undo_import(engine, undo_batch)
-        out.print(Text(f"undid import batch {batch.id} ({batch.file_name}): {rows} change(s)"))
+        say(f"undid import batch {batch.id} ({batch.file_name}): {rows} change(s)")
         return
     if not files:
         fail("name at least one FILE to import, or --undo BATCH")
@@ -594,25 +608,25 @@ def _progress_bar(path: Path) -> Iterator[Callable[[int, int], None] | None]:
 
 def _print_report(r: Any) -> None:
     for w in r.warnings:
-        err.print(Text(f"duban: warning: {r.file}: {w}"), style="yellow")
+        err.print(Text(clean_text(f"duban: warning: {r.file}: {w}")), style="yellow")
     if r.duplicate_of is not None:
-        out.print(
-            Text(
-                f"{r.file}: already imported as batch {r.duplicate_of}; nothing done "
-                f"(duban import --undo {r.duplicate_of} first to import it again)"
-            )
+        say(
+            f"{r.file}: already imported as batch {r.duplicate_of}; nothing done "
+            f"(duban import --undo {r.duplicate_of} first to import it again)"
         )
         return
     if not r.ok:
         for line in r.problems:
-            err.print(Text(f"duban: {r.file}: {line}"), style="red")
+            err.print(Text(clean_text(f"duban: {r.file}: {line}")), style="red")
         more = r.problem_count - len(r.problems)
         if more > 0:
             err.print(f"duban: … and {more} more problem(s)", style="red")
         err.print(
             Text(
-                f"duban: {r.file}: rejected, nothing written "
-                f"({r.problem_count} problem(s) in {r.rejected} row(s))"
+                clean_text(
+                    f"duban: {r.file}: rejected, nothing written "
+                    f"({r.problem_count} problem(s) in {r.rejected} row(s))"
+                )
             ),
             style="red",
         )
@@ -622,11 +636,9 @@ def _print_report(r: Any) -> None:
     if r.skipped:
         counts += f", {r.skipped} skipped"
     batch = f", batch {r.batch_id}" if r.batch_id else ""
-    out.print(
-        Text(
-            f"{r.file}: {verb} {r.rows} {r.kind} row(s) ({r.encoding}): {counts}, "
-            f"{r.rejected} rejected{batch}"
-        )
+    say(
+        f"{r.file}: {verb} {r.rows} {r.kind} row(s) ({r.encoding}): {counts}, "
+        f"{r.rejected} rejected{batch}"
     )
 
 
