@@ -20,19 +20,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from store.errors import LedgerBusy, LedgerError
 
 BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration in store/migrations/versions (a test keeps the two in step). Knowing it
+# here lets opening an up-to-date ledger skip loading alembic, a tenth of a second per command.
+HEAD_REVISION = "0002"
 
 
 @dataclass
@@ -125,7 +124,9 @@ def ledger_info(engine: Engine) -> LedgerInfo:
 # --- migrations -----------------------------------------------------------------------------
 
 
-def _alembic_config(connection: Any | None = None) -> Config:
+def _alembic_config(connection: Any | None = None) -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -133,14 +134,22 @@ def _alembic_config(connection: Any | None = None) -> Config:
 
 
 def head_revision() -> str:
+    """The newest revision as alembic's scripts say (``HEAD_REVISION`` should agree)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The ledger's schema revision; None for a ledger with no schema yet."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, ProgrammingError):
+            conn.rollback()
+            return None
 
 
 def backup(engine: Engine, dest: Path | None = None, *, label: str = "backup") -> Path:
@@ -176,6 +185,10 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
 
     Returns the backup's path when one was made."""
     current = current_revision(engine)
+    if current == (HEAD_REVISION if revision == "head" else revision):
+        return None
+    from alembic import command
+
     target = head_revision() if revision == "head" else revision
     if current == target:
         return None

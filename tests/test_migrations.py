@@ -24,6 +24,12 @@ from store.db import (
 from store.models import SQLModel
 
 
+def test_head_revision_constant_matches_the_migration_scripts() -> None:
+    from store.db import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION
+
+
 def test_empty_ledger_is_created_at_head_and_matches_the_models(db_url: str) -> None:
     engine = open_ledger(db_url)
     assert current_revision(engine) == head_revision()
