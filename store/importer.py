@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -232,12 +232,20 @@ class _ItemImport(_Batcher):
             **dict.fromkeys(ITEM_FIELDS), **dict.fromkeys(TEXT_FIELDS, ""), "key": False,
             "version": 1, "created_at": self.stamp, "updated_at": self.stamp, "deleted_at": None,
         }  # fmt: skip
-        # (field, column, parser) for every mapped column but the target, which needs the
-        # unit and is read after; parser None: a text field.
-        self.plan: list[tuple[str, int, Callable[[str], Any] | None]] = [
-            (f, idx, None if f in TEXT_FIELDS else self.parsers[f])
+        # Text columns, read together; then (field, column, parser) for the other mapped
+        # columns but the target, which needs the unit and is read after.
+        text = [(f, idx) for f, idx in self.header.fields.items() if f in TEXT_FIELDS]
+        self.text_names = [f for f, _ in text]
+        self.text_idx = [idx for _, idx in text]
+        self.text_cells: Callable[[list[str]], Iterable[str]] = lambda cells: [
+            cells[i] for i in self.text_idx
+        ]
+        if len(self.text_idx) > 1:
+            self.text_cells = operator.itemgetter(*self.text_idx)
+        self.plan: list[tuple[str, int, Callable[[str], Any]]] = [
+            (f, idx, self.parsers[f])
             for f, idx in self.header.fields.items()
-            if f != "target"
+            if f != "target" and f not in TEXT_FIELDS
         ]
         self.width = len(self.header.names)
 
@@ -257,14 +265,22 @@ class _ItemImport(_Batcher):
         if not any(cells):
             return
         report.rows += 1
-        values: dict[str, Any] = {}
+        joined = "".join(cells)
+        if joined.isprintable() and "'" not in joined:
+            # Nearly every row: no control characters, no guarded formula, so the text
+            # columns only need their outer spaces trimmed, done in C.
+            values: dict[str, Any] = dict(
+                zip(self.text_names, map(str.strip, self.text_cells(cells)), strict=True)
+            )
+        else:
+            values = {
+                f: _text(cells[i]) for f, i in zip(self.text_names, self.text_idx, strict=True)
+            }
         bad = False
         for fld, idx, parse in self.plan:
             cell = cells[idx]
             try:
-                if parse is None:
-                    values[fld] = _text(cell)
-                elif not cell or cell.isspace():
+                if not cell or cell.isspace():
                     values[fld] = None
                 else:
                     values[fld] = parse(cell)
