@@ -31,7 +31,7 @@ BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration in store/migrations/versions (a test keeps the two in step). Knowing it
 # here lets opening an up-to-date ledger skip loading alembic, a tenth of a second per command.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 @dataclass
@@ -310,3 +310,14 @@ def check(engine: Engine) -> list[str]:
         if orphan:
             problems.append(f"{orphan} entries belong to no item")
     return problems
+
+
+def get_setting(engine: Engine, key: str) -> str | None:
+    with engine.connect() as conn:
+        value = conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": key}).scalar()
+        return None if value is None else str(value)
+
+
+def set_setting(conn: Connection, key: str, value: str) -> None:
+    conn.execute(text("DELETE FROM settings WHERE key = :k"), {"k": key})
+    conn.execute(text("INSERT INTO settings (key, value) VALUES (:k, :v)"), {"k": key, "v": value})

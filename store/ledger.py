@@ -209,24 +209,16 @@ def _period_keys(p: Period) -> list[str]:
     return keys
 
 
-def list_items(
-    session: Session,
+def _filtered(
+    q: Any,
     *,
     pane: str | None = None,
     period: str | None = None,
     status: str | None = None,
-    light: str | None = None,
     dept: str | None = None,
     text: str | None = None,
-    on: date | None = None,
-) -> list[ItemView]:
-    """Live items, filtered; all of them when no filter is given. ``period`` matches items of
-    that period or of a shorter one inside it, and items without a period due inside it."""
-    on = on or today()
-    actuals = _actuals_query()
-    q = select(Item, func.coalesce(actuals.c.actual, 0.0)).outerjoin(
-        actuals, actuals.c.item_id == Item.id
-    )
+) -> Any:
+    """``q`` narrowed to live items matching the filters (see ``list_items``)."""
     q = q.where(col(Item.deleted_at).is_(None))
     if pane:
         q = q.where(Item.pane == parse_pane(pane))
@@ -253,6 +245,29 @@ def list_items(
                 col(Item.code).like(like),
             )
         )
+    return q
+
+
+def list_items(
+    session: Session,
+    *,
+    pane: str | None = None,
+    period: str | None = None,
+    status: str | None = None,
+    light: str | None = None,
+    dept: str | None = None,
+    text: str | None = None,
+    on: date | None = None,
+) -> list[ItemView]:
+    """Live items, filtered; all of them when no filter is given. ``period`` matches items of
+    that period or of a shorter one inside it, and items without a period due inside it;
+    ``text`` matches title, category, dept, owner or code."""
+    on = on or today()
+    actuals = _actuals_query()
+    q = select(Item, func.coalesce(actuals.c.actual, 0.0)).outerjoin(
+        actuals, actuals.c.item_id == Item.id
+    )
+    q = _filtered(q, pane=pane, period=period, status=status, dept=dept, text=text)
     if light and light not in LIGHTS:
         raise BadValue(f"unknown light {light!r}; lights: {', '.join(LIGHTS)}")
     q = q.order_by(col(Item.id))
@@ -261,6 +276,28 @@ def list_items(
     if light:
         views = [v for v in views if v.progress.light == light]
     return views
+
+
+def count_items(session: Session, **filters: Any) -> int:
+    """How many live items match ``filters`` (those of ``list_items`` but light)."""
+    return int(session.exec(_filtered(select(func.count(col(Item.id))), **filters)).one())
+
+
+def page_items(
+    session: Session, *, offset: int, limit: int, on: date | None = None, **filters: Any
+) -> list[ItemView]:
+    """One window of the items matching ``filters``, in code order: what a screen shows,
+    read without touching the rest of the ledger, so it costs the same at 100 or 100k items."""
+    on = on or today()
+    actual = (
+        select(func.coalesce(func.sum(Entry.amount), 0.0))
+        .where(Entry.item_id == Item.id)
+        .correlate(Item)
+        .scalar_subquery()
+    )
+    q = _filtered(select(Item, actual), **filters)
+    q = q.order_by(col(Item.code)).offset(offset).limit(limit)
+    return [ItemView(item, progress(item, float(a), on)) for item, a in session.exec(q)]
 
 
 _PANE_ORDER: dict[str, int] = {p: n for n, p in enumerate(PANES)}

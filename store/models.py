@@ -127,3 +127,12 @@ class LedgerMeta(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     changes: int = 0
+
+
+class Setting(SQLModel, table=True):
+    """Ledger-wide settings: ``demo`` marks a ledger ``duban demo`` may rebuild."""
+
+    __tablename__ = "settings"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))

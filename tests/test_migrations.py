@@ -87,7 +87,7 @@ def test_sqlite_file_is_backed_up_before_a_migration(tmp_path: Path) -> None:
     engine = create_ledger_engine(resolve_url(str(path)))
     saved = upgrade(engine)
     assert saved is not None and saved.exists()
-    assert saved.name.startswith("ledger.db.pre-0002-")
+    assert saved.name.startswith(f"ledger.db.pre-{head_revision()}-")
     with sqlite3.connect(saved) as old:
         assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
         assert old.execute("SELECT title FROM items").fetchall() == [("主题党日",)]
