@@ -95,7 +95,7 @@ def version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def main_callback(
     ctx: typer.Context,
     db: Annotated[
@@ -116,8 +116,17 @@ def main_callback(
             help="Print duban's version and exit.",
         ),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", envvar="DUBAN_LANG", help="Dashboard language: zh or en (default: locale)."
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = {"db": db}
+    """With no command: open the dashboard on the ledger."""
+    ctx.obj = {"db": db, "lang": lang}
+    if ctx.invoked_subcommand is None:
+        open_dashboard(ctx, engine_of(ctx))
 
 
 # --- plumbing --------------------------------------------------------------------------------
@@ -679,6 +688,54 @@ def export(
             with output.open("w", encoding=enc, newline="") as fh:
                 n = write_csv(kind, rows, fh, headers) if fmt == "csv" else write_json(rows, fh)
             err.print(Text(f"wrote {n} {kind} row(s) to {output}"))
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+
+def open_dashboard(ctx: typer.Context, engine: Any, name: str | None = None) -> None:
+    """Run the Textual dashboard (imported only here: other commands don't pay for it)."""
+    from tui.app import DubanApp
+    from tui.i18n import choose_lang
+
+    lang = choose_lang((ctx.find_root().obj or {}).get("lang"))
+    if name is None:
+        name = engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")
+    DubanApp(engine, lang=lang, ledger_name=name).run()
+
+
+@app.command()
+@user_errors
+def demo(
+    ctx: typer.Context,
+    build_only: Annotated[
+        bool, typer.Option("--build-only", help="Build the demo ledger, print its path, exit.")
+    ] = False,
+) -> None:
+    """Open the dashboard on a synthetic demo ledger built from the sample.
+
+    The ledger goes to a new temporary directory unless --db names one; a ledger that is not
+    a demo one is never overwritten. Dates are moved so that today falls in its main period.
+    """
+    import tempfile
+
+    from store.db import open_ledger
+    from store.demo import build_demo
+
+    db = _db(ctx)
+    if db is None:
+        db = str(Path(tempfile.mkdtemp(prefix="duban-demo-")) / "demo.db")
+    engine = open_ledger(db)
+    report = build_demo(engine)
+    if build_only:
+        out.print(
+            Text(
+                f"demo ledger: {db} ({report.items} items, {report.entries} entries, "
+                f"main period {report.period})"
+            )
+        )
+        return
+    open_dashboard(ctx, engine, name=f"demo: {db}")
 
 
 # --- db -------------------------------------------------------------------------------------

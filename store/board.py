@@ -1,0 +1,173 @@
+"""What the dashboard reads: lean rows of a pane (no ORM objects), counts per pane, lights
+across the period, and the today view. Everything here reads; writes go through
+``store.ledger`` like the CLI's.
+
+Reads are windowed (``offset``/``limit``) so a screen can be painted from the first page of a
+pane before the rest of a large ledger has been read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, case, func, select
+from sqlmodel import Session, col
+from sqlmodel import select as sqlmodel_select
+
+from store.ledger import _filtered
+from store.models import Entry, Item
+from store.periods import today
+from store.progress import progress
+from store.values import PANES
+
+
+@dataclass(slots=True)
+class BoardRow:
+    """One item as a pane line shows it."""
+
+    id: int
+    code: str
+    pane: str
+    category: str
+    title: str
+    target: float | None
+    unit: str
+    status: str
+    period: str | None
+    start: date | None
+    due: date | None
+    key: bool
+    evidence: str
+    dept: str
+    owner: str
+    version: int
+    actual: float = 0.0
+    light: str = "green"
+    percent: float | None = None
+    expected: float | None = None
+
+
+ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
+ENTRIES: Table = Entry.__table__  # type: ignore[attr-defined]
+_COLUMNS = [
+    ITEMS.c[name]
+    for name in ("id", "code", "pane", "category", "title", "target", "unit", "status", "period",
+                 "start", "due", "key", "evidence", "dept", "owner", "version")
+]  # fmt: skip
+
+
+def _actual() -> Any:
+    return (
+        select(func.coalesce(func.sum(ENTRIES.c.amount), 0.0))
+        .where(ENTRIES.c.item_id == ITEMS.c.id)
+        .correlate(ITEMS)
+        .scalar_subquery()
+    )
+
+
+def _rows(session: Session, q: Any, on: date) -> list[BoardRow]:
+    out = []
+    for r in session.execute(q):
+        row = BoardRow(*r[:-1])
+        row.actual = float(r[-1])
+        p = progress(row, row.actual, on)
+        row.light, row.percent, row.expected = p.light, p.percent, p.expected
+        out.append(row)
+    return out
+
+
+def pane_rows(
+    session: Session,
+    *,
+    pane: str,
+    period: str | None = None,
+    text: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    on: date | None = None,
+) -> list[BoardRow]:
+    """A pane's items in code order (the ledger's own order), optionally one window of them."""
+    q = _filtered(select(*_COLUMNS, _actual()), pane=pane, period=period, text=text)
+    q = q.order_by(ITEMS.c.code).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    return _rows(session, q, on or today())
+
+
+def board_row(session: Session, item_id: int, *, on: date | None = None) -> BoardRow | None:
+    """One item re-read after a change (None once it is deleted)."""
+    q = select(*_COLUMNS, _actual()).where(ITEMS.c.id == item_id, ITEMS.c.deleted_at.is_(None))
+    rows = _rows(session, q, on or today())
+    return rows[0] if rows else None
+
+
+@dataclass
+class Summary:
+    """Header figures of a period: done/total per pane, and how many items are red/yellow."""
+
+    done: dict[str, int]
+    total: dict[str, int]
+    red: int | None = None
+    yellow: int | None = None
+
+    @property
+    def all_done(self) -> int:
+        return sum(self.done.values())
+
+    @property
+    def all_total(self) -> int:
+        return sum(self.total.values())
+
+
+def pane_totals(session: Session, *, period: str | None = None, text: str | None = None) -> Summary:
+    """Done/total per pane, counted by the database (cheap at any size)."""
+    q = _filtered(
+        select(
+            ITEMS.c.pane,
+            func.count(ITEMS.c.id),
+            func.sum(case((ITEMS.c.status == "done", 1), else_=0)),
+        ),
+        period=period,
+        text=text,
+    ).group_by(ITEMS.c.pane)
+    done: dict[str, int] = dict.fromkeys(PANES, 0)
+    total: dict[str, int] = dict.fromkeys(PANES, 0)
+    for pane, n, n_done in session.execute(q):
+        total[pane] = int(n)
+        done[pane] = int(n_done or 0)
+    return Summary(done=done, total=total)
+
+
+def attention(
+    session: Session, *, period: str | None = None, on: date | None = None
+) -> list[BoardRow]:
+    """The today view: every red and yellow item of the period across panes, red first, then
+    by due date. Reads the whole period (run it off the UI thread)."""
+    rows = []
+    for pane in PANES:
+        rows += [
+            r for r in pane_rows(session, pane=pane, period=period, on=on) if r.light != "green"
+        ]
+    rows.sort(key=lambda r: (r.light != "red", r.due or date.max, r.code))
+    return rows
+
+
+def light_counts(
+    session: Session, *, period: str | None = None, on: date | None = None
+) -> tuple[int, int]:
+    """(red, yellow) across the period."""
+    rows = attention(session, period=period, on=on)
+    red = sum(r.light == "red" for r in rows)
+    return red, len(rows) - red
+
+
+def entries_of(session: Session, item_id: int) -> list[Entry]:
+    """An item's entries, newest first."""
+    q = (
+        sqlmodel_select(Entry)
+        .where(col(Entry.item_id) == item_id)
+        .order_by(col(Entry.day).desc(), col(Entry.id).desc())
+    )
+    return list(session.exec(q))

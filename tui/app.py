@@ -1,0 +1,604 @@
+"""The dashboard: three checklists (党建 / 效能 / 监督) of one period, keyboard first.
+
+Every read and write goes through ``store`` in worker threads, and the results come back as
+messages, so a slow database never freezes the screen. Writes call the same store functions
+as the CLI (audit and undo included). Changes made elsewhere (the CLI, another SSH user, a cron
+import) are noticed by polling the ledger's change counter; the screen repaints only when it
+moved. Nothing animates: an idle dashboard sends nothing over SSH.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+from rich.text import Text
+from sqlalchemy import Engine
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from store.board import BoardRow, Summary
+from store.periods import current_period, parse_period, today
+from store.values import PANES, clean_text, fmt_num
+from tui.checklist import Checklist
+from tui.i18n import Translator
+
+FIRST_PAGE = 200
+POLL_SECONDS = 1.0
+WIDE = 120
+
+
+def bar(done: int, total: int, width: int = 10) -> str:
+    """A progress bar of box characters: ``█████░░░░░``."""
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+class DubanApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "duban"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "quit", id="quit"),
+        Binding("question_mark", "help", "help", key_display="?", id="help"),
+        Binding("tab", "pane(1)", "next pane", show=False, priority=True, id="next_pane"),
+        Binding("shift+tab", "pane(-1)", "prev pane", show=False, priority=True, id="prev_pane"),
+        Binding("1", "goto_pane(0)", "pane1", show=False, id="pane1"),
+        Binding("2", "goto_pane(1)", "pane2", show=False, id="pane2"),
+        Binding("3", "goto_pane(2)", "pane3", show=False, id="pane3"),
+        Binding("enter", "detail", "detail", id="detail"),
+        Binding("plus,=", "bump(1)", "+1", key_display="+", id="plus"),
+        Binding("minus", "bump(-1)", "-1", key_display="-", id="minus"),
+        Binding("l", "log", "log", id="log"),
+        Binding("space", "toggle_done", "done", id="done"),
+        Binding("a", "add", "add", id="add"),
+        Binding("e", "edit", "edit", id="edit"),
+        Binding("x", "delete", "delete", id="delete"),
+        Binding("u", "undo", "undo", id="undo"),
+        Binding("slash", "filter", "filter", key_display="/", id="filter"),
+        Binding("p", "period", "period", id="period"),
+        Binding("t", "today", "today", id="today"),
+        Binding("d", "toggle_done_last", "done last", show=False, id="toggle_done_last"),
+    ]
+
+    # -- messages from workers ----------------------------------------------------------------
+
+    @dataclass
+    class Loaded(Message):
+        """Rows of every pane were read (``complete`` False: only the first page)."""
+
+        rows: dict[str, list[BoardRow]]
+        summary: Summary
+        complete: bool
+        generation: int
+
+    @dataclass
+    class Counted(Message):
+        red: int
+        yellow: int
+        generation: int
+
+    @dataclass
+    class Wrote(Message):
+        """A write went through; ``row`` is the item re-read (None when it is gone)."""
+
+        message: str
+        row: BoardRow | None
+        reload: bool = False
+
+    @dataclass
+    class Failed(Message):
+        error: str
+
+    @dataclass
+    class ChangedElsewhere(Message):
+        counter: int
+
+    def __init__(self, engine: Engine, *, lang: str, ledger_name: str = "") -> None:
+        super().__init__()
+        self.engine = engine
+        self.t = Translator(lang)
+        self.ledger_name = ledger_name
+        self.period = current_period("half").key
+        self.filter_text = ""
+        self.pane_index = 0
+        self.generation = 0
+        self.summary = Summary(done=dict.fromkeys(PANES, 0), total=dict.fromkeys(PANES, 0))
+        self.seen_changes: int | None = None
+        self.ledger_empty = False
+        from store.ledger import current_actor
+
+        self.user = current_actor()
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="summary")
+        yield Static(id="tabs")
+        with Horizontal(id="panes"):
+            for pane in PANES:
+                with Vertical(classes="pane", id=f"box-{pane}"):
+                    yield Static(classes="pane-title", id=f"title-{pane}")
+                    yield Checklist(pane, self.t, id=f"list-{pane}")
+        yield Static(id="empty")
+        yield Input(placeholder=self.t("filter.placeholder"), id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.t("app.title")
+        # The footer shows each binding's description: put it in the chosen language.
+        words = self.t.words
+        for key, bindings in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                replace(b, description=words[f"key.{b.id}"]) if f"key.{b.id}" in words else b
+                for b in bindings
+            ]
+        self.query_one("#filter", Input).display = False
+        self.query_one("#empty", Static).display = False
+        self.apply_width()
+        self.focus_pane(0)
+        self.reload()
+        self.set_interval(POLL_SECONDS, self.poll_changes)
+
+    def on_resize(self) -> None:
+        self.apply_width()
+
+    @property
+    def wide(self) -> bool:
+        return self.size.width >= WIDE
+
+    def apply_width(self) -> None:
+        """Side by side at >= 120 columns; one pane with tabs below that."""
+        for n, pane in enumerate(PANES):
+            self.query_one(f"#box-{pane}").display = self.wide or n == self.pane_index
+        self.query_one("#tabs", Static).display = not self.wide
+        self.paint_titles()
+
+    def checklist(self, index: int | None = None) -> Checklist:
+        pane = PANES[self.pane_index if index is None else index]
+        return self.query_one(f"#list-{pane}", Checklist)
+
+    @property
+    def current_row(self) -> BoardRow | None:
+        return self.checklist().current
+
+    def focus_pane(self, index: int) -> None:
+        self.pane_index = index % len(PANES)
+        self.apply_width()
+        self.checklist().focus()
+
+    # -- painting -------------------------------------------------------------------------------
+
+    def paint_summary(self) -> None:
+        s = self.summary
+        period = parse_period(self.period)
+        label = period.label_zh if self.t.lang == "zh" else period.label_en
+        percent = f"{s.all_done * 100 / s.all_total:.0f}%" if s.all_total else "—"
+        counting = self.t("header.counting")
+        text = self.t(
+            "header.summary",
+            period=label, done=s.all_done, total=s.all_total, percent=percent,
+            red=counting if s.red is None else s.red,
+            yellow=counting if s.yellow is None else s.yellow,
+            user=clean_text(self.user), ledger=clean_text(self.ledger_name),
+        )  # fmt: skip
+        if self.filter_text:
+            text += "  " + self.t("filter.active", text=clean_text(self.filter_text))
+        self.query_one("#summary", Static).update(Text(text))
+
+    def paint_titles(self) -> None:
+        s = self.summary
+        tabs = Text()
+        for n, pane in enumerate(PANES):
+            name = self.t(f"pane.{pane}")
+            done, total = s.done.get(pane, 0), s.total.get(pane, 0)
+            title = Text(f" {name} {done}/{total} ", style="bold")
+            title.append(bar(done, total), style="green")
+            self.query_one(f"#title-{pane}", Static).update(title)
+            style = "reverse bold" if n == self.pane_index else ""
+            tabs.append(f" {n + 1} {name} {done}/{total} ", style=style)
+        self.query_one("#tabs", Static).update(tabs)
+
+    def notify_text(self, message: str, *, error: bool = False) -> None:
+        self.notify(clean_text(message), severity="error" if error else "information", timeout=3)
+
+    # -- reading (workers) ----------------------------------------------------------------------
+
+    def reload(self, keep: bool = True) -> None:
+        self.generation += 1
+        self.load_rows(self.period, self.filter_text or None, self.generation)
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_rows(self, period: str, text: str | None, generation: int) -> None:
+        from store.board import light_counts, pane_rows, pane_totals
+        from store.db import change_counter, read_session
+
+        counter = change_counter(self.engine)
+        with read_session(self.engine) as session:
+            summary = pane_totals(session, period=period, text=text)
+            first: dict[str, list[BoardRow]] = {
+                pane: pane_rows(session, pane=pane, period=period, text=text, limit=FIRST_PAGE)
+                for pane in PANES
+            }
+        self.post_message(self.Loaded(first, summary, complete=False, generation=generation))
+        with read_session(self.engine) as session:
+            rows: dict[str, list[BoardRow]] = {
+                pane: first[pane] if len(first[pane]) < FIRST_PAGE else
+                pane_rows(session, pane=pane, period=period, text=text)
+                for pane in PANES
+            }  # fmt: skip
+        self.post_message(self.Loaded(rows, summary, complete=True, generation=generation))
+        with read_session(self.engine) as session:
+            red, yellow = light_counts(session, period=period, on=today())
+        self.seen_changes = counter
+        self.post_message(self.Counted(red, yellow, generation))
+
+    def on_duban_app_loaded(self, message: Loaded) -> None:
+        if message.generation != self.generation:
+            return
+        red, yellow = self.summary.red, self.summary.yellow
+        self.summary = message.summary
+        self.summary.red, self.summary.yellow = red, yellow
+        self.ledger_empty = message.summary.all_total == 0 and not self.filter_text
+        self.show_empty(self.ledger_empty and message.complete)
+        placeholder = self.t("pane.nomatch" if self.filter_text else "pane.empty")
+        for n, pane in enumerate(PANES):
+            lst = self.checklist(n)
+            current = lst.current
+            lst.set_rows(message.rows[pane], placeholder=placeholder,
+                         keep=current.code if current else None)  # fmt: skip
+        self.paint_summary()
+        self.paint_titles()
+
+    def on_duban_app_counted(self, message: Counted) -> None:
+        if message.generation == self.generation:
+            self.summary.red, self.summary.yellow = message.red, message.yellow
+            self.paint_summary()
+
+    def show_empty(self, empty: bool) -> None:
+        box = self.query_one("#empty", Static)
+        if empty:
+            box.update(Text(f"{self.t('empty.title')}\n\n{self.t('empty.body')}"))
+        box.display = empty
+        self.query_one("#panes").display = not empty
+
+    def poll_changes(self) -> None:
+        self.check_counter()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def check_counter(self) -> None:
+        from store.db import change_counter
+
+        counter = change_counter(self.engine)
+        if self.seen_changes is not None and counter != self.seen_changes:
+            self.post_message(self.ChangedElsewhere(counter))
+
+    def on_duban_app_changed_elsewhere(self, message: ChangedElsewhere) -> None:
+        self.seen_changes = message.counter
+        self.reload()
+
+    # -- writing (workers) ----------------------------------------------------------------------
+
+    @work(thread=True, group="write")
+    def write(self, act: Callable[[Any], tuple[str, int | None]], *, reload: bool = False) -> None:
+        """Run ``act(session)`` in one write transaction; it returns the message to show and
+        the id of the item to re-read."""
+        from store.board import board_row
+        from store.db import change_counter, read_session, write_session
+        from store.errors import LedgerError
+        from store.periods import PeriodError
+        from store.values import BadValue
+
+        try:
+            with write_session(self.engine) as session:
+                message, item_id = act(session)
+        except (LedgerError, BadValue, PeriodError) as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        row = None
+        if item_id is not None:
+            with read_session(self.engine) as session:
+                row = board_row(session, item_id, on=today())
+        # Our own write moved the counter: not a change from elsewhere.
+        self.seen_changes = change_counter(self.engine)
+        self.post_message(self.Wrote(message, row, reload=reload))
+
+    def on_duban_app_wrote(self, message: Wrote) -> None:
+        self.notify_text(message.message)
+        row = message.row
+        if (
+            message.reload
+            or row is None
+            or not any(self.checklist(n).replace_row(row) for n in range(len(PANES)))
+        ):
+            self.reload()
+            return
+        self.refresh_totals()
+
+    def on_duban_app_failed(self, message: Failed) -> None:
+        self.notify_text(self.t("msg.error", error=message.error), error=True)
+
+    @work(thread=True, exclusive=True, group="totals")
+    def refresh_totals(self) -> None:
+        from store.board import light_counts, pane_totals
+        from store.db import read_session
+
+        generation = self.generation
+        with read_session(self.engine) as session:
+            summary = pane_totals(session, period=self.period, text=self.filter_text or None)
+            red, yellow = light_counts(session, period=self.period, on=today())
+        summary.red, summary.yellow = red, yellow
+        self.call_from_thread(self._totals, summary, generation)
+
+    def _totals(self, summary: Summary, generation: int) -> None:
+        if generation == self.generation:
+            self.summary = summary
+            self.paint_summary()
+            self.paint_titles()
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def action_pane(self, delta: int) -> None:
+        if isinstance(self.screen, Screen) and self.screen is not self.screen_stack[0]:
+            return
+        self.focus_pane(self.pane_index + delta)
+
+    def action_goto_pane(self, index: int) -> None:
+        self.focus_pane(index)
+
+    def on_checklist_highlighted(self, message: Checklist.Highlighted) -> None:
+        for n, pane in enumerate(PANES):
+            if message.checklist.pane == pane and message.checklist.has_focus:
+                self.pane_index = n
+
+    def selected(self) -> BoardRow | None:
+        row = self.current_row
+        if row is None:
+            self.notify_text(self.t("msg.no_item"))
+        return row
+
+    def action_bump(self, amount: int) -> None:
+        row = self.selected()
+        if row is not None:
+            self.log_work(row, float(amount))
+
+    def log_work(self, row: BoardRow, amount: float, day: Any = None, note: str = "") -> None:
+        from store.ledger import actual_of, find_item, log_entry
+
+        def act(session: Any) -> tuple[str, int | None]:
+            log_entry(session, row.code, amount, day=day, note=note)
+            item = find_item(session, row.code)
+            total = actual_of(session, item)
+            target = "" if item.target is None else f"/{fmt_num(item.target)}"
+            count = f"{fmt_num(total)}{target}{item.unit}"
+            sign = "+" if amount > 0 else ""
+            return self.t("msg.logged", code=row.code, amount=f"{sign}{fmt_num(amount)}",
+                          count=count), row.id  # fmt: skip
+
+        self.write(act)
+
+    def action_log(self) -> None:
+        from tui.screens import LogForm, LogRequest
+
+        row = self.selected()
+        if row is None:
+            return
+
+        def done(request: LogRequest | None) -> None:
+            if request is not None:
+                self.log_work(row, request.amount, request.day, request.note)
+
+        self.push_screen(LogForm(self.t, row, today()), done)
+
+    def action_toggle_done(self) -> None:
+        from store.ledger import mark_done, reopen
+        from tui.screens import EvidenceForm
+
+        row = self.selected()
+        if row is None:
+            return
+        if row.status == "done":
+            self.write(lambda s: (self.t("msg.reopened", code=row.code),
+                                  reopen(s, row.code).id))  # fmt: skip
+            return
+
+        def done(evidence: str | None) -> None:
+            if evidence is not None:
+                self.write(lambda s: (self.t("msg.done", code=row.code),
+                                      mark_done(s, row.code, evidence=evidence).id))  # fmt: skip
+
+        self.push_screen(EvidenceForm(self.t, row), done)
+
+    def action_add(self) -> None:
+        from store.ledger import add_item
+        from tui.screens import ItemForm
+
+        pane = PANES[self.pane_index]
+
+        def done(fields: dict[str, Any] | None) -> None:
+            if fields is None:
+                return
+            values = dict(fields)
+            values.setdefault("period", self.period)
+
+            def act(session: Any) -> tuple[str, int | None]:
+                item = add_item(session, **values)
+                return self.t("msg.added", code=item.code), item.id
+
+            self.write(act, reload=True)
+
+        self.push_screen(ItemForm(self.t, row=None, pane=pane, period=self.period), done)
+
+    def action_edit(self) -> None:
+        from store.ledger import edit_item
+        from tui.screens import ItemForm
+
+        row = self.selected()
+        if row is None:
+            return
+
+        def done(changes: dict[str, Any] | None) -> None:
+            if not changes:
+                return
+
+            def act(session: Any) -> tuple[str, int | None]:
+                item = edit_item(session, row.code, changes, expected_version=row.version)
+                return self.t("msg.saved", code=item.code), item.id
+
+            self.write(act, reload=True)
+
+        self.push_screen(ItemForm(self.t, row=row, pane=row.pane, period=row.period), done)
+
+    def action_delete(self) -> None:
+        from store.ledger import remove_item
+        from tui.screens import ConfirmScreen
+
+        row = self.selected()
+        if row is None:
+            return
+
+        def act(session: Any) -> tuple[str, int | None]:
+            remove_item(session, row.code)
+            return self.t("msg.deleted", code=row.code), None
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.write(act, reload=True)
+
+        title = clean_text(row.title)
+        self.push_screen(ConfirmScreen(self.t, f"{self.t('key.delete')} {row.code} {title}?"), done)
+
+    def action_undo(self) -> None:
+        from store.ledger import undo
+
+        self.write(lambda s: (self.t("msg.undone", what=undo(s).describe()), None), reload=True)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = self.filter_text
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.filter_text = event.value.strip()
+            self.paint_summary()
+            self.reload()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            event.input.display = bool(self.filter_text)
+            self.checklist().focus()
+
+    def on_key(self, event: Any) -> None:
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            box.value = ""
+            box.display = False
+            self.checklist().focus()
+            event.stop()
+
+    def action_period(self) -> None:
+        from tui.screens import PeriodPicker
+
+        def done(key: str | None) -> None:
+            if key and key != self.period:
+                self.period = key
+                self.summary.red = self.summary.yellow = None
+                self.reload()
+
+        self.push_screen(PeriodPicker(self.t, self.period, today()), done)
+
+    def action_toggle_done_last(self) -> None:
+        for n in range(len(PANES)):
+            self.checklist(n).done_last = not self.checklist(n).done_last
+        self.reload()
+
+    def action_detail(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.open_detail(row)
+
+    @work(thread=True, exclusive=True, group="detail")
+    def open_detail(self, row: BoardRow) -> None:
+        from store.board import entries_of
+        from store.db import read_session
+        from store.ledger import show_item
+
+        with read_session(self.engine) as session:
+            entries = entries_of(session, row.id)
+            item = show_item(session, row.code).item
+        fields = {
+            "detail": item.detail, "dept": item.dept, "assist": item.assist,
+            "owner": item.owner, "evidence": item.evidence, "reason": item.reason,
+            "progress_note": item.progress_note, "notes": item.notes,
+        }  # fmt: skip
+        self.call_from_thread(self._show_detail, row, entries, fields)
+
+    def _show_detail(self, row: BoardRow, entries: list[Any], fields: dict[str, str]) -> None:
+        from tui.screens import DetailScreen
+
+        self.push_screen(DetailScreen(self.t, row, entries, fields))
+
+    def action_today(self) -> None:
+        self.open_today()
+
+    @work(thread=True, exclusive=True, group="today")
+    def open_today(self) -> None:
+        from store.board import attention
+        from store.db import read_session
+
+        with read_session(self.engine) as session:
+            rows = attention(session, period=self.period, on=today())
+        self.call_from_thread(self._show_today, rows)
+
+    def _show_today(self, rows: list[BoardRow]) -> None:
+        from tui.screens import TodayScreen
+
+        def done(code: str | None) -> None:
+            if code:
+                for n in range(len(PANES)):
+                    if self.checklist(n).select_code(code):
+                        self.focus_pane(n)
+                        break
+
+        self.push_screen(TodayScreen(self.t, rows), done)
+
+    def action_help(self) -> None:
+        from tui.screens import HelpScreen
+
+        self.push_screen(HelpScreen(self.t, self.key_help()))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        keys = [
+            ("↑ ↓ / j k", self.t("key.down")), ("g / G", f"{self.t('key.top')} / "
+                                                        f"{self.t('key.bottom')}"),
+            ("Tab / Shift+Tab", f"{self.t('key.next_pane')} / {self.t('key.prev_pane')}"),
+            ("1 2 3", f"{self.t('key.pane1')} / {self.t('key.pane2')} / {self.t('key.pane3')}"),
+        ]  # fmt: skip
+        skip = {"next_pane", "prev_pane", "pane1", "pane2", "pane3"}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id and binding.id not in skip:
+                shown = binding.key_display or binding.key.split(",")[0]
+                keys.append((shown, self.t(f"key.{binding.id}")))
+        return keys
+
+    # -- command palette ------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id:
+                action = binding.action
+                yield SystemCommand(
+                    self.t(f"key.{binding.id}"),
+                    f"{binding.key_display or binding.key}",
+                    lambda action=action: self.run_action(action),
+                )

@@ -1,0 +1,223 @@
+"""One pane's checklist: items grouped under their categories, drawn line by line.
+
+A ScrollView with Textual's Line API: only the lines on screen are rendered, so a pane of 30k
+items scrolls like one of 30. Rows come from ``store.board.BoardRow``; the app loads them off
+the UI thread and hands them over with ``set_rows``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.board import BoardRow
+from store.values import clean_text, fmt_num
+from tui.i18n import Translator
+
+LIGHT_GLYPH = {"red": "●", "yellow": "▲", "green": "○"}
+LIGHT_STYLE = {"red": Style(color="red", bold=True), "yellow": Style(color="yellow"),
+               "green": Style(color="green")}  # fmt: skip
+STATUS_MARK = {"todo": "[ ]", "doing": "[~]", "done": "[x]", "delayed": "[!]", "paused": "[-]"}
+
+
+def count_text(row: BoardRow) -> str:
+    """`4/6次`; `12篇` without a target; nothing for a plain task with nothing counted."""
+    if row.target is None:
+        if not row.actual and not row.unit:
+            return ""
+        return f"{fmt_num(row.actual)}{row.unit}"
+    return f"{fmt_num(row.actual)}/{fmt_num(row.target)}{row.unit}"
+
+
+def light_text(t: Translator, light: str) -> Text:
+    return Text(f"{LIGHT_GLYPH[light]}{t('light.' + light)}", style=LIGHT_STYLE[light])
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of the pane: a category heading (row is None) or an item."""
+
+    category: str
+    row: int | None
+
+
+class Checklist(ScrollView, can_focus=True):
+    """A pane's items with a cursor; j/k/g/G move it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "cursor(1)", "down", show=False, id="down"),
+        Binding("up,k", "cursor(-1)", "up", show=False, id="up"),
+        Binding("g,home", "edge(0)", "top", show=False, id="top"),
+        Binding("G,end", "edge(1)", "bottom", show=False, id="bottom"),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "checklist--cursor",
+        "checklist--category",
+        "checklist--done",
+        "checklist--muted",
+    }
+    DEFAULT_CSS = """
+    Checklist { height: 1fr; overflow-x: hidden; }
+    Checklist > .checklist--cursor { background: $accent 40%; }
+    Checklist:focus > .checklist--cursor { background: $accent; color: $text; }
+    Checklist > .checklist--category { text-style: bold; color: $text-muted; }
+    Checklist > .checklist--done { color: $text-disabled; }
+    Checklist > .checklist--muted { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    """Index into ``rows`` of the highlighted item."""
+
+    @dataclass
+    class Highlighted(Message):
+        checklist: Checklist
+        row: BoardRow | None
+
+    def __init__(self, pane: str, t: Translator, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.pane = pane
+        self.t = t
+        self.rows: list[BoardRow] = []
+        self.lines: list[Line] = []
+        self.line_of_row: list[int] = []
+        self.loaded = False
+        self.placeholder = t("pane.loading")
+        self.done_last = False
+
+    # -- data -------------------------------------------------------------------------------
+
+    def set_rows(self, rows: list[BoardRow], *, placeholder: str, keep: str | None = None) -> None:
+        """Show ``rows``; keep the cursor on the item coded ``keep`` when it is still there."""
+        if self.done_last:
+            rows = sorted(rows, key=lambda r: r.status == "done")  # stable: code order kept
+        self.rows = rows
+        self.loaded = True
+        self.placeholder = placeholder
+        self.lines, self.line_of_row = [], []
+        category: str | None = None
+        for n, row in enumerate(rows):
+            if row.category != category:
+                category = row.category
+                self.lines.append(Line(category, None))
+            self.line_of_row.append(len(self.lines))
+            self.lines.append(Line(category, n))
+        self.virtual_size = Size(self.size.width, max(len(self.lines), 1))
+        target = 0
+        if keep is not None:
+            target = next((n for n, r in enumerate(rows) if r.code == keep), self.cursor)
+        self.cursor = min(target, max(len(rows) - 1, 0))
+        self.refresh()
+
+    def replace_row(self, row: BoardRow) -> bool:
+        """Repaint one changed item in place; False when it is not in this pane."""
+        for n, old in enumerate(self.rows):
+            if old.id == row.id:
+                if old.category != row.category or old.pane != row.pane:
+                    return False  # it moved: the caller reloads
+                self.rows[n] = row
+                self.refresh_line(self.line_of_row[n])
+                if n == self.cursor:
+                    self.post_message(self.Highlighted(self, row))
+                return True
+        return False
+
+    @property
+    def current(self) -> BoardRow | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def select_code(self, code: str) -> bool:
+        for n, row in enumerate(self.rows):
+            if row.code == code:
+                self.cursor = n
+                return True
+        return False
+
+    # -- cursor -----------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if not self.rows:
+            return
+        if 0 <= old < len(self.line_of_row):
+            self.refresh_line(self.line_of_row[old])
+        line = self.line_of_row[new] if new < len(self.line_of_row) else 0
+        self.refresh_line(line)
+        # Keep the category heading in view when the cursor is on its first item.
+        top = line - 1 if line and self.lines[line - 1].row is None else line
+        self.scroll_to(y=top, animate=False) if top < self.scroll_offset.y else None
+        if line >= self.scroll_offset.y + self.scrollable_content_region.height:
+            self.scroll_to(y=line - self.scrollable_content_region.height + 1, animate=False)
+        self.post_message(self.Highlighted(self, self.current))
+
+    def action_cursor(self, delta: int) -> None:
+        if self.rows:
+            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
+
+    def action_edge(self, end: int) -> None:
+        if self.rows:
+            self.cursor = len(self.rows) - 1 if end else 0
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(self.scrollable_content_region.height - 1, 1))
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, max(len(self.lines), 1))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = y + self.scroll_offset.y
+        if not self.lines:
+            if y == 0:
+                return Strip(Text(self.placeholder).render(self.app.console)).adjust_cell_length(
+                    width, self.rich_style
+                )
+            return Strip.blank(width, self.rich_style)
+        if index >= len(self.lines):
+            return Strip.blank(width, self.rich_style)
+        line = self.lines[index]
+        if line.row is None:
+            style = self.get_component_rich_style("checklist--category")
+            text = Text(clean_text(line.category) or "—", style=style)
+            text.truncate(width, overflow="ellipsis")
+            return self._strip(text, width, self.rich_style)
+        row = self.rows[line.row]
+        base = self.rich_style
+        if row.status == "done":
+            base = base + self.get_component_rich_style("checklist--done")
+        if line.row == self.cursor:
+            base = base + self.get_component_rich_style("checklist--cursor")
+        return self._strip(self._item_text(row, width), width, base)
+
+    def _item_text(self, row: BoardRow, width: int) -> Text:
+        """`[~] ●红 title…   4/6次 07-31`: the title takes what the rest leaves."""
+        count = count_text(row)
+        tail = Text(f" {count}" if count else "")
+        if row.due is not None:
+            tail.append(f" {row.due:%m-%d}")
+        head = Text(f" {STATUS_MARK.get(row.status, '[?]')} ")
+        head.append_text(light_text(self.t, row.light))
+        head.append(" ")
+        room = max(width - head.cell_len - tail.cell_len, 4)
+        title = Text(clean_text(row.title))
+        if row.key:
+            title = Text("★") + title
+        title.truncate(room, overflow="ellipsis", pad=True)
+        return head + title + tail
+
+    def _strip(self, text: Text, width: int, style: Style) -> Strip:
+        segments = [Segment(s.text, style + s.style if s.style else style) for s in
+                    text.render(self.app.console)]  # fmt: skip
+        return Strip(segments).adjust_cell_length(width, style)

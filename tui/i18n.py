@@ -1,0 +1,313 @@
+"""The dashboard's words, in Chinese and English: one catalog, so no UI string is scattered
+through the code. Ledger data (titles, categories, names) is shown as entered, never
+translated.
+
+Language: ``--lang zh|en``, else ``DUBAN_LANG``, else the locale (zh_* gives zh), else en.
+"""
+
+from __future__ import annotations
+
+import os
+
+LANGS = ("zh", "en")
+
+CATALOG: dict[str, dict[str, str]] = {
+    "zh": {
+        "app.title": "督办",
+        "pane.party": "党建",
+        "pane.efficiency": "效能",
+        "pane.supervision": "监督",
+        "status.todo": "未启动",
+        "status.doing": "推进中",
+        "status.done": "已办结",
+        "status.delayed": "已延期",
+        "status.paused": "暂缓",
+        "light.red": "红",
+        "light.yellow": "黄",
+        "light.green": "绿",
+        "header.summary": (
+            "{period}  完成 {done}/{total} ({percent})  红 {red}  黄 {yellow}  {user}  {ledger}"
+        ),
+        "header.counting": "…",
+        "pane.loading": "读取中…",
+        "pane.empty": "（本期无事项）",
+        "pane.nomatch": "（没有符合筛选的事项）",
+        "empty.title": "台账是空的",
+        "empty.body": (
+            "导入台账：duban import 台账.csv\n"
+            "或新建事项：按 a，或 duban add 标题 --pane 党建\n"
+            "或打开示例：duban demo"
+        ),
+        "filter.placeholder": "筛选：标题、类别、科室、责任人（Esc 清除）",
+        "filter.active": "筛选：{text}",
+        "key.quit": "退出",
+        "key.help": "帮助",
+        "key.down": "下移",
+        "key.up": "上移",
+        "key.top": "顶部",
+        "key.bottom": "底部",
+        "key.next_pane": "下一栏",
+        "key.prev_pane": "上一栏",
+        "key.pane1": "党建",
+        "key.pane2": "效能",
+        "key.pane3": "监督",
+        "key.detail": "详情",
+        "key.plus": "+1",
+        "key.minus": "-1",
+        "key.log": "登记",
+        "key.done": "办结",
+        "key.add": "新增",
+        "key.edit": "编辑",
+        "key.delete": "删除",
+        "key.undo": "撤销",
+        "key.filter": "筛选",
+        "key.period": "期间",
+        "key.today": "今日",
+        "key.toggle_done_last": "已办结置后",
+        "msg.logged": "{code} {amount}，现为 {count}",
+        "msg.done": "{code} 已办结",
+        "msg.reopened": "{code} 已重新打开",
+        "msg.deleted": "已删除 {code}（按 u 撤销）",
+        "msg.added": "已新增 {code}",
+        "msg.saved": "已保存 {code}",
+        "msg.undone": "已撤销：{what}",
+        "msg.error": "错误：{error}",
+        "msg.refreshed": "台账已被他人更新",
+        "msg.no_item": "没有选中的事项",
+        # screens (tui/screens.py): forms, pickers and views
+        "form.hint": "Enter 保存 · Tab 下一项 · Esc 取消",
+        "form.log.title": "登记 {code}",
+        "form.log.now": "现为 {count}",
+        "form.add.title": "新增事项",
+        "form.add.period": "期间：{period}",
+        "form.edit.title": "编辑 {code}",
+        "form.evidence.title": "办结 {code}",
+        "form.evidence.hint": "Enter 办结 · Esc 取消",
+        "field.code": "编号",
+        "field.pane": "板块",
+        "field.category": "类别",
+        "field.title": "工作任务",
+        "field.target": "目标值",
+        "field.unit": "单位",
+        "field.period": "期间",
+        "field.start": "开始日期",
+        "field.due": "完成时限",
+        "field.status": "状态",
+        "field.dept": "责任科室",
+        "field.owner": "责任人",
+        "field.key": "重点",
+        "field.evidence": "办结依据",
+        "field.amount": "数量",
+        "field.day": "日期",
+        "field.note": "说明",
+        "field.progress": "完成",
+        "field.pace": "序时进度",
+        "placeholder.amount": "1；更正用负数，如 -1",
+        "placeholder.date": "2023-07-31、2023/7/31 或 2023年7月31日",
+        "placeholder.note": "做了什么（可留空）",
+        "placeholder.target": "如 6 或 6次（可留空）",
+        "placeholder.evidence": "文号、纪要、台账页码等（可留空）",
+        "err.required": "不能为空",
+        "err.number": "不是数字：{text}",
+        "err.zero": "不能为 0（更正请填负数）",
+        "err.date": "不是日期：{text}",
+        "err.future": "不能晚于今天（{today}）",
+        "err.target": "不是目标值：{text}（如 6、6次 或 十六次）",
+        "err.unit_mismatch": "目标值的单位是“{found}”，单位栏却是“{unit}”",
+        "err.due_before_start": "早于开始日期 {start}",
+        "confirm.title": "请确认",
+        "confirm.hint": "y 或 Enter 确认 · n 或 Esc 取消",
+        "period.title": "选择期间",
+        "period.hint": "↑↓ 移动 · Enter 选定 · Esc 取消",
+        "help.title": "按键一览",
+        "help.key": "按键",
+        "help.action": "作用",
+        "help.hint": "Esc、q 或 ? 关闭",
+        "detail.hint": "Esc 关闭 · Tab 到登记记录",
+        "detail.yes": "是",
+        "detail.count": "{actual}/{target}（{percent}）",
+        "detail.pace": "序时进度 {expected}，应完成 {should}，实际 {actual}",
+        "detail.entries": "登记记录（{n} 条）",
+        "detail.no_entries": "（尚无登记）",
+        "detail.chart.week": "每周登记量（{first} 至 {last}）",
+        "detail.chart.day": "每日登记量（{first} 至 {last}）",
+        "detail.opening": "期初完成值",
+        "col.light": "灯",
+        "col.pane": "板块",
+        "col.code": "编号",
+        "col.title": "工作任务",
+        "col.count": "完成/目标",
+        "col.due": "完成时限",
+        "col.day": "日期",
+        "col.amount": "数量",
+        "col.note": "说明",
+        "col.who": "登记人",
+        "today.title": "今日：逾期 {red} 项，临期或滞后 {yellow} 项",
+        "today.empty": "没有逾期或临期的事项",
+        "today.hint": "Enter 跳到事项 · Esc 关闭",
+    },
+    "en": {
+        "app.title": "duban",
+        "pane.party": "Party",
+        "pane.efficiency": "Efficiency",
+        "pane.supervision": "Supervision",
+        "status.todo": "to do",
+        "status.doing": "doing",
+        "status.done": "done",
+        "status.delayed": "delayed",
+        "status.paused": "paused",
+        "light.red": "R",
+        "light.yellow": "Y",
+        "light.green": "G",
+        "header.summary": (
+            "{period}  done {done}/{total} ({percent})  red {red}  yellow {yellow}  {user}"
+            "  {ledger}"
+        ),
+        "header.counting": "…",
+        "pane.loading": "loading…",
+        "pane.empty": "(no items this period)",
+        "pane.nomatch": "(no items match the filter)",
+        "empty.title": "The ledger is empty",
+        "empty.body": (
+            "Import a ledger:  duban import ledger.csv\n"
+            "or add an item:   press a, or duban add TITLE --pane party\n"
+            "or open the demo: duban demo"
+        ),
+        "filter.placeholder": "Filter: title, category, dept, owner (Esc clears)",
+        "filter.active": "filter: {text}",
+        "key.quit": "Quit",
+        "key.help": "Help",
+        "key.down": "Down",
+        "key.up": "Up",
+        "key.top": "Top",
+        "key.bottom": "Bottom",
+        "key.next_pane": "Next pane",
+        "key.prev_pane": "Previous pane",
+        "key.pane1": "Party",
+        "key.pane2": "Efficiency",
+        "key.pane3": "Supervision",
+        "key.detail": "Detail",
+        "key.plus": "+1",
+        "key.minus": "-1",
+        "key.log": "Log",
+        "key.done": "Done",
+        "key.add": "Add",
+        "key.edit": "Edit",
+        "key.delete": "Delete",
+        "key.undo": "Undo",
+        "key.filter": "Filter",
+        "key.period": "Period",
+        "key.today": "Today",
+        "key.toggle_done_last": "Done last",
+        "msg.logged": "{code} {amount}, now {count}",
+        "msg.done": "{code} done",
+        "msg.reopened": "{code} reopened",
+        "msg.deleted": "deleted {code} (u undoes)",
+        "msg.added": "added {code}",
+        "msg.saved": "saved {code}",
+        "msg.undone": "undone: {what}",
+        "msg.error": "error: {error}",
+        "msg.refreshed": "the ledger was changed elsewhere",
+        "msg.no_item": "no item selected",
+        # screens (tui/screens.py): forms, pickers and views
+        "form.hint": "Enter saves · Tab next field · Esc cancels",
+        "form.log.title": "Log {code}",
+        "form.log.now": "now {count}",
+        "form.add.title": "New item",
+        "form.add.period": "Period: {period}",
+        "form.edit.title": "Edit {code}",
+        "form.evidence.title": "Done: {code}",
+        "form.evidence.hint": "Enter marks done · Esc cancels",
+        "field.code": "Code",
+        "field.pane": "Pane",
+        "field.category": "Category",
+        "field.title": "Task",
+        "field.target": "Target",
+        "field.unit": "Unit",
+        "field.period": "Period",
+        "field.start": "Start",
+        "field.due": "Due",
+        "field.status": "Status",
+        "field.dept": "Dept",
+        "field.owner": "Owner",
+        "field.key": "Key item",
+        "field.evidence": "Evidence",
+        "field.amount": "Amount",
+        "field.day": "Date",
+        "field.note": "Note",
+        "field.progress": "Done",
+        "field.pace": "Pace",
+        "placeholder.amount": "1; a negative number corrects, e.g. -1",
+        "placeholder.date": "2023-07-31, 2023/7/31 or 2023年7月31日",
+        "placeholder.note": "what was done (optional)",
+        "placeholder.target": "e.g. 6 or 6次 (optional)",
+        "placeholder.evidence": "document number, minutes… (optional)",
+        "err.required": "must not be empty",
+        "err.number": "not a number: {text}",
+        "err.zero": "must not be 0 (use a negative number to correct)",
+        "err.date": "not a date: {text}",
+        "err.future": "must not be after today ({today})",
+        "err.target": "not a target: {text} (e.g. 6, 6次 or 十六次)",
+        "err.unit_mismatch": "the target is in “{found}” but the unit says “{unit}”",
+        "err.due_before_start": "before the start date {start}",
+        "confirm.title": "Please confirm",
+        "confirm.hint": "y or Enter confirms · n or Esc cancels",
+        "period.title": "Choose a period",
+        "period.hint": "↑↓ move · Enter chooses · Esc cancels",
+        "help.title": "Keys",
+        "help.key": "Key",
+        "help.action": "Does",
+        "help.hint": "Esc, q or ? closes",
+        "detail.hint": "Esc closes · Tab goes to the entries",
+        "detail.yes": "yes",
+        "detail.count": "{actual}/{target} ({percent})",
+        "detail.pace": "expected pace {expected}: should be {should}, actually {actual}",
+        "detail.entries": "Entries ({n})",
+        "detail.no_entries": "(nothing logged yet)",
+        "detail.chart.week": "Logged per week ({first} to {last})",
+        "detail.chart.day": "Logged per day ({first} to {last})",
+        "detail.opening": "opening balance",
+        "col.light": "Light",
+        "col.pane": "Pane",
+        "col.code": "Code",
+        "col.title": "Task",
+        "col.count": "Done/target",
+        "col.due": "Due",
+        "col.day": "Date",
+        "col.amount": "Amount",
+        "col.note": "Note",
+        "col.who": "By",
+        "today.title": "Today: {red} overdue, {yellow} due soon or behind",
+        "today.empty": "Nothing is overdue or due soon",
+        "today.hint": "Enter jumps to the item · Esc closes",
+    },
+}
+
+
+def choose_lang(option: str | None = None) -> str:
+    """``--lang``, else DUBAN_LANG, else the locale's language, else English."""
+    for value in (option, os.environ.get("DUBAN_LANG")):
+        if value:
+            value = value.strip().lower()[:2]
+            if value in LANGS:
+                return value
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+class Translator:
+    """``t("key.quit")`` → the word in the chosen language; ``t("msg.done", code="DJ-001")``
+    fills the placeholders."""
+
+    def __init__(self, lang: str) -> None:
+        if lang not in CATALOG:
+            raise ValueError(f"unknown language {lang!r}; use {' or '.join(LANGS)}")
+        self.lang = lang
+        self.words = CATALOG[lang]
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self.words.get(key) or CATALOG["en"].get(key) or key
+        return text.format(**values) if values else text
