@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from sqlalchemy import Engine
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -112,6 +112,7 @@ class DubanApp(App[None]):
         self.generation = 0
         self.summary = Summary(done=dict.fromkeys(PANES, 0), total=dict.fromkeys(PANES, 0))
         self.seen_changes: int | None = None
+        self.width = 0
         self.ledger_empty = False
         from store.ledger import current_actor
 
@@ -147,12 +148,13 @@ class DubanApp(App[None]):
         self.reload()
         self.set_interval(POLL_SECONDS, self.poll_changes)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        self.width = event.size.width
         self.apply_width()
 
     @property
     def wide(self) -> bool:
-        return self.size.width >= WIDE
+        return (self.width or self.size.width) >= WIDE
 
     def apply_width(self) -> None:
         """Side by side at >= 120 columns; one pane with tabs below that."""
