@@ -29,7 +29,7 @@ from store.values import PANES, clean_text, fmt_num
 from tui.checklist import Checklist
 from tui.i18n import Translator
 
-FIRST_PAGE = 200
+PAGE = 200
 POLL_SECONDS = 1.0
 WIDE = 120
 
@@ -72,11 +72,20 @@ class DubanApp(App[None]):
 
     @dataclass
     class Loaded(Message):
-        """Rows of every pane were read (``complete`` False: only the first page)."""
+        """The counts and the first page of every pane were read."""
 
         rows: dict[str, list[BoardRow]]
         summary: Summary
-        complete: bool
+        generation: int
+
+    @dataclass
+    class MoreLoaded(Message):
+        """The next page of one pane (or all the rest of it)."""
+
+        pane: str
+        offset: int
+        rows: list[BoardRow]
+        everything: bool
         generation: int
 
     @dataclass
@@ -219,27 +228,57 @@ class DubanApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def load_rows(self, period: str, text: str | None, generation: int) -> None:
-        from store.board import light_counts, pane_rows, pane_totals
+        """The counts and the first screenful of every pane: all a first paint needs, and as
+        cheap at 100k items as at 100. More rows come as the cursor nears them."""
+        from store.board import pane_rows, pane_totals
         from store.db import change_counter, read_session
 
         counter = change_counter(self.engine)
         with read_session(self.engine) as session:
             summary = pane_totals(session, period=period, text=text)
             first: dict[str, list[BoardRow]] = {
-                pane: pane_rows(session, pane=pane, period=period, text=text, limit=FIRST_PAGE)
+                pane: pane_rows(session, pane=pane, period=period, text=text, limit=PAGE)
                 for pane in PANES
             }
-        self.post_message(self.Loaded(first, summary, complete=False, generation=generation))
+        self.seen_changes = counter
+        self.post_message(self.Loaded(first, summary, generation=generation))
+
+    @work(thread=True, group="more")
+    def load_more(self, pane: str, offset: int, everything: bool, generation: int) -> None:
+        from store.board import pane_rows
+        from store.db import read_session
+
         with read_session(self.engine) as session:
-            rows: dict[str, list[BoardRow]] = {
-                pane: first[pane] if len(first[pane]) < FIRST_PAGE else
-                pane_rows(session, pane=pane, period=period, text=text)
-                for pane in PANES
-            }  # fmt: skip
-        self.post_message(self.Loaded(rows, summary, complete=True, generation=generation))
+            rows = pane_rows(
+                session, pane=pane, period=self.period, text=self.filter_text or None,
+                offset=offset, limit=None if everything else PAGE, on=today(),
+            )  # fmt: skip
+        self.post_message(self.MoreLoaded(pane, offset, rows, everything, generation))
+
+    def on_checklist_need_more(self, message: Checklist.NeedMore) -> None:
+        lst = message.checklist
+        if not lst.fetching:
+            lst.fetching = True
+            self.load_more(lst.pane, len(lst.rows), message.everything, self.generation)
+
+    def on_duban_app_more_loaded(self, message: MoreLoaded) -> None:
+        lst = self.query_one(f"#list-{message.pane}", Checklist)
+        lst.fetching = False
+        if message.generation == self.generation and message.offset == len(lst.rows):
+            more = len(message.rows) == PAGE and not message.everything
+            lst.append_rows(message.rows, more=more)
+            if message.everything:
+                lst.action_edge(1)
+
+    @work(thread=True, exclusive=True, group="count")
+    def count_lights(self, period: str, generation: int) -> None:
+        """Red and yellow across the whole period: the one figure that needs every item, so
+        it is counted after the first paint, off the UI thread."""
+        from store.board import light_counts
+        from store.db import read_session
+
         with read_session(self.engine) as session:
             red, yellow = light_counts(session, period=period, on=today())
-        self.seen_changes = counter
         self.post_message(self.Counted(red, yellow, generation))
 
     def on_duban_app_loaded(self, message: Loaded) -> None:
@@ -249,15 +288,18 @@ class DubanApp(App[None]):
         self.summary = message.summary
         self.summary.red, self.summary.yellow = red, yellow
         self.ledger_empty = message.summary.all_total == 0 and not self.filter_text
-        self.show_empty(self.ledger_empty and message.complete)
+        self.show_empty(self.ledger_empty)
         placeholder = self.t("pane.nomatch" if self.filter_text else "pane.empty")
         for n, pane in enumerate(PANES):
             lst = self.checklist(n)
             current = lst.current
-            lst.set_rows(message.rows[pane], placeholder=placeholder,
-                         keep=current.code if current else None)  # fmt: skip
+            lst.set_rows(
+                message.rows[pane], placeholder=placeholder,
+                keep=current.code if current else None, more=len(message.rows[pane]) == PAGE,
+            )  # fmt: skip
         self.paint_summary()
         self.paint_titles()
+        self.call_after_refresh(self.count_lights, self.period, self.generation)
 
     def on_duban_app_counted(self, message: Counted) -> None:
         if message.generation == self.generation:
@@ -315,35 +357,27 @@ class DubanApp(App[None]):
     def on_duban_app_wrote(self, message: Wrote) -> None:
         self.notify_text(message.message)
         row = message.row
-        if (
-            message.reload
-            or row is None
-            or not any(self.checklist(n).replace_row(row) for n in range(len(PANES)))
-        ):
+        old = None
+        if row is not None and not message.reload:
+            for n in range(len(PANES)):
+                old = self.checklist(n).replace_row(row)
+                if old is not None:
+                    break
+        if old is None or row is None:
             self.reload()
             return
-        self.refresh_totals()
+        # One item changed in place: move the header's figures by what it changed, instead
+        # of recounting a ledger that may hold 100k items.
+        s = self.summary
+        s.done[row.pane] += (row.status == "done") - (old.status == "done")
+        if s.red is not None and s.yellow is not None:
+            s.red += (row.light == "red") - (old.light == "red")
+            s.yellow += (row.light == "yellow") - (old.light == "yellow")
+        self.paint_summary()
+        self.paint_titles()
 
     def on_duban_app_failed(self, message: Failed) -> None:
         self.notify_text(self.t("msg.error", error=message.error), error=True)
-
-    @work(thread=True, exclusive=True, group="totals")
-    def refresh_totals(self) -> None:
-        from store.board import light_counts, pane_totals
-        from store.db import read_session
-
-        generation = self.generation
-        with read_session(self.engine) as session:
-            summary = pane_totals(session, period=self.period, text=self.filter_text or None)
-            red, yellow = light_counts(session, period=self.period, on=today())
-        summary.red, summary.yellow = red, yellow
-        self.call_from_thread(self._totals, summary, generation)
-
-    def _totals(self, summary: Summary, generation: int) -> None:
-        if generation == self.generation:
-            self.summary = summary
-            self.paint_summary()
-            self.paint_titles()
 
     # -- actions --------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from tui.i18n import Translator
 LIGHT_GLYPH = {"red": "●", "yellow": "▲", "green": "○"}
 LIGHT_STYLE = {"red": Style(color="red", bold=True), "yellow": Style(color="yellow"),
                "green": Style(color="green")}  # fmt: skip
+NEAR_END = 50  # rows before the end of what is read at which the next page is fetched
 STATUS_MARK = {"todo": "[ ]", "doing": "[~]", "done": "[x]", "delayed": "[!]", "paused": "[-]"}
 
 
@@ -85,6 +86,13 @@ class Checklist(ScrollView, can_focus=True):
         checklist: Checklist
         row: BoardRow | None
 
+    @dataclass
+    class NeedMore(Message):
+        """The cursor is near the last row read: fetch the next page (or all of them)."""
+
+        checklist: Checklist
+        everything: bool = False
+
     def __init__(self, pane: str, t: Translator, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.pane = pane
@@ -95,43 +103,57 @@ class Checklist(ScrollView, can_focus=True):
         self.loaded = False
         self.placeholder = t("pane.loading")
         self.done_last = False
+        self.more = False
+        self.fetching = False
 
     # -- data -------------------------------------------------------------------------------
 
-    def set_rows(self, rows: list[BoardRow], *, placeholder: str, keep: str | None = None) -> None:
-        """Show ``rows``; keep the cursor on the item coded ``keep`` when it is still there."""
+    def set_rows(
+        self, rows: list[BoardRow], *, placeholder: str, keep: str | None = None, more: bool
+    ) -> None:
+        """Show ``rows`` (the first page: ``more`` says whether there are others); keep the
+        cursor on the item coded ``keep`` when it is still there."""
+        self.rows = []
+        self.lines, self.line_of_row = [], []
+        self.loaded = True
+        self.fetching = False
+        self.placeholder = placeholder
+        self.append_rows(rows, more=more)
+        target = 0
+        if keep is not None:
+            target = next((n for n, r in enumerate(self.rows) if r.code == keep), self.cursor)
+        self.cursor = min(target, max(len(self.rows) - 1, 0))
+        self.refresh()
+
+    def append_rows(self, rows: list[BoardRow], *, more: bool) -> None:
+        """Add the next page below the rows already shown."""
         if self.done_last:
             rows = sorted(rows, key=lambda r: r.status == "done")  # stable: code order kept
-        self.rows = rows
-        self.loaded = True
-        self.placeholder = placeholder
-        self.lines, self.line_of_row = [], []
-        category: str | None = None
-        for n, row in enumerate(rows):
+        category = self.lines[-1].category if self.lines else None
+        for row in rows:
             if row.category != category:
                 category = row.category
                 self.lines.append(Line(category, None))
             self.line_of_row.append(len(self.lines))
-            self.lines.append(Line(category, n))
-        self.virtual_size = Size(self.size.width, max(len(self.lines), 1))
-        target = 0
-        if keep is not None:
-            target = next((n for n, r in enumerate(rows) if r.code == keep), self.cursor)
-        self.cursor = min(target, max(len(rows) - 1, 0))
+            self.lines.append(Line(category, len(self.rows)))
+            self.rows.append(row)
+        self.more = more
+        self.virtual_size = Size(self.scrollable_content_region.width, max(len(self.lines), 1))
         self.refresh()
 
-    def replace_row(self, row: BoardRow) -> bool:
-        """Repaint one changed item in place; False when it is not in this pane."""
+    def replace_row(self, row: BoardRow) -> BoardRow | None:
+        """Repaint one changed item in place and return what it was; None when it is not in
+        this pane as it stands (not here, or moved to another category or pane)."""
         for n, old in enumerate(self.rows):
             if old.id == row.id:
                 if old.category != row.category or old.pane != row.pane:
-                    return False  # it moved: the caller reloads
+                    return None
                 self.rows[n] = row
                 self.refresh_line(self.line_of_row[n])
                 if n == self.cursor:
                     self.post_message(self.Highlighted(self, row))
-                return True
-        return False
+                return old
+        return None
 
     @property
     def current(self) -> BoardRow | None:
@@ -159,12 +181,16 @@ class Checklist(ScrollView, can_focus=True):
         if line >= self.scroll_offset.y + self.scrollable_content_region.height:
             self.scroll_to(y=line - self.scrollable_content_region.height + 1, animate=False)
         self.post_message(self.Highlighted(self, self.current))
+        if self.more and new >= len(self.rows) - NEAR_END:
+            self.post_message(self.NeedMore(self))
 
     def action_cursor(self, delta: int) -> None:
         if self.rows:
             self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
 
     def action_edge(self, end: int) -> None:
+        if end and self.more:
+            self.post_message(self.NeedMore(self, everything=True))
         if self.rows:
             self.cursor = len(self.rows) - 1 if end else 0
 
@@ -174,7 +200,14 @@ class Checklist(ScrollView, can_focus=True):
     # -- drawing ----------------------------------------------------------------------------
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, max(len(self.lines), 1))
+        self.virtual_size = Size(self.scrollable_content_region.width, max(len(self.lines), 1))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        # Scrolling (page keys, a wheel) past what is read asks for more, like the cursor does.
+        bottom = new + self.scrollable_content_region.height
+        if self.more and bottom >= len(self.lines) - NEAR_END:
+            self.post_message(self.NeedMore(self))
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
