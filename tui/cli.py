@@ -700,7 +700,10 @@ def open_dashboard(ctx: typer.Context, engine: Any, name: str | None = None) -> 
 
     lang = choose_lang((ctx.find_root().obj or {}).get("lang"))
     if name is None:
-        name = engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")
+        url = engine.url
+        # The file name is enough to tell ledgers apart in a one-line header.
+        name = Path(url.database or "").name if url.get_backend_name() == "sqlite" else (
+            url.render_as_string(hide_password=True))  # fmt: skip
     DubanApp(engine, lang=lang, ledger_name=name).run()
 
 
@@ -735,7 +738,7 @@ def demo(
             )
         )
         return
-    open_dashboard(ctx, engine, name=f"demo: {db}")
+    open_dashboard(ctx, engine, name="demo")
 
 
 # --- db -------------------------------------------------------------------------------------
