@@ -1,0 +1,796 @@
+"""The dashboard's modal screens: forms that return what a person typed, already parsed, and
+views that show an item or the day's attention list.
+
+Screens never touch the database. The app hands them rows and entries, and takes back a
+result from ``dismiss``: a ``LogRequest``, a dict of item fields for ``store.ledger.add_item`` /
+``edit_item``, a period key, an item code, or None when the person pressed Esc.
+
+Ledger text (titles, names, notes) is typed by people and imported from spreadsheets, so it
+goes through ``clean_text`` (no control characters reach the terminal) and is shown as a
+``rich.text.Text`` (a title such as "[red]x" is shown, not obeyed).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Sparkline, Static
+from textual.widgets.option_list import Option
+
+from store.ledger import parse_field
+from store.periods import Period, PeriodError, parse_period
+from store.values import (
+    PANES,
+    BadValue,
+    clean_text,
+    fmt_num,
+    parse_date,
+    parse_number,
+    parse_target,
+)
+from tui.i18n import Translator
+
+if TYPE_CHECKING:
+    from store.board import BoardRow
+    from store.models import Entry
+
+__all__ = [
+    "ConfirmScreen",
+    "DetailScreen",
+    "EvidenceForm",
+    "HelpScreen",
+    "ItemForm",
+    "LogForm",
+    "LogRequest",
+    "PeriodPicker",
+    "TodayScreen",
+    "light_mark",
+]
+
+ResultT = TypeVar("ResultT")
+
+# A glyph as well as a colour, so a light reads the same under NO_COLOR or to a colour-blind
+# reader; the catalog adds the letter (红/R).
+LIGHT_GLYPH: dict[str, str] = {"red": "●", "yellow": "▲", "green": "○"}
+LIGHT_STYLE: dict[str, str] = {"red": "bold red", "yellow": "bold yellow", "green": "green"}
+
+# Longest stretch of entries charted per day; past it a day-per-column chart gets too thin to
+# read, so amounts are summed per week instead.
+DAILY_CHART_MAX_DAYS = 31
+
+
+def ledger_text(value: str | None, style: str = "") -> Text:
+    """Text typed into the ledger, safe to show: one line, no control characters, no markup."""
+    return Text(clean_text(value or ""), style=style)
+
+
+def light_mark(t: Translator, light: str) -> Text:
+    """A light as glyph plus letter, coloured: "● 红" / "▲ Y"."""
+    return Text(f"{LIGHT_GLYPH.get(light, '?')} {t(f'light.{light}')}", LIGHT_STYLE.get(light, ""))
+
+
+def count_text(row: BoardRow) -> str:
+    """Actual against target in the item's unit: "3/6次", or "3次" without a target."""
+    unit = clean_text(row.unit)
+    if row.target is None:
+        return f"{fmt_num(row.actual)}{unit}"
+    return f"{fmt_num(row.actual)}/{fmt_num(row.target)}{unit}"
+
+
+def period_label(t: Translator, key: str | None) -> str:
+    if not key:
+        return ""
+    try:
+        period = parse_period(key)
+    except PeriodError:
+        return clean_text(key)
+    return period.label_zh if t.lang == "zh" else period.label_en
+
+
+def _shown_input(text: str, limit: int = 30) -> str:
+    # What the person typed, echoed in an error message: cleaned, and short enough that a
+    # pasted paragraph does not push the form off the screen.
+    text = clean_text(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.0f}%"
+
+
+class DubanModal(ModalScreen[ResultT]):
+    """Base of every duban modal: shared stylesheet, Esc cancels."""
+
+    CSS_PATH = "screens.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=False, id="modal.cancel"),
+    ]
+
+    def __init__(self, t: Translator) -> None:
+        super().__init__()
+        self.t = t
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# --- forms ---------------------------------------------------------------------------------
+
+
+class FieldRow(Vertical):
+    """A label, its input and, under it, what is wrong with the value (hidden when nothing)."""
+
+    def __init__(self, label: str, control: Widget, *, name: str) -> None:
+        super().__init__(id=f"row-{name}", classes="field")
+        self.label = label
+        self.control = control
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="field-line"):
+            yield Label(Text(self.label), classes="field-label")
+            yield self.control
+        yield Static(classes="field-error")
+
+    def show_error(self, message: str | None) -> None:
+        error = self.query_one(".field-error", Static)
+        error.update(Text(message or ""))
+        error.set_class(bool(message), "-shown")
+        self.control.set_class(bool(message), "-has-error")
+
+
+def _input(value: str, *, name: str, placeholder: str = "") -> Input:
+    field = Input(value, placeholder=placeholder, id=f"f-{name}", compact=True)
+    # A blinking cursor repaints an idle screen twice a second (and over SSH, sends it).
+    field.cursor_blink = False
+    return field
+
+
+class FormScreen(DubanModal[ResultT]):
+    """A form that checks each field as it is typed and refuses to submit while any is wrong.
+
+    Subclasses list their fields (``field_rows``), say what is wrong with one
+    (``field_error``), and build the result from valid fields (``result``)."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, t: Translator) -> None:
+        super().__init__(t)
+        self._tried = False
+        self._initial: dict[str, str] = {}
+
+    # subclasses -------------------------------------------------------------------------
+    def title_text(self) -> Text:
+        raise NotImplementedError
+
+    def field_rows(self) -> Iterable[FieldRow]:
+        raise NotImplementedError
+
+    def field_error(self, name: str) -> str | None:
+        """What is wrong with field ``name`` in words, or None."""
+        raise NotImplementedError
+
+    def result(self) -> ResultT:
+        raise NotImplementedError
+
+    def hint(self) -> str:
+        return self.t("form.hint")
+
+    # machinery --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form"):
+            yield Static(self.title_text(), classes="dialog-title")
+            # Not a focus stop of its own: Tab goes field to field, and the scroll follows.
+            with VerticalScroll(classes="fields", can_focus=False):
+                yield from self.field_rows()
+            yield Static(Text(self.hint()), classes="hint")
+
+    def on_mount(self) -> None:
+        self._initial = {name: self.text(name) for name in self.FIELDS}
+
+    def text(self, name: str) -> str:
+        """The raw text of field ``name`` (a Select's value for a Select)."""
+        control = self.query_one(f"#f-{name}")
+        if isinstance(control, Input):
+            return control.value
+        if isinstance(control, Select):
+            value = control.value
+            return value if isinstance(value, str) else ""
+        raise TypeError(name)
+
+    def changed(self, name: str) -> bool:
+        return self.text(name) != self._initial.get(name, "")
+
+    def _show(self, name: str) -> str | None:
+        error = self.field_error(name)
+        # A field shows its complaint once someone has touched it or tried to submit; a new
+        # form should not open already scolding about the empty title.
+        shown = error if (self._tried or self.changed(name)) else None
+        self.query_one(f"#row-{name}", FieldRow).show_error(shown)
+        return error
+
+    def dependants(self, name: str) -> tuple[str, ...]:
+        """Fields whose check reads field ``name`` too (target reads unit)."""
+        return ()
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if not self._initial or event.input.id is None:
+            return
+        name = event.input.id.removeprefix("f-")
+        if name in self.FIELDS:
+            for field in (name, *self.dependants(name)):
+                self._show(field)
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        self._tried = True
+        wrong = [name for name in self.FIELDS if self._show(name) is not None]
+        if wrong:
+            self.query_one(f"#f-{wrong[0]}").focus()
+            return
+        self.dismiss(self.result())
+
+
+@dataclass
+class LogRequest:
+    """Work to log on an item: what ``store.ledger.log_entry`` takes."""
+
+    amount: float
+    day: date
+    note: str
+
+
+class LogForm(FormScreen[LogRequest | None]):
+    """Amount (default 1, negative corrects, 0 refused), date (default today, not later), note."""
+
+    FIELDS = ("amount", "day", "note")
+
+    def __init__(self, t: Translator, row: BoardRow, today: date) -> None:
+        super().__init__(t)
+        self.row = row
+        self.today = today
+
+    def title_text(self) -> Text:
+        title = Text(self.t("form.log.title", code=clean_text(self.row.code)), "bold")
+        title.append("  ")
+        title.append_text(ledger_text(self.row.title))
+        title.append(f"  {self.t('form.log.now', count=count_text(self.row))}", "dim")
+        return title
+
+    def field_rows(self) -> Iterable[FieldRow]:
+        t = self.t
+        yield FieldRow(
+            t("field.amount"),
+            _input("1", name="amount", placeholder=t("placeholder.amount")),
+            name="amount",
+        )
+        yield FieldRow(
+            t("field.day"),
+            _input(self.today.isoformat(), name="day", placeholder=t("placeholder.date")),
+            name="day",
+        )
+        yield FieldRow(
+            t("field.note"), _input("", name="note", placeholder=t("placeholder.note")), name="note"
+        )
+
+    def field_error(self, name: str) -> str | None:
+        text = self.text(name)
+        if name == "amount":
+            try:
+                amount = parse_number(text)
+            except BadValue:
+                return self.t("err.number", text=_shown_input(text))
+            return self.t("err.zero") if amount == 0 else None
+        if name == "day":
+            try:
+                day = parse_date(text)
+            except BadValue:
+                return self.t("err.date", text=_shown_input(text))
+            return self.t("err.future", today=self.today.isoformat()) if day > self.today else None
+        return None
+
+    def result(self) -> LogRequest | None:
+        return LogRequest(
+            amount=parse_number(self.text("amount")),
+            day=parse_date(self.text("day")),
+            note=clean_text(self.text("note")),
+        )
+
+
+class ItemForm(FormScreen[dict[str, Any] | None]):
+    """Add (``row`` None) or edit an item.
+
+    Returns keyword arguments for ``store.ledger.add_item`` (pane, title, period and every
+    filled field) or, when editing, the ``changes`` for ``store.ledger.edit_item``: only the
+    fields whose value differs from the row's (an empty dict if nothing changed). A target
+    typed with its unit ("6次") fills an empty unit field."""
+
+    FIELDS = ("title", "pane", "category", "target", "unit", "due", "dept", "owner")
+
+    def __init__(
+        self, t: Translator, *, row: BoardRow | None, pane: str, period: str | None
+    ) -> None:
+        super().__init__(t)
+        self.row = row
+        # Editing keeps the item where it is unless the person picks another pane.
+        self.pane = row.pane if row is not None else (pane if pane in PANES else PANES[0])
+        self.period = period
+
+    def title_text(self) -> Text:
+        if self.row is None:
+            title = Text(self.t("form.add.title"), "bold")
+            if self.period:
+                title.append(
+                    "  " + self.t("form.add.period", period=period_label(self.t, self.period)),
+                    "dim",
+                )
+            return title
+        title = Text(self.t("form.edit.title", code=clean_text(self.row.code)), "bold")
+        title.append("  ")
+        title.append_text(ledger_text(self.row.title))
+        return title
+
+    def _value(self, name: str) -> str:
+        row = self.row
+        if row is None:
+            return ""
+        if name == "target":
+            return fmt_num(row.target)
+        if name == "due":
+            return row.due.isoformat() if row.due else ""
+        return clean_text(str(getattr(row, name)))
+
+    def field_rows(self) -> Iterable[FieldRow]:
+        t = self.t
+        for name in self.FIELDS:
+            control: Widget
+            if name == "pane":
+                control = Select(
+                    [(Text(t(f"pane.{p}")), p) for p in PANES],
+                    value=self.pane,
+                    allow_blank=False,
+                    id="f-pane",
+                    compact=True,
+                )
+            else:
+                placeholder = {"target": "placeholder.target", "due": "placeholder.date"}
+                control = _input(
+                    self._value(name),
+                    name=name,
+                    placeholder=t(placeholder[name]) if name in placeholder else "",
+                )
+            yield FieldRow(t(f"field.{name}"), control, name=name)
+
+    def dependants(self, name: str) -> tuple[str, ...]:
+        return ("target",) if name == "unit" else ()
+
+    def _checked(self, name: str) -> bool:
+        # Editing sends only changed fields, so an old value nobody touched is not re-judged
+        # (a due date from an import that is oddly early must not block fixing the title).
+        return self.row is None or self.changed(name)
+
+    def field_error(self, name: str) -> str | None:
+        text = self.text(name)
+        if not self._checked(name):
+            return None
+        if name == "title":
+            return None if clean_text(text) else self.t("err.required")
+        if name == "target" and text.strip():
+            try:
+                _, found = parse_target(text)
+            except BadValue:
+                return self.t("err.target", text=_shown_input(text))
+            unit = clean_text(self.text("unit"))
+            if found and unit and found != unit:
+                return self.t("err.unit_mismatch", found=found, unit=unit)
+        if name == "due" and text.strip():
+            try:
+                due = parse_date(text)
+            except BadValue:
+                return self.t("err.date", text=_shown_input(text))
+            start = self.row.start if self.row is not None else None
+            if start is not None and due < start:
+                return self.t("err.due_before_start", start=start.isoformat())
+        return None
+
+    def result(self) -> dict[str, Any] | None:
+        # When editing, only what the person changed is read: an untouched field keeps the
+        # stored value even if cleaning it would alter it.
+        names = [name for name in self.FIELDS if self._checked(name)]
+        values: dict[str, Any] = {name: parse_field(name, self.text(name)) for name in names}
+        target = self.text("target")
+        if "target" in values and target.strip() and not clean_text(self.text("unit")):
+            values["unit"] = parse_target(target)[1]
+        if self.row is None:
+            fields = {k: v for k, v in values.items() if v not in ("", None)}
+            return {
+                **fields,
+                "pane": values["pane"],
+                "title": values["title"],
+                "period": self.period,
+            }
+        row = self.row
+        return {k: v for k, v in values.items() if v != getattr(row, k)}
+
+
+class EvidenceForm(FormScreen[str | None]):
+    """办结依据 for marking an item done; may be left empty. Returns the cleaned text."""
+
+    FIELDS = ("evidence",)
+
+    def __init__(self, t: Translator, row: BoardRow) -> None:
+        super().__init__(t)
+        self.row = row
+
+    def title_text(self) -> Text:
+        title = Text(self.t("form.evidence.title", code=clean_text(self.row.code)), "bold")
+        title.append("  ")
+        title.append_text(ledger_text(self.row.title))
+        return title
+
+    def hint(self) -> str:
+        return self.t("form.evidence.hint")
+
+    def field_rows(self) -> Iterable[FieldRow]:
+        yield FieldRow(
+            self.t("field.evidence"),
+            _input(
+                clean_text(self.row.evidence),
+                name="evidence",
+                placeholder=self.t("placeholder.evidence"),
+            ),
+            name="evidence",
+        )
+
+    def field_error(self, name: str) -> str | None:
+        return None
+
+    def result(self) -> str | None:
+        return clean_text(self.text("evidence"))
+
+
+# --- small pickers -------------------------------------------------------------------------
+
+
+class ConfirmScreen(DubanModal[bool]):
+    """A yes/no question: y or Enter confirms, n or Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "confirm", "Yes", show=False, id="confirm.yes"),
+        Binding("n,escape", "cancel", "No", show=False, id="confirm.no"),
+    ]
+
+    def __init__(self, t: Translator, message: str) -> None:
+        super().__init__(t)
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        # The message is the app's sentence with ledger text inside; its own line breaks are
+        # kept, anything else that could reach the terminal is not.
+        lines = "\n".join(clean_text(line) for line in self.message.splitlines())
+        with Vertical(classes="dialog confirm"):
+            yield Static(Text(self.t("confirm.title"), "bold"), classes="dialog-title")
+            yield Static(Text(lines), classes="message")
+            yield Static(Text(self.t("confirm.hint")), classes="hint")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def picker_periods(today: date) -> list[Period | None]:
+    """The periods offered around ``today``, ``None`` between groups: the halves either side
+    of this year with the year and its halves, then the quarters, then the months."""
+    year = today.year
+    return [
+        Period(year - 1, "half", 2),
+        Period(year, "year"),
+        Period(year, "half", 1),
+        Period(year, "half", 2),
+        Period(year + 1, "half", 1),
+        None,
+        *(Period(year, "quarter", q) for q in range(1, 5)),
+        None,
+        *(Period(year, "month", m) for m in range(1, 13)),
+    ]
+
+
+class PeriodPicker(DubanModal[str | None]):
+    """Choose a period; returns its key ("2023-H2"), None on Esc."""
+
+    def __init__(self, t: Translator, current: str, today: date) -> None:
+        super().__init__(t)
+        self.current = current
+        self.today = today
+
+    def compose(self) -> ComposeResult:
+        periods = picker_periods(self.today)
+        keys = [p.key for p in periods if p is not None]
+        try:
+            current = parse_period(self.current) if self.current else None
+        except PeriodError:
+            current = None
+        if current is not None and current.key not in keys:
+            # A period far from today (an old report) stays choosable and visibly current.
+            periods = [current, None, *periods]
+        options: list[Option | None] = []
+        for p in periods:
+            if p is None:
+                options.append(None)
+                continue
+            label = Text(p.label_zh if self.t.lang == "zh" else p.label_en)
+            if label.plain != p.key:
+                label.append(f"  {p.key}", "dim")
+            options.append(Option(label, id=p.key))
+        with Vertical(classes="dialog period"):
+            yield Static(Text(self.t("period.title"), "bold"), classes="dialog-title")
+            yield OptionList(*options, id="periods")
+            yield Static(Text(self.t("period.hint")), classes="hint")
+
+    def on_mount(self) -> None:
+        periods = self.query_one("#periods", OptionList)
+        try:
+            key = parse_period(self.current).key
+            periods.highlighted = periods.get_option_index(key)
+        except (PeriodError, LookupError):
+            periods.highlighted = 0
+        periods.focus()
+
+    @on(OptionList.OptionSelected, "#periods")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option_id)
+
+
+class HelpScreen(DubanModal[None]):
+    """Every key and what it does, as the app passes them. Esc, q or ? closes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "cancel", "Close", show=False, id="help.close"),
+    ]
+
+    def __init__(self, t: Translator, keys: list[tuple[str, str]]) -> None:
+        super().__init__(t)
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Text] = DataTable(cursor_type="none", zebra_stripes=True, id="keys")
+        table.add_column(Text(self.t("help.key"), "bold"), key="key")
+        table.add_column(Text(self.t("help.action"), "bold"), key="action")
+        for key, action in self.keys:
+            table.add_row(Text(key, "bold"), Text(action))
+        with Vertical(classes="dialog help"):
+            yield Static(Text(self.t("help.title"), "bold"), classes="dialog-title")
+            yield table
+            yield Static(Text(self.t("help.hint")), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#keys").focus()
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+def chart_bins(entries: Iterable[Entry]) -> tuple[str, list[float], date, date] | None:
+    """Amounts summed per day (short spans) or per week (Monday-based), oldest first, empty
+    days or weeks included as 0; None when there are fewer than two bins to draw."""
+    days: dict[date, float] = defaultdict(float)
+    for entry in entries:
+        days[entry.day] += entry.amount
+    if not days:
+        return None
+    first, last = min(days), max(days)
+    if (last - first).days < DAILY_CHART_MAX_DAYS:
+        step, kind = 1, "day"
+        start = first
+    else:
+        step, kind = 7, "week"
+        start = first - timedelta(days=first.weekday())
+    bins = [0.0] * ((last - start).days // step + 1)
+    for day, amount in days.items():
+        bins[(day - start).days // step] += amount
+    return (kind, bins, first, last) if len(bins) > 1 else None
+
+
+class DetailScreen(DubanModal[None]):
+    """One item: every field, progress against target and pace, a chart of its entries over
+    time and the entries themselves, newest first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "cancel", "Close", show=False, id="detail.close"),
+    ]
+
+    def __init__(
+        self, t: Translator, row: BoardRow, entries: list[Entry], fields: dict[str, str]
+    ) -> None:
+        super().__init__(t)
+        self.row = row
+        self.entries = sorted(entries, key=lambda e: (e.day, e.id or 0), reverse=True)
+        self.fields = fields
+
+    def heading(self) -> Text:
+        row = self.row
+        heading = light_mark(self.t, row.light)
+        heading.append(f"  {clean_text(row.code)}  ", "bold")
+        heading.append_text(ledger_text(row.title, "bold"))
+        if row.key:
+            heading.append(" ★", "bold")
+        return heading
+
+    def progress_line(self) -> Text:
+        """完成 3/6次（50%）  序时进度 73%，应完成 4.4次，实际 3次 (the pace bold when behind)."""
+        row, t = self.row, self.t
+        unit = clean_text(row.unit)
+        actual = f"{fmt_num(row.actual)}{unit}"
+        if row.target is None:
+            return Text(t("detail.done", count=actual))
+        percent = "—" if row.percent is None else f"{row.percent:.0f}%"
+        target = f"{fmt_num(row.target)}{unit}"
+        count = t("detail.count", actual=fmt_num(row.actual), target=target, percent=percent)
+        line = Text(t("detail.done", count=count))
+        if row.target and row.expected is not None:
+            should = row.expected * row.target
+            pace = t(
+                "detail.pace",
+                expected=_percent(row.expected),
+                should=f"{fmt_num(round(should, 1))}{unit}",
+                actual=actual,
+            )
+            line.append("  ")
+            line.append(pace, "bold yellow" if row.actual < should else "")
+        return line
+
+    def field_table(self) -> Table:
+        row, t = self.row, self.t
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        # Chinese has no spaces to wrap at: a long 具体措施 must fold, not be cut with "…".
+        grid.add_column(overflow="fold")
+        pairs: list[tuple[str, Text]] = [
+            (t("field.pane"), Text(t(f"pane.{row.pane}"))),
+            (t("field.category"), ledger_text(row.category)),
+            (t("field.status"), Text(t(f"status.{row.status}"))),
+            (t("field.period"), Text(period_label(t, row.period))),
+            (t("field.start"), Text(row.start.isoformat() if row.start else "")),
+            (t("field.due"), Text(row.due.isoformat() if row.due else "")),
+        ]
+        if row.key:
+            pairs.append((t("field.key"), Text(t("detail.yes"))))
+        pairs += [(label, ledger_text(value)) for label, value in self.fields.items()]
+        for label, value in pairs:
+            grid.add_row(Text(clean_text(label)), value if value.plain else Text("—", "dim"))
+        return grid
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(classes="dialog detail"):
+            yield Static(self.heading(), classes="dialog-title")
+            yield Static(self.progress_line(), id="progress")
+            with VerticalScroll(id="detail-body"):
+                yield Static(self.field_table(), id="fields")
+                chart = chart_bins(self.entries)
+                if chart is not None:
+                    kind, bins, first, last = chart
+                    caption = t(f"detail.chart.{kind}", first=first, last=last)
+                    yield Static(Text(caption, "dim"), classes="caption")
+                    yield Sparkline(bins, id="chart")
+                yield Static(
+                    Text(t("detail.entries", n=len(self.entries)), "bold"), classes="caption"
+                )
+                if self.entries:
+                    yield self.entry_table()
+                else:
+                    yield Static(Text(t("detail.no_entries"), "dim"))
+            yield Static(Text(t("detail.hint")), classes="hint")
+
+    def entry_table(self) -> DataTable[Text]:
+        t = self.t
+        table: DataTable[Text] = DataTable(cursor_type="row", id="entries")
+        table.add_column(Text(t("col.day")), key="day")
+        table.add_column(Text(t("col.amount")), key="amount")
+        table.add_column(Text(t("col.note")), key="note")
+        table.add_column(Text(t("col.who")), key="who")
+        for entry in self.entries:
+            note = ledger_text(entry.note)
+            if entry.kind == "opening" and not note.plain:
+                note = Text(t("detail.opening"), "dim")
+            amount = fmt_num(entry.amount)
+            table.add_row(
+                Text(entry.day.isoformat()),
+                Text(f"+{amount}" if entry.amount > 0 else amount, justify="right"),
+                note,
+                ledger_text(entry.actor),
+            )
+        return table
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-body").focus()
+
+
+class TodayScreen(DubanModal[str | None]):
+    """Every red and yellow item across panes, in the order given; Enter returns the
+    highlighted item's code so the app can jump to it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "choose", "Go to item", show=False, id="today.choose"),
+    ]
+    COLUMNS = ("light", "pane", "code", "title", "count", "due")
+    MAX_WIDTH = 120
+    """The dialog's widest (screens.tcss), past which a wider terminal gives no more room."""
+    CHROME = 6
+    """Cells of the dialog's border and padding and of the table's scrollbar."""
+
+    def __init__(self, t: Translator, rows: list[BoardRow]) -> None:
+        super().__init__(t)
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        red = sum(r.light == "red" for r in self.rows)
+        with Vertical(classes="dialog today"):
+            title = t("today.title", red=red, yellow=len(self.rows) - red)
+            yield Static(Text(title, "bold"), classes="dialog-title")
+            if self.rows:
+                yield self.table()
+            else:
+                yield Static(Text(t("today.empty")), id="empty")
+            yield Static(Text(t("today.hint" if self.rows else "today.close")), classes="hint")
+
+    def table(self) -> DataTable[Text]:
+        t = self.t
+        headers = [Text(t(f"col.{key}")) for key in self.COLUMNS]
+        cells = [
+            [
+                light_mark(t, row.light),
+                Text(t(f"pane.{row.pane}")),
+                ledger_text(row.code),
+                ledger_text(row.title),
+                Text(count_text(row), justify="right"),
+                Text(row.due.isoformat() if row.due else ""),
+            ]
+            for row in self.rows
+        ]
+        # The title takes what the other columns leave, so a long one is cut rather than
+        # pushing the due date off an 80-column screen.
+        others = sum(
+            max(cell.cell_len for cell in [headers[n], *(line[n] for line in cells)])
+            for n in range(len(headers))
+            if self.COLUMNS[n] != "title"
+        )
+        room = min(self.app.size.width, self.MAX_WIDTH) - self.CHROME - 2 * len(headers)
+        table: DataTable[Text] = DataTable(cursor_type="row", id="attention")
+        for key, header in zip(self.COLUMNS, headers, strict=True):
+            width = max(12, room - others) if key == "title" else None
+            table.add_column(header, key=key, width=width)
+        for row, line in zip(self.rows, cells, strict=True):
+            table.add_row(*line, key=row.code)
+        return table
+
+    def on_mount(self) -> None:
+        if self.rows:
+            self.query_one("#attention").focus()
+
+    @on(DataTable.RowSelected, "#attention")
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(event.row_key.value)
+
+    def action_choose(self) -> None:
+        # Reached only when the table does not take Enter itself: nothing is listed.
+        self.dismiss(None)
