@@ -571,11 +571,9 @@ class DubanApp(App[None]):
         with read_session(self.engine) as session:
             entries = entries_of(session, row.id)
             item = show_item(session, row.code).item
-        fields = {
-            "detail": item.detail, "dept": item.dept, "assist": item.assist,
-            "owner": item.owner, "evidence": item.evidence, "reason": item.reason,
-            "progress_note": item.progress_note, "notes": item.notes,
-        }  # fmt: skip
+        names = ("detail", "dept", "assist", "owner", "evidence", "reason", "progress_note",
+                 "notes")  # fmt: skip
+        fields = {self.t(f"field.{name}"): getattr(item, name) for name in names}
         self.call_from_thread(self._show_detail, row, entries, fields)
 
     def _show_detail(self, row: BoardRow, entries: list[Any], fields: dict[str, str]) -> None:
