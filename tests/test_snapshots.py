@@ -1,0 +1,74 @@
+"""How the dashboard looks: SVG snapshots at 80x24 and 160x45 (pytest-textual-snapshot).
+
+The ledger is the demo one, built with the clock pinned by conftest (DUBAN_TODAY), so every
+run shows the same items, counts and lights. After changing the look, review the new SVGs
+(`uv run pytest tests/test_snapshots.py --snapshot-update`, then open them) before
+committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from store.db import open_ledger
+from store.demo import build_demo
+from tui.app import DubanApp
+
+SIZES = {"narrow": (80, 24), "wide": (160, 45)}
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path) -> Callable[[str], DubanApp]:
+    engine = open_ledger(str(tmp_path / "demo.db"))
+    build_demo(engine)
+
+    def make(lang: str = "zh") -> DubanApp:
+        return DubanApp(engine, lang=lang, ledger_name="demo")
+
+    return make
+
+
+async def loaded(pilot: Pilot[Any], *keys: str) -> None:
+    """Wait for the workers, then press ``keys`` (each press waits for its screen)."""
+    app = pilot.app
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    for key in keys:
+        await pilot.press(key)
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestDashboard:
+    def test_dashboard(self, snap_compare: Any, demo_app: Any, size: str) -> None:
+        assert snap_compare(demo_app(), terminal_size=SIZES[size], run_before=loaded)
+
+    def test_detail(self, snap_compare: Any, demo_app: Any, size: str) -> None:
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await loaded(pilot, "j", "enter")
+
+        assert snap_compare(demo_app(), terminal_size=SIZES[size], run_before=run_before)
+
+    def test_help(self, snap_compare: Any, demo_app: Any, size: str) -> None:
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await loaded(pilot, "question_mark")
+
+        assert snap_compare(demo_app(), terminal_size=SIZES[size], run_before=run_before)
+
+    def test_today(self, snap_compare: Any, demo_app: Any, size: str) -> None:
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await loaded(pilot, "t")
+
+        assert snap_compare(demo_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+def test_dashboard_in_english(snap_compare: Any, demo_app: Any) -> None:
+    assert snap_compare(demo_app("en"), terminal_size=SIZES["narrow"], run_before=loaded)
