@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, case, func, select
 from sqlmodel import Session, col
@@ -19,7 +19,7 @@ from sqlmodel import select as sqlmodel_select
 from store.ledger import _filtered
 from store.models import Entry, Item
 from store.periods import today
-from store.progress import progress
+from store.progress import progress, yellow_days
 from store.values import PANES
 
 
@@ -154,13 +154,35 @@ def attention(
     return rows
 
 
+class _Plan(NamedTuple):
+    status: str
+    target: float | None
+    period: str | None
+    start: date | None
+    due: date | None
+
+
 def light_counts(
     session: Session, *, period: str | None = None, on: date | None = None
 ) -> tuple[int, int]:
-    """(red, yellow) across the period."""
-    rows = attention(session, period=period, on=on)
-    red = sum(r.light == "red" for r in rows)
-    return red, len(rows) - red
+    """(red, yellow) across the period. Needs every item of it, so it reads only what a light
+    depends on, as plain tuples (run it off the UI thread)."""
+    on = on or today()
+    warn = yellow_days()
+    cols = [ITEMS.c[n] for n in ("status", "target", "period", "start", "due")]
+    q = _filtered(select(*cols, _actual()), period=period)
+    red = yellow = 0
+    for status, target, key, start, due, actual in session.execute(q):
+        light = progress(_Plan(status, target, key, start, due), float(actual), on, warn).light
+        red += light == "red"
+        yellow += light == "yellow"
+    return red, yellow
+
+
+def has_items(session: Session) -> bool:
+    """Whether the ledger holds any live item at all (the dashboard's empty state)."""
+    q = select(ITEMS.c.id).where(ITEMS.c.deleted_at.is_(None)).limit(1)
+    return session.execute(q).first() is not None
 
 
 def entries_of(session: Session, item_id: int) -> list[Entry]:

@@ -40,6 +40,7 @@ class Item(ItemBase, table=True):
     __table_args__ = (
         UniqueConstraint("code", name="uq_items_code"),
         Index("ix_items_pane_period", "pane", "period"),
+        Index("ix_items_pane_code", "pane", "code"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

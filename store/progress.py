@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -14,11 +15,18 @@ LIGHTS = ("red", "yellow", "green")
 
 
 class Plannable(Protocol):
-    status: str
-    target: float | None
-    period: str | None
-    start: date | None
-    due: date | None
+    """What a light depends on (an Item, a dashboard row, a plain tuple of these)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def target(self) -> float | None: ...
+    @property
+    def period(self) -> str | None: ...
+    @property
+    def start(self) -> date | None: ...
+    @property
+    def due(self) -> date | None: ...
 
 
 @dataclass(frozen=True)
@@ -42,13 +50,22 @@ def span(item: Plannable) -> tuple[date | None, date | None]:
     due date of its own is due when its period ends."""
     start, due = item.start, item.due
     if item.period and (start is None or due is None):
-        try:
-            p = parse_period(item.period)
-        except PeriodError:
+        bounds = _bounds(item.period)
+        if bounds is None:
             return start, due
-        start = start or p.start
-        due = due or p.end
+        start = start or bounds[0]
+        due = due or bounds[1]
     return start, due
+
+
+@functools.lru_cache(maxsize=1024)
+def _bounds(key: str) -> tuple[date, date] | None:
+    # A ledger has few distinct periods and many items: parse each key once.
+    try:
+        p = parse_period(key)
+    except PeriodError:
+        return None
+    return p.start, p.end
 
 
 def progress(item: Plannable, actual: float, today: date, warn_days: int | None = None) -> Progress:

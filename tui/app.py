@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -30,6 +31,7 @@ from tui.checklist import Checklist
 from tui.i18n import Translator
 
 PAGE = 200
+COUNT_DELAY = 0.15  # seconds after the first page is shown
 POLL_SECONDS = 1.0
 WIDE = 120
 
@@ -72,10 +74,11 @@ class DubanApp(App[None]):
 
     @dataclass
     class Loaded(Message):
-        """The counts and the first page of every pane were read."""
+        """The first page of every pane was read."""
 
         rows: dict[str, list[BoardRow]]
-        summary: Summary
+        empty: bool
+        """The ledger holds no item at all (not just none in this period)."""
         generation: int
 
     @dataclass
@@ -90,8 +93,9 @@ class DubanApp(App[None]):
 
     @dataclass
     class Counted(Message):
-        red: int
-        yellow: int
+        """The header's figures: done/total per pane, red and yellow."""
+
+        summary: Summary
         generation: int
 
     @dataclass
@@ -122,7 +126,6 @@ class DubanApp(App[None]):
         self.summary = Summary(done=dict.fromkeys(PANES, 0), total=dict.fromkeys(PANES, 0))
         self.seen_changes: int | None = None
         self.width = 0
-        self.ledger_empty = False
         from store.ledger import current_actor
 
         self.user = current_actor()
@@ -230,18 +233,18 @@ class DubanApp(App[None]):
     def load_rows(self, period: str, text: str | None, generation: int) -> None:
         """The counts and the first screenful of every pane: all a first paint needs, and as
         cheap at 100k items as at 100. More rows come as the cursor nears them."""
-        from store.board import pane_rows, pane_totals
+        from store.board import has_items, pane_rows
         from store.db import change_counter, read_session
 
         counter = change_counter(self.engine)
         with read_session(self.engine) as session:
-            summary = pane_totals(session, period=period, text=text)
             first: dict[str, list[BoardRow]] = {
                 pane: pane_rows(session, pane=pane, period=period, text=text, limit=PAGE)
                 for pane in PANES
             }
+            empty = not any(first.values()) and not has_items(session)
         self.seen_changes = counter
-        self.post_message(self.Loaded(first, summary, generation=generation))
+        self.post_message(self.Loaded(first, empty, generation=generation))
 
     @work(thread=True, group="more")
     def load_more(self, pane: str, offset: int, everything: bool, generation: int) -> None:
@@ -271,24 +274,21 @@ class DubanApp(App[None]):
                 lst.action_edge(1)
 
     @work(thread=True, exclusive=True, group="count")
-    def count_lights(self, period: str, generation: int) -> None:
-        """Red and yellow across the whole period: the one figure that needs every item, so
-        it is counted after the first paint, off the UI thread."""
-        from store.board import light_counts
+    def count(self, period: str, text: str | None, generation: int) -> None:
+        """The header's figures. Red and yellow need every item of the period, so they are
+        counted after the first paint, off the UI thread; the header says … meanwhile."""
+        from store.board import light_counts, pane_totals
         from store.db import read_session
 
         with read_session(self.engine) as session:
-            red, yellow = light_counts(session, period=period, on=today())
-        self.post_message(self.Counted(red, yellow, generation))
+            summary = pane_totals(session, period=period, text=text)
+            summary.red, summary.yellow = light_counts(session, period=period, on=today())
+        self.post_message(self.Counted(summary, generation))
 
     def on_duban_app_loaded(self, message: Loaded) -> None:
         if message.generation != self.generation:
             return
-        red, yellow = self.summary.red, self.summary.yellow
-        self.summary = message.summary
-        self.summary.red, self.summary.yellow = red, yellow
-        self.ledger_empty = message.summary.all_total == 0 and not self.filter_text
-        self.show_empty(self.ledger_empty)
+        self.show_empty(message.empty)
         placeholder = self.t("pane.nomatch" if self.filter_text else "pane.empty")
         for n, pane in enumerate(PANES):
             lst = self.checklist(n)
@@ -297,14 +297,16 @@ class DubanApp(App[None]):
                 message.rows[pane], placeholder=placeholder,
                 keep=current.code if current else None, more=len(message.rows[pane]) == PAGE,
             )  # fmt: skip
-        self.paint_summary()
-        self.paint_titles()
-        self.call_after_refresh(self.count_lights, self.period, self.generation)
+        # Counting reads the whole period; start it once the first screen is out, so a large
+        # ledger's first paint does not share the CPU with it.
+        self.set_timer(COUNT_DELAY, partial(self.count, self.period, self.filter_text or None,
+                                            self.generation))  # fmt: skip
 
     def on_duban_app_counted(self, message: Counted) -> None:
         if message.generation == self.generation:
-            self.summary.red, self.summary.yellow = message.red, message.yellow
+            self.summary = message.summary
             self.paint_summary()
+            self.paint_titles()
 
     def show_empty(self, empty: bool) -> None:
         box = self.query_one("#empty", Static)
