@@ -141,7 +141,8 @@ class DubanApp(App[None]):
                     yield Static(classes="pane-title", id=f"title-{pane}")
                     yield Checklist(pane, self.t, id=f"list-{pane}")
         yield Static(id="empty")
-        yield Input(placeholder=self.t("filter.placeholder"), id="filter")
+        # No blinking cursor: an idle dashboard must send nothing over SSH.
+        yield Input(placeholder=self.t("filter.placeholder"), id="filter", cursor_blink=False)
         yield Footer()
 
     def on_mount(self) -> None:
