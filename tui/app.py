@@ -141,8 +141,7 @@ class DubanApp(App[None]):
                     yield Static(classes="pane-title", id=f"title-{pane}")
                     yield Checklist(pane, self.t, id=f"list-{pane}")
         yield Static(id="empty")
-        # No blinking cursor: an idle dashboard must send nothing over SSH.
-        yield Input(placeholder=self.t("filter.placeholder"), id="filter", cursor_blink=False)
+        yield Input(placeholder=self.t("filter.placeholder"), id="filter")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -154,7 +153,9 @@ class DubanApp(App[None]):
                 replace(b, description=words[f"key.{b.id}"]) if f"key.{b.id}" in words else b
                 for b in bindings
             ]
-        self.query_one("#filter", Input).display = False
+        box = self.query_one("#filter", Input)
+        box.display = False
+        box.cursor_blink = False  # a blinking cursor repaints an idle screen (and SSH sends it)
         self.query_one("#empty", Static).display = False
         self.apply_width()
         self.focus_pane(0)
