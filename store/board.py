@@ -163,14 +163,18 @@ class _Plan(NamedTuple):
 
 
 def light_counts(
-    session: Session, *, period: str | None = None, on: date | None = None
+    session: Session,
+    *,
+    period: str | None = None,
+    text: str | None = None,
+    on: date | None = None,
 ) -> tuple[int, int]:
     """(red, yellow) across the period. Needs every item of it, so it reads only what a light
     depends on, as plain tuples (run it off the UI thread)."""
     on = on or today()
     warn = yellow_days()
     cols = [ITEMS.c[n] for n in ("status", "target", "period", "start", "due")]
-    q = _filtered(select(*cols, _actual()), period=period)
+    q = _filtered(select(*cols, _actual()), period=period, text=text)
     red = yellow = 0
     for status, target, key, start, due, actual in session.execute(q):
         light = progress(_Plan(status, target, key, start, due), float(actual), on, warn).light

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from sqlalchemy import Engine
 from textual import events, work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -262,9 +263,12 @@ class DubanApp(App[None]):
 
     def on_checklist_need_more(self, message: Checklist.NeedMore) -> None:
         lst = message.checklist
-        if not lst.fetching:
-            lst.fetching = True
-            self.load_more(lst.pane, len(lst.rows), message.everything, self.generation)
+        if lst.fetching:
+            # A page is on its way; G (everything) is asked again once it is in.
+            lst.want_all = lst.want_all or message.everything
+            return
+        lst.fetching = True
+        self.load_more(lst.pane, len(lst.rows), message.everything, self.generation)
 
     def on_duban_app_more_loaded(self, message: MoreLoaded) -> None:
         lst = self.query_one(f"#list-{message.pane}", Checklist)
@@ -272,8 +276,11 @@ class DubanApp(App[None]):
         if message.generation == self.generation and message.offset == len(lst.rows):
             more = len(message.rows) == PAGE and not message.everything
             lst.append_rows(message.rows, more=more)
-            if message.everything:
+            if message.everything or lst.want_all:
+                lst.want_all = False
                 lst.action_edge(1)
+            if lst.want_code is not None and (lst.select_code(lst.want_code) or not lst.more):
+                lst.want_code = None
 
     @work(thread=True, exclusive=True, group="count")
     def count(self, period: str, text: str | None, generation: int) -> None:
@@ -387,7 +394,8 @@ class DubanApp(App[None]):
 
     def action_pane(self, delta: int) -> None:
         if isinstance(self.screen, Screen) and self.screen is not self.screen_stack[0]:
-            return
+            # A form is open: let Tab / Shift+Tab move between its fields.
+            raise SkipAction()
         self.focus_pane(self.pane_index + delta)
 
     def action_goto_pane(self, index: int) -> None:
@@ -601,11 +609,20 @@ class DubanApp(App[None]):
         from tui.screens import TodayScreen
 
         def done(code: str | None) -> None:
-            if code:
-                for n in range(len(PANES)):
-                    if self.checklist(n).select_code(code):
-                        self.focus_pane(n)
-                        break
+            if not code:
+                return
+            for n in range(len(PANES)):
+                if self.checklist(n).select_code(code):
+                    self.focus_pane(n)
+                    return
+            # Not read yet (past the first page of a long pane): read the rest, then go to it.
+            row = next((r for r in rows if r.code == code), None)
+            if row is not None and row.pane in PANES:
+                self.focus_pane(PANES.index(row.pane))
+                lst = self.checklist()
+                if lst.more:
+                    lst.want_code = code
+                    lst.post_message(Checklist.NeedMore(lst, everything=True))
 
         self.push_screen(TodayScreen(self.t, rows), done)
 

@@ -105,6 +105,10 @@ class Checklist(ScrollView, can_focus=True):
         self.done_last = False
         self.more = False
         self.fetching = False
+        self.want_all = False
+        """G was pressed while a page was being fetched: fetch the rest once it is in."""
+        self.want_code: str | None = None
+        """An item to put the cursor on once the rows being fetched are in (the today view)."""
 
     # -- data -------------------------------------------------------------------------------
 
@@ -117,6 +121,8 @@ class Checklist(ScrollView, can_focus=True):
         self.lines, self.line_of_row = [], []
         self.loaded = True
         self.fetching = False
+        self.want_all = False
+        self.want_code = None
         self.placeholder = placeholder
         self.append_rows(rows, more=more)
         target = 0
