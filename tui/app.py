@@ -58,7 +58,7 @@ class DubanApp(App[None]):
         Binding("3", "goto_pane(2)", "pane3", show=False, id="pane3"),
         Binding("enter", "detail", "detail", id="detail", show=False),
         Binding("plus,=", "bump(1)", "+1", key_display="+", id="plus"),
-        Binding("minus", "bump(-1)", "-1", key_display="-", id="minus"),
+        Binding("minus", "bump(-1)", "-1", key_display="-", id="minus", show=False),
         Binding("l", "log", "log", id="log"),
         Binding("space", "toggle_done", "done", id="done"),
         Binding("a", "add", "add", id="add", show=False),
@@ -291,7 +291,9 @@ class DubanApp(App[None]):
 
         with read_session(self.engine) as session:
             summary = pane_totals(session, period=period, text=text)
-            summary.red, summary.yellow = light_counts(session, period=period, on=today())
+            summary.red, summary.yellow = light_counts(
+                session, period=period, text=text, on=today()
+            )
         self.post_message(self.Counted(summary, generation))
 
     def on_duban_app_loaded(self, message: Loaded) -> None:
@@ -521,12 +523,21 @@ class DubanApp(App[None]):
                 self.write(act, reload=True)
 
         title = clean_text(row.title)
-        self.push_screen(ConfirmScreen(self.t, f"{self.t('key.delete')} {row.code} {title}?"), done)
+        question = self.t("confirm.delete", code=row.code, title=title)
+        self.push_screen(ConfirmScreen(self.t, question), done)
 
     def action_undo(self) -> None:
         from store.ledger import undo
 
-        self.write(lambda s: (self.t("msg.undone", what=undo(s).describe()), None), reload=True)
+        def act(session: Any) -> tuple[str, int | None]:
+            done = undo(session)
+            what = self.t(f"action.{done.action}")
+            if done.batch_id is not None:
+                what = self.t("msg.undone_import", batch=done.batch_id)
+            codes = ", ".join(done.codes[:3]) + ("…" if len(done.codes) > 3 else "")
+            return self.t("msg.undone", what=what, codes=codes, n=done.rows), None
+
+        self.write(act, reload=True)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -632,17 +643,21 @@ class DubanApp(App[None]):
         self.push_screen(HelpScreen(self.t, self.key_help()))
 
     def key_help(self) -> list[tuple[str, str]]:
+        t = self.t
         keys = [
-            ("↑ ↓ / j k", self.t("key.down")), ("g / G", f"{self.t('key.top')} / "
-                                                        f"{self.t('key.bottom')}"),
-            ("Tab / Shift+Tab", f"{self.t('key.next_pane')} / {self.t('key.prev_pane')}"),
-            ("1 2 3", f"{self.t('key.pane1')} / {self.t('key.pane2')} / {self.t('key.pane3')}"),
-        ]  # fmt: skip
+            ("↑ ↓  j k", t("key.down")),
+            ("g G  Home End", f"{t('key.top')} / {t('key.bottom')}"),
+            ("PgUp PgDn", t("key.page")),
+            ("Tab  Shift+Tab", f"{t('key.next_pane')} / {t('key.prev_pane')}"),
+            ("1 2 3", f"{t('key.pane1')} / {t('key.pane2')} / {t('key.pane3')}"),
+        ]
         skip = {"next_pane", "prev_pane", "pane1", "pane2", "pane3"}
+        names = {"enter": "Enter", "space": "Space"}
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id and binding.id not in skip:
-                shown = binding.key_display or binding.key.split(",")[0]
-                keys.append((shown, self.t(f"key.{binding.id}")))
+                key = binding.key_display or binding.key.split(",")[0]
+                keys.append((names.get(key, key), t(f"key.{binding.id}")))
+        keys.append(("Ctrl+P", t("key.palette")))
         return keys
 
     # -- command palette ------------------------------------------------------------------------
