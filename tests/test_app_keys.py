@@ -251,6 +251,8 @@ async def test_a_adds_an_item_to_the_current_pane_and_period(sample: Engine) -> 
         )  # fmt: skip
         assert "XN-027" in codes(pane(app, "efficiency"))
         assert "XN-027" not in codes(pane(app, "party"))
+        # The cursor goes to the new item, so the next key acts on it.
+        assert app.current_row is not None and app.current_row.code == "XN-027"
 
 
 # --- e: edit ----------------------------------------------------------------------------------

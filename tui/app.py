@@ -126,6 +126,8 @@ class DubanApp(App[None]):
         self.generation = 0
         self.summary = Summary(done=dict.fromkeys(PANES, 0), total=dict.fromkeys(PANES, 0))
         self.seen_changes: int | None = None
+        self.fresh_view = False
+        self.select_after: str | None = None
         self.width = 0
         from store.ledger import current_actor
 
@@ -301,13 +303,23 @@ class DubanApp(App[None]):
             return
         self.show_empty(message.empty)
         placeholder = self.t("pane.nomatch" if self.filter_text else "pane.empty")
+        fresh, self.fresh_view = self.fresh_view, False
         for n, pane in enumerate(PANES):
             lst = self.checklist(n)
-            current = lst.current
+            current = None if fresh else lst.current
             lst.set_rows(
                 message.rows[pane], placeholder=placeholder,
                 keep=current.code if current else None, more=len(message.rows[pane]) == PAGE,
             )  # fmt: skip
+            if fresh:
+                lst.cursor = 0
+                lst.scroll_to(y=0, animate=False)
+        if self.select_after:
+            code, self.select_after = self.select_after, None
+            for n in range(len(PANES)):
+                if self.checklist(n).select_code(code):
+                    self.focus_pane(n)
+                    break
         # Counting reads the whole period; start it once the first screen is out, so a large
         # ledger's first paint does not share the CPU with it.
         self.set_timer(COUNT_DELAY, partial(self.count, self.period, self.filter_text or None,
@@ -480,6 +492,7 @@ class DubanApp(App[None]):
 
             def act(session: Any) -> tuple[str, int | None]:
                 item = add_item(session, **values)
+                self.select_after = item.code  # the reload puts the cursor on it
                 return self.t("msg.added", code=item.code), item.id
 
             self.write(act, reload=True)
@@ -571,6 +584,7 @@ class DubanApp(App[None]):
             if key and key != self.period:
                 self.period = key
                 self.summary.red = self.summary.yellow = None
+                self.fresh_view = True  # another period: start at the top of each pane
                 self.reload()
 
         self.push_screen(PeriodPicker(self.t, self.period, today()), done)
