@@ -690,6 +690,55 @@ def export(
             err.print(Text(f"wrote {n} {kind} row(s) to {output}"))
 
 
+# --- report ---------------------------------------------------------------------------------
+
+
+@app.command()
+@user_errors
+def report(
+    ctx: typer.Context,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="Period: 2023-H1, 2023-07, 2023年上半年 … (default: the current half).",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md|txt|docx (docx needs -o).")] = "md",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (default: stdout; required for docx)."),
+    ] = None,
+    office: Annotated[
+        str | None,
+        typer.Option("--office", help="Office name for the title (default: the 'office' setting)."),
+    ] = None,
+) -> None:
+    """Write the period's summary report (工作总结): results per pane with the ledger's figures,
+    problems, and the next period's plan; missing data shows as 【待补】."""
+    from store.periods import current_period, parse_period
+    from store.report import build_report, to_docx, to_markdown, to_text
+
+    if fmt not in ("md", "txt", "docx"):
+        fail("--format must be md, txt or docx")
+    if fmt == "docx" and output is None:
+        fail("--format docx writes a Word file: give it a name with -o FILE")
+    key = parse_period(period).key if period else current_period("half").key
+    with reading(ctx) as session:
+        doc = build_report(session, period=key, office=office)
+    if fmt == "docx":
+        assert output is not None
+        to_docx(doc, output)
+        err.print(Text(f"wrote the {key} report to {output}"))
+        return
+    text = to_markdown(doc) if fmt == "md" else to_text(doc)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    err.print(Text(f"wrote the {key} report to {output}"))
+
+
 # --- dashboard ------------------------------------------------------------------------------
 
 

@@ -776,10 +776,13 @@ class TodayScreen(DubanModal[str | None]):
         )
         room = min(self.app.size.width, self.MAX_WIDTH) - self.CHROME - 2 * len(headers)
         table: DataTable[Text] = DataTable(cursor_type="row", id="attention")
+        title_width = max(12, room - others)
         for key, header in zip(self.COLUMNS, headers, strict=True):
-            width = max(12, room - others) if key == "title" else None
-            table.add_column(header, key=key, width=width)
+            table.add_column(header, key=key, width=title_width if key == "title" else None)
+        title_at = self.COLUMNS.index("title")
         for row, line in zip(self.rows, cells, strict=True):
+            # Cut by display width with an ellipsis, so a cut title reads as cut.
+            line[title_at].truncate(title_width, overflow="ellipsis")
             table.add_row(*line, key=row.code)
         return table
 
