@@ -1,0 +1,838 @@
+"""Reading an office's own prose plan or report (like the seed) into a tree of ledger items.
+
+The documents follow one fixed form (GB/T 9704 numbering): 一、 sections; （一） subsections;
+"一是…。二是…。" groups inside a paragraph; 1. and (1) below those.  ``parse_plan`` is a pure
+function from text to a ``PlanTree``; ``import_plan`` writes a tree through the CSV importer,
+so plan imports get the same batches, upserts, opening entries and undo as ledger files.
+
+Standard library only (plus the store for ``import_plan``): no UI toolkit.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from store.periods import Period, parse_period
+from store.values import PANE_PREFIX, PANE_ZH, PANES, BadValue, clean_text, fmt_num, parse_pane
+from store.values import parse_target as _parse_target
+
+__all__ = [
+    "PlanCategory",
+    "PlanItem",
+    "PlanProblem",
+    "PlanSection",
+    "PlanTree",
+    "import_plan",
+    "parse_plan",
+    "render_tree",
+]
+
+SectionKind = Literal["results", "problems", "plan", "other"]
+
+CN_NUM: Final = "零〇一二两三四五六七八九十百千万"
+UNITS: Final[tuple[str, ...]] = tuple(
+    sorted(
+        ("次", "项", "件", "件次", "条", "条次", "篇", "期", "场", "场次", "名", "人次", "天",
+         "个", "批", "家", "份", "所", "户", "期次", "门", "部", "本", "册", "万元", "元"),
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+_UNIT_RE: Final = "|".join(UNITS)
+_COUNT_RE: Final = re.compile(rf"(\d+(?:\.\d+)?|[{CN_NUM}]+)({_UNIT_RE})")
+
+# Words that name a piece of work when they open a clause without a count.
+WORK_VERBS: Final[tuple[str, ...]] = (
+    "制发", "印发", "制定", "修订", "出台", "组织", "完成", "召开", "开展", "推进", "筹备", "筹办",
+    "举办", "编报", "编制", "拟定", "撰拟", "起草", "建立", "实施", "落实", "策划", "组建",
+    "申报", "督促", "接受", "报送", "上报", "完善", "健全", "审定", "配合", "协助", "牵头",
+    "参加", "办理", "整改", "部署", "开发", "启动", "发布", "录入", "统计",
+)  # fmt: skip
+
+PANE_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "party": ("政治建设", "党建", "党风", "党的建设", "理论武装", "思想政治"),
+    "efficiency": ("效能", "统筹", "协调", "服务保障", "办文", "办会"),
+    "supervision": ("作风", "监督", "纪律", "管理", "队伍"),
+}
+# For plan items, which have no heading to go by: looser words, most specific pane first.
+_PLAN_PANE_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "party": ("党", "理论", "思想政治", "意识形态", "三会一课", "主题党日", "学习"),
+    "supervision": ("作风", "监督", "纪律", "干部", "人事", "考核", "队伍", "职称", "财务",
+                    "资金", "廉政", "廉洁", "考勤"),
+    "efficiency": ("效能", "统筹", "协调", "公文", "会议", "信息", "政务公开", "新媒体", "总结"),
+}  # fmt: skip
+
+_SECTION_RE: Final = re.compile(r"^([一二三四五六七八九十]{1,3})[、，.．]\s*(.*)$")
+_SUBSECTION_RE: Final = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[)）]\s*(.*)$")
+_NUMBERED_RE: Final = re.compile(r"^(\d{1,2})[.．、](?!\d)\s*(.*)$")
+_PAREN_NUM_RE: Final = re.compile(r"^[（(](\d{1,2})[)）]\s*(.*)$")
+_MARKER_RE: Final = re.compile(r"([一二三四五六七八九十]{1,3})是")
+_DONE_RE: Final = re.compile(r"[（(](?:已完成|已办结|完成)[)）]")
+_YEAR_RE: Final = re.compile(r"(\d{4})\s*年")
+_QUOTED_RE: Final = re.compile(r"《[^》]*》|“[^”]*”|「[^」]*」|\"[^\"]*\"")
+_LEAD_NOISE_RE: Final = re.compile(
+    r"^(?:(?:截至目前|截止目前|目前|今年以来|年初以来|同时|此外|其中|另外|共|累计|全年|"
+    r"\d{4}年度?|[上下]半年|第[一二三四1-4]季度|\d{1,2}月(?:份)?|以来)[，,、]?)+"
+)
+_TAIL_NOISE_RE: Final = re.compile(r"(?:累计|共计|共|达到|达|合计|总计)+$")
+_CLAUSE_SPLIT_RE: Final = re.compile(r"[，,；;。！!？?：:]")
+_HALF_DIGITS: Final = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)} | {0x3000: 0x20}
+_CN_MONTHS: Final = "一二三四五六七八九十"
+_CN_TO_INT: Final = {ch: i for i, ch in enumerate("零一二三四五六七八九十")}
+
+
+# --- the tree --------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanItem:
+    """One would-be ledger item: a counted or plain piece of work, or a plan item."""
+
+    code: str
+    title: str
+    pane: str
+    category: str
+    period: str | None
+    count: float | None = None
+    unit: str = ""
+    done: bool = False
+    detail: str = ""
+    kind: Literal["result", "plan"] = "result"
+
+    def label(self) -> str:
+        count = f" ({fmt_num(self.count)} {self.unit})".rstrip() if self.count is not None else ""
+        return f"{self.title}{count}{' ✓' if self.done else ''}"
+
+
+@dataclass
+class PlanCategory:
+    """A "一是…" group: its lead phrase, the items found in it, and the rest of its text."""
+
+    name: str
+    items: list[PlanItem] = field(default_factory=list)
+    detail: str = ""
+
+
+@dataclass
+class PlanProblem:
+    period: str | None
+    text: str
+
+
+@dataclass
+class PlanSection:
+    """A plan section (7月工作计划, 下半年工作计划): items of one period."""
+
+    heading: str
+    period: str | None
+    items: list[PlanItem] = field(default_factory=list)
+
+
+@dataclass
+class PlanTree:
+    title: str = ""
+    period: str | None = None
+    notes: list[str] = field(default_factory=list)
+    panes: dict[str, list[PlanCategory]] = field(default_factory=dict)
+    headings: dict[str, str] = field(default_factory=dict)
+    problems: list[PlanProblem] = field(default_factory=list)
+    plans: list[PlanSection] = field(default_factory=list)
+
+    def results(self) -> Iterator[PlanItem]:
+        for cats in self.panes.values():
+            for cat in cats:
+                yield from cat.items
+
+    def plan_items(self) -> Iterator[PlanItem]:
+        for section in self.plans:
+            yield from section.items
+
+    def items(self) -> Iterator[PlanItem]:
+        yield from self.results()
+        yield from self.plan_items()
+
+    def find(self, fragment: str, unit: str | None = None) -> list[PlanItem]:
+        """Items whose title contains ``fragment`` (and, if given, counted in ``unit``)."""
+        return [i for i in self.items() if fragment in i.title and (unit is None or i.unit == unit)]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def make_code(period: str | None, pane: str, category: str, title: str) -> str:
+    digest = hashlib.sha1(
+        f"{period or ''}|{pane}|{category}|{title}".encode(), usedforsecurity=False
+    ).hexdigest()
+    return f"P-{PANE_PREFIX.get(pane, 'XX')}-{digest[:10].upper()}"
+
+
+def _cn_small(text: str) -> int | None:
+    """一..十二 as used in month names and list markers."""
+    if text.isdigit():
+        return int(text)
+    if text == "十":
+        return 10
+    if len(text) == 1 and text in _CN_TO_INT:
+        return _CN_TO_INT[text]
+    if len(text) == 2 and text[0] == "十" and text[1] in _CN_TO_INT:
+        return 10 + _CN_TO_INT[text[1]]
+    if len(text) == 2 and text[1] == "十" and text[0] in _CN_TO_INT:
+        return 10 * _CN_TO_INT[text[0]]
+    if len(text) == 3 and text[1] == "十":
+        return 10 * _CN_TO_INT.get(text[0], 0) + _CN_TO_INT.get(text[2], 0)
+    return None
+
+
+def _masked_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _QUOTED_RE.finditer(text)]
+
+
+def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
+    """(start, end, value, unit) of every count in ``clause``, leaving out what only looks
+    like one: ordinals (第三轮), text inside 《》 or quotes (“五个研讨”), and numerals that are
+    part of a word (统一次, 进一步)."""
+    masked = _masked_spans(clause)
+    found: list[tuple[int, int, float, str]] = []
+    for m in _COUNT_RE.finditer(clause):
+        start, end = m.span()
+        if any(a <= start < b for a, b in masked):
+            continue
+        num, unit = m[1], m[2]
+        before = clause[start - 1] if start else ""
+        if before == "第":
+            continue
+        if not num[0].isdigit():
+            # A Chinese numeral glued to a preceding CJK word (统一, 逐一, 唯一) is not a
+            # count; after a verb or measure context it is (开展十六次, 学习两次).
+            if (
+                num in ("一", "两")
+                and before
+                and before not in "，,；;、：: "
+                and not _is_verb_end(clause[:start])
+            ):
+                continue
+            try:
+                value, _ = _parse_target(num + unit)
+            except BadValue:
+                continue
+        else:
+            value = float(num)
+        found.append((start, end, value, unit))
+    return found
+
+
+def _is_verb_end(prefix: str) -> bool:
+    return prefix.endswith(("学习", "开展", "召开", "组织", "举办", "讲", "进行", "调研"))
+
+
+def _tidy_title(text: str) -> str:
+    text = text.strip(" ，,；;。、：:")
+    prev = None
+    while prev != text:
+        prev = text
+        text = _LEAD_NOISE_RE.sub("", text).strip(" ，,、")
+        text = _TAIL_NOISE_RE.sub("", text).strip(" ，,、")
+    return clean_text(text)
+
+
+def _lead(text: str) -> tuple[str, str]:
+    """The lead phrase of a "一是…" group (up to its first 。) and the rest."""
+    text = text.strip()
+    for stop in ("。", "！"):
+        idx = _outside_quotes_index(text, stop)
+        if idx >= 0:
+            return text[:idx].strip(), text[idx + 1 :].strip()
+    return text.rstrip("；;。"), ""
+
+
+def _outside_quotes_index(text: str, ch: str) -> int:
+    spans = _masked_spans(text)
+    pos = text.find(ch)
+    while pos >= 0:
+        if not any(a <= pos < b for a, b in spans):
+            return pos
+        pos = text.find(ch, pos + 1)
+    return -1
+
+
+def split_markers(body: str) -> tuple[str, list[str]]:
+    """Split "intro。一是…。二是…；三是…" into the intro and the numbered parts. A marker only
+    counts at the start or after 。；: (or a space), and only in sequence 一, 二, 三…"""
+    parts: list[str] = []
+    starts: list[tuple[int, int]] = []
+    expected = 1
+    spans = _masked_spans(body)
+    for m in _MARKER_RE.finditer(body):
+        start = m.start()
+        if start and body[start - 1] not in "。；;:：!！ \t":
+            continue
+        if any(a <= start < b for a, b in spans):
+            continue
+        number = _cn_small(m[1]) or 0
+        # A line may open with any number: the list goes on from the line before.
+        if number != expected and not (start == 0 and not starts):
+            continue
+        starts.append((start, m.end()))
+        expected = number + 1
+    if not starts:
+        return body.strip(), []
+    intro = body[: starts[0][0]].strip()
+    for i, (_, content_start) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(body)
+        parts.append(body[content_start:end].strip().rstrip("；;").strip())
+    return intro, parts
+
+
+def _clauses(text: str) -> list[str]:
+    """Clauses of a body, split on ，；。 outside quotes and 《》; then on 、 where the pieces
+    carry their own counts ("内部会议244次、培训14次")."""
+    spans = _masked_spans(text)
+    pieces: list[str] = []
+    last = 0
+    for m in _CLAUSE_SPLIT_RE.finditer(text):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        pieces.append(text[last : m.start()])
+        last = m.end()
+    pieces.append(text[last:])
+    out: list[str] = []
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        out.extend(_split_enumeration(piece))
+    return out
+
+
+def _split_enumeration(clause: str) -> list[str]:
+    if len(find_counts(clause)) < 2 or "、" not in clause:
+        return [clause]
+    spans = _masked_spans(clause)
+    bits: list[str] = []
+    last = 0
+    for pos, ch in enumerate(clause):
+        if ch == "、" and not any(a <= pos < b for a, b in spans):
+            bits.append(clause[last:pos])
+            last = pos + 1
+    bits.append(clause[last:])
+    out: list[str] = []
+    pending: list[str] = []
+    for bit in bits:
+        pending.append(bit)
+        if find_counts(bit):
+            out.append("、".join(pending))
+            pending = []
+    if pending:
+        if out:
+            out[-1] = out[-1] + "、" + "、".join(pending)
+        else:
+            out.append("、".join(pending))
+    return out
+
+
+def _names_work(clause: str) -> bool:
+    return _tidy_title(clause).startswith(WORK_VERBS)
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Ctx:
+    tree: PlanTree
+    year: int | None
+    doc_period: Period | None
+
+
+def _section_kind(heading: str) -> SectionKind:
+    if "问题" in heading or "不足" in heading:
+        return "problems"
+    if "计划" in heading or "打算" in heading or "安排" in heading or "下步" in heading:
+        return "plan"
+    if any(w in heading for w in ("开展情况", "完成情况", "成效", "工作情况", "主要工作", "总结")):
+        return "results"
+    return "other"
+
+
+def _period_in(text: str, year: int | None) -> Period | None:
+    """The first period named in ``text`` (a title or heading), the year filled in."""
+    t = text.translate(_HALF_DIGITS)
+    m = re.search(
+        r"(?:(\d{4})\s*年)?\s*(?:(上半年|下半年)|第?([一二三四1-4])季度|"
+        r"(\d{1,2}|[一二三四五六七八九十]{1,3})月(?:份)?)",
+        t,
+    )
+    y = year
+    if m is None:
+        ym = _YEAR_RE.search(t)
+        if ym and ("年度" in t or "全年" in t or "年工作" in t):
+            return parse_period(ym[1])
+        return None
+    if m[1]:
+        y = int(m[1])
+    if y is None:
+        return None
+    if m[2]:
+        return parse_period(f"{y}-H{1 if m[2] == '上半年' else 2}")
+    if m[3]:
+        q = _cn_small(m[3]) if not m[3].isdigit() else int(m[3])
+        return parse_period(f"{y}-Q{q}")
+    month = _cn_small(m[4])
+    if month is None or not 1 <= month <= 12:
+        return None
+    return parse_period(f"{y}-{month:02d}")
+
+
+def _next_period(p: Period | None) -> str | None:
+    return _after(p) if p is not None else None
+
+
+def _after(p: Period) -> str:
+    if p.kind == "half":
+        return f"{p.year}-H2" if p.n == 1 else f"{p.year + 1}-H1"
+    if p.kind == "quarter":
+        return f"{p.year}-Q{p.n + 1}" if p.n < 4 else f"{p.year + 1}-Q1"
+    if p.kind == "month":
+        return f"{p.year}-{p.n + 1:02d}" if p.n < 12 else f"{p.year + 1}-01"
+    return str(p.year + 1)
+
+
+def _resolve_pane_overrides(pane: dict[str, str] | None, headings: list[str]) -> dict[int, str]:
+    forced: dict[int, str] = {}
+    for key, value in (pane or {}).items():
+        target = parse_pane(value)
+        k = key.strip().strip("（）()")
+        idx = _cn_small(k) if k else None
+        if idx is not None and 1 <= idx <= len(headings):
+            forced[idx - 1] = target
+            continue
+        for i, heading in enumerate(headings):
+            if k and k in heading:
+                forced[i] = target
+                break
+        else:
+            raise BadValue(f"--pane {key!r}: no subsection with that number or heading")
+    return forced
+
+
+def _pane_by_words(heading: str) -> str | None:
+    hits = [p for p in PANES if any(w in heading for w in PANE_WORDS[p])]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        # The heading's first clause is its theme ("以作风建设为推手，严实监督管理纪律").
+        first = re.split(r"[，,]", heading, maxsplit=1)[0]
+        hits = [p for p in hits if any(w in first for w in PANE_WORDS[p])]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def _guess_plan_pane(text: str) -> str:
+    best, score = "efficiency", 0
+    for p, words in _PLAN_PANE_WORDS.items():
+        s = sum(text.count(w) for w in words)
+        if s > score:
+            best, score = p, s
+    return best
+
+
+@dataclass
+class _Block:
+    """A section's lines grouped by subsection."""
+
+    heading: str
+    lines: list[str] = field(default_factory=list)
+
+
+def _lines(text: str) -> list[str]:
+    text = text.translate(_HALF_DIGITS).replace("\r\n", "\n").replace("\r", "\n")
+    out = []
+    for raw in text.split("\n"):
+        line = raw.strip().lstrip("\ufeff").strip()
+        # Markdown headings and list bullets, if the office wrote it in Markdown.
+        line = re.sub(r"^(?:#{1,6}\s+|[-*]\s+)", "", line).replace("**", "").strip()
+        if line:
+            out.append(line)
+    return out
+
+
+def parse_plan(
+    text: str, *, period: str | None = None, pane: dict[str, str] | None = None
+) -> PlanTree:
+    """Read a plan/report document into a tree. ``period`` overrides the one in the title;
+    ``pane`` forces the pane of results subsections, keyed by number ("1", "一") or heading
+    words, e.g. ``{"二": "supervision"}``."""
+    lines = _lines(text)
+    tree = PlanTree()
+    if not lines:
+        tree.notes.append("the document is empty")
+        return tree
+    first_section = next((i for i, ln in enumerate(lines) if _SECTION_RE.match(ln)), len(lines))
+    head = lines[:first_section]
+    tree.title = head[0] if head else ""
+    head_text = "\n".join(head)
+    ym = _YEAR_RE.search(head_text)
+    year = int(ym[1]) if ym else None
+    doc_period: Period | None = None
+    if period:
+        doc_period = parse_period(period)
+        year = doc_period.year
+    else:
+        doc_period = _period_in(tree.title, year) or _period_in(head_text, year)
+        if doc_period is None and year is not None:
+            doc_period = parse_period(str(year))
+    tree.period = doc_period.key if doc_period else None
+    if tree.period is None:
+        tree.notes.append("no period in the title or first lines; give one with --period")
+    ctx = _Ctx(tree, year, doc_period)
+
+    # Group the lines: section heading -> subsections -> lines.
+    sections: list[tuple[str, list[_Block]]] = []
+    for line in lines[first_section:]:
+        if m := _SECTION_RE.match(line):
+            sections.append((m[2].strip(), [_Block("")]))
+            continue
+        blocks = sections[-1][1]
+        if m := _SUBSECTION_RE.match(line):
+            blocks.append(_Block(m[2].strip()))
+        else:
+            blocks[-1].lines.append(line)
+    for heading, blocks in sections:
+        kind = _section_kind(heading)
+        if kind == "results":
+            _results(ctx, heading, blocks, pane)
+        elif kind == "problems":
+            _problems(ctx, heading, blocks)
+        elif kind == "plan":
+            _plan(ctx, heading, blocks)
+        else:
+            tree.notes.append(f"section {heading!r} is not results, problems or a plan; skipped")
+    return tree
+
+
+def _results(ctx: _Ctx, heading: str, blocks: list[_Block], pane: dict[str, str] | None) -> None:
+    tree = ctx.tree
+    period = tree.period
+    subs = [b for b in blocks if b.heading]
+    lead_lines = blocks[0].lines if blocks and not blocks[0].heading else []
+    if not subs:
+        # No (一)(二)(三): the section heading itself says the pane, else the order of the
+        # sections ("一、党建工作开展情况").
+        subs = [_Block(heading, lead_lines)]
+        lead_lines = []
+    sub_heads = [_lead(b.heading)[0] for b in subs]
+    forced = _resolve_pane_overrides(pane, sub_heads)
+    by_words = [_pane_by_words(h) for h in sub_heads]
+    panes: list[str | None] = [forced.get(i, w) for i, w in enumerate(by_words)]
+    undecided = [i for i, p in enumerate(panes) if p is None and i not in forced]
+    decided = [p for p in panes if p is not None]
+    if len(subs) == 3 and not forced and (undecided or len(set(decided)) < 3):
+        panes = list(PANES)
+        tree.notes.append(
+            f"section {heading!r}: the headings do not name the panes; taken in order "
+            "(一) party, (二) efficiency, (三) supervision"
+        )
+    else:
+        for i in undecided:
+            free = [p for p in PANES if p not in panes] or list(PANES)
+            panes[i] = free[0] if len(subs) > 1 or not lead_lines else "efficiency"
+            tree.notes.append(
+                f"subsection {sub_heads[i]!r}: the heading does not name a pane; put in "
+                f"{panes[i]} ({PANE_ZH[panes[i] or 'efficiency']})"
+            )
+    for block, head, p in zip(subs, sub_heads, panes, strict=True):
+        assert p is not None
+        tree.headings.setdefault(p, head)
+        cats = tree.panes.setdefault(p, [])
+        _, rest = _lead(block.heading)
+        body_lines = ([rest] if rest else []) + block.lines
+        _fill_categories(ctx, cats, p, head, body_lines, period)
+
+
+def _fill_categories(
+    ctx: _Ctx, cats: list[PlanCategory], pane: str, head: str, lines: list[str], period: str | None
+) -> None:
+    current: PlanCategory | None = None  # the open "1." group, for "(1)" lines
+    for line in lines:
+        if m := _NUMBERED_RE.match(line):
+            name, rest = _lead(m[2])
+            current = _category(ctx, cats, pane, name, rest, period)
+            continue
+        if m := _PAREN_NUM_RE.match(line):
+            name, rest = _lead(m[2])
+            if current is None:
+                _category(ctx, cats, pane, name, rest, period)
+            else:
+                # A (1) under a 1.: its lead names a piece of work of that group.
+                _clauses_into(ctx, current, pane, name + "。" + rest if rest else name, period,
+                              lead_is_item=True)  # fmt: skip
+            continue
+        intro, parts = split_markers(line)
+        for part in parts:
+            name, rest = _lead(part)
+            _category(ctx, cats, pane, name, rest, period)
+        if intro and not parts and (find_counts(intro) or any(map(_names_work, _clauses(intro)))):
+            # A paragraph of work without 一是: a group named by its subsection.
+            cat = _get_category(cats, _tidy_title(head) or head)
+            _clauses_into(ctx, cat, pane, intro, period)
+
+
+def _get_category(cats: list[PlanCategory], name: str) -> PlanCategory:
+    for cat in cats:
+        if cat.name == name:
+            return cat
+    cat = PlanCategory(name)
+    cats.append(cat)
+    return cat
+
+
+def _category(
+    ctx: _Ctx, cats: list[PlanCategory], pane: str, name: str, rest: str, period: str | None
+) -> PlanCategory:
+    if find_counts(name):
+        # "一是组织学习6次；…" has no lead phrase of its own: the whole part is the body.
+        body = name + ("。" + rest if rest else "")
+        cat = _get_category(cats, _tidy_title(_strip_counts(_clauses(name)[0])) or name)
+    else:
+        body = rest
+        cat = _get_category(cats, _tidy_title(name) or name)
+    _clauses_into(ctx, cat, pane, body, period)
+    return cat
+
+
+def _strip_counts(clause: str) -> str:
+    counts = find_counts(clause)
+    out, last = [], 0
+    for start, end, _, _ in counts:
+        out.append(clause[last:start])
+        last = end
+    out.append(clause[last:])
+    return "".join(out)
+
+
+def _clauses_into(
+    ctx: _Ctx,
+    cat: PlanCategory,
+    pane: str,
+    body: str,
+    period: str | None,
+    *,
+    lead_is_item: bool = False,
+) -> None:
+    detail: list[str] = []
+    for n, clause in enumerate(_clauses(body)):
+        done = bool(_DONE_RE.search(clause))
+        clause = _DONE_RE.sub("", clause)
+        counts = find_counts(clause)
+        if counts:
+            base = _tidy_title(_strip_counts(clause))
+            if not base:
+                detail.append(clause)
+                continue
+            for _, _, value, unit in counts:
+                title = f"{base}（{unit}）" if len(counts) > 1 else base
+                _add(ctx, cat, pane, title, period, value, unit, done)
+        elif _names_work(clause) or (lead_is_item and n == 0):
+            _add(ctx, cat, pane, _tidy_title(clause), period, None, "", done)
+        else:
+            detail.append(clause)
+    text = "，".join(d.strip() for d in detail if d.strip())
+    if text:
+        cat.detail = f"{cat.detail}；{text}" if cat.detail else text
+
+
+def _add(
+    ctx: _Ctx,
+    cat: PlanCategory,
+    pane: str,
+    title: str,
+    period: str | None,
+    count: float | None,
+    unit: str,
+    done: bool,
+    *,
+    kind: Literal["result", "plan"] = "result",
+    detail: str = "",
+) -> None:
+    taken = {i.title for i in cat.items}
+    base, n = title, 2
+    while title in taken:
+        title, n = f"{base}（{n}）", n + 1
+    cat.items.append(
+        PlanItem(
+            code=make_code(period, pane, cat.name, title),
+            title=title,
+            pane=pane,
+            category=cat.name,
+            period=period,
+            count=count,
+            unit=unit,
+            done=done,
+            detail=detail,
+            kind=kind,
+        )
+    )
+
+
+def _section_text(blocks: list[_Block]) -> list[str]:
+    out: list[str] = []
+    for b in blocks:
+        if b.heading:
+            out.append(b.heading)
+        out.extend(b.lines)
+    return out
+
+
+def _problems(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
+    tree = ctx.tree
+    period = _period_in(heading, ctx.year)
+    key = period.key if period else tree.period
+    for line in _section_text(blocks):
+        line = re.sub(r"^(?:\d{1,2}[.．、]|[（(][一二三四五六七八九十\d]{1,3}[)）])\s*", "", line)
+        intro, parts = split_markers(line)
+        for text in parts or [intro]:
+            text = clean_text(text.strip().rstrip("；;。"))
+            if text:
+                tree.problems.append(PlanProblem(key, text))
+
+
+def _plan(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
+    tree = ctx.tree
+    p = _period_in(heading, ctx.year)
+    if p is None and ("下步" in heading or "下一步" in heading or "下阶段" in heading):
+        key = _next_period(ctx.doc_period)
+    else:
+        key = p.key if p else None
+    if key is None:
+        tree.notes.append(f"section {heading!r}: no period; its items have none")
+    section = PlanSection(heading=heading, period=key)
+    tree.plans.append(section)
+    cats: dict[str, PlanCategory] = {}
+    category = _tidy_title(heading) or heading
+    for line in _section_text(blocks):
+        m = _NUMBERED_RE.match(line) or _PAREN_NUM_RE.match(line)
+        intro, parts = split_markers(m[2] if m else line)
+        for part in parts or ([intro] if m else []):
+            done = bool(_DONE_RE.search(part))
+            part = _DONE_RE.sub("", part)
+            name, rest = _lead(part)
+            count: float | None = None
+            unit = ""
+            counts = find_counts(name)
+            title = _tidy_title(name)
+            if len(counts) == 1:
+                count, unit = counts[0][2], counts[0][3]
+                title = _tidy_title(_strip_counts(name))
+            if not title:
+                continue
+            pane = _guess_plan_pane(part)
+            cat = cats.setdefault(pane, PlanCategory(category))
+            before = len(cat.items)
+            _add(ctx, cat, pane, title, key, count, unit, done, kind="plan",
+                 detail=clean_text(rest))  # fmt: skip
+            section.items.extend(cat.items[before:])
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def render_tree(tree: PlanTree) -> str:
+    """The tree as ``--dry-run`` prints it: pane → category → item (count unit)."""
+    out = [f"{tree.title or '(untitled)'}  [{tree.period or 'no period'}]"]
+    out += [f"note: {n}" for n in tree.notes]
+    for pane_key, cats in tree.panes.items():
+        out.append(f"{pane_key} {PANE_ZH.get(pane_key, '')} — {tree.headings.get(pane_key, '')}")
+        for cat in cats:
+            out.append(f"  {cat.name}")
+            for item in cat.items:
+                out.append(f"    {item.label()}")
+    if tree.problems:
+        out.append(f"存在问题 [{tree.problems[0].period or 'no period'}]")
+        out += [f"  - {p.text}" for p in tree.problems]
+    for section in tree.plans:
+        out.append(f"{section.heading} [{section.period or 'no period'}]")
+        for item in section.items:
+            out.append(f"  {item.pane} → {item.label()}")
+    return "\n".join(out)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+ITEM_HEADER: Final = ("编号", "板块", "类别", "工作任务", "具体措施", "目标值", "单位", "完成值",
+                      "状态", "期间")  # fmt: skip
+
+
+def tree_rows(tree: PlanTree) -> list[list[str]]:
+    """The items of a tree as rows of an items CSV (``ITEM_HEADER``)."""
+    rows: list[list[str]] = []
+    for item in tree.items():
+        result = item.kind == "result"
+        status = "done" if item.done else ""
+        rows.append([
+            item.code, item.pane, item.category, item.title, item.detail,
+            "" if result or item.count is None else fmt_num(item.count),
+            item.unit,
+            fmt_num(item.count) if result and item.count is not None else "",
+            status, item.period or "",
+        ])  # fmt: skip
+    return rows
+
+
+def _is_file(text: str) -> bool:
+    if "\n" in text or len(text) > 1024:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def import_plan(
+    engine: Any,
+    path_or_text: str | Path,
+    *,
+    period: str | None = None,
+    pane: dict[str, str] | None = None,
+    dry_run: bool = False,
+    actor: str | None = None,
+) -> tuple[PlanTree, Any, Any]:
+    """Parse a document and write it through the CSV importer (upsert by the derived codes,
+    counts as opening entries). Returns (tree, items report, problems report or None)."""
+    from store.importer import import_file
+
+    if isinstance(path_or_text, Path) or _is_file(path_or_text):
+        raw = Path(path_or_text).read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030")
+        name = Path(path_or_text).name
+    else:
+        text, name = str(path_or_text), "plan.txt"
+    tree = parse_plan(text, period=period, pane=pane)
+    if tree.period is None and any(i.period is None for i in tree.items()):
+        raise BadValue("the document names no period; give one with --period")
+    with tempfile.TemporaryDirectory() as tmp:
+        items_csv = Path(tmp) / f"{Path(name).stem}.items.csv"
+        with items_csv.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(ITEM_HEADER)
+            writer.writerows(tree_rows(tree))
+        report = import_file(engine, items_csv, kind="items", dry_run=dry_run, actor=actor)
+        preport = None
+        if tree.problems and report.ok:
+            prob_csv = Path(tmp) / f"{Path(name).stem}.problems.csv"
+            with prob_csv.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(("期间", "问题"))
+                writer.writerows((p.period or "", p.text) for p in tree.problems)
+            preport = import_file(engine, prob_csv, kind="problems", dry_run=dry_run, actor=actor)
+    return tree, report, preport

@@ -1,0 +1,389 @@
+"""Reading prose plans and reports (issue 4): structure, counts, units, periods, the seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import select
+
+from store.db import read_session
+from store.models import Entry, Item, Problem
+from store.plan import PlanItem, PlanTree, find_counts, import_plan, parse_plan, render_tree
+
+# The user's own document (shared/seed), kept in the repo so the test never depends on
+# what lies beside a checkout.
+SEED = Path(__file__).resolve().parent / "data" / "seed_2023_office_report.txt"
+
+
+@pytest.fixture(scope="module")
+def seed() -> PlanTree:
+    return parse_plan(SEED.read_text(encoding="utf-8"))
+
+
+def one(tree: PlanTree, fragment: str, unit: str | None = None) -> PlanItem:
+    found = tree.find(fragment, unit)
+    assert len(found) == 1, [i.title for i in found]
+    return found[0]
+
+
+# --- the seed ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fragment", "count", "unit", "pane"),
+    [
+        ("公文收办", 2007, "件次", "efficiency"),
+        ("审定发文", 136, "件次", "efficiency"),
+        ("内部会议", 244, "次", "efficiency"),
+        ("培训", 14, "次", "efficiency"),
+        ("两办信息", 45, "条", "efficiency"),
+        ("微信公众号", 57, "期", "efficiency"),
+        ("微信公众号", 242, "篇", "efficiency"),
+        ("发布各类信息", 42, "条次", "efficiency"),
+        ("典型案例通报", 16, "次", "supervision"),
+        ("警示教育片", 5, "次", "supervision"),
+        ("基层调研", 75, "天", "party"),
+        ("为民办实事", 33, "项", "party"),
+        ("党组理论中心组集中学习", 6, "次", "party"),
+        ("第一议题”学习", 9, "项", "party"),
+        ("局机关例会学习", 21, "次", "party"),
+        ("召开党组会议", 8, "次", "party"),
+        ("支部委员会", 7, "次", "party"),
+        ("主题党日", 6, "次", "party"),
+        ("双月读书会", 3, "次", "efficiency"),
+        ("组织集体廉政提醒谈话", 2, "次", "supervision"),
+        ("针对年轻干部廉政提醒谈话", 2, "次", "supervision"),
+    ],
+)
+def test_seed_figures(seed: PlanTree, fragment: str, count: int, unit: str, pane: str) -> None:
+    item = one(seed, fragment, unit)
+    assert (item.count, item.unit, item.pane, item.period) == (count, unit, pane, "2023-H1")
+    assert item.kind == "result"
+
+
+def test_seed_titles_and_categories(seed: PlanTree) -> None:
+    assert seed.period == "2023-H1"
+    item = one(seed, "党组理论中心组集中学习")
+    assert item.title == "组织开展党组理论中心组集中学习"
+    assert item.category == "强化理论武装建设"
+    assert one(seed, "公文收办").title == "完成公文收办"  # "2023年上半年" is not part of it
+    wechat = seed.find("微信公众号")
+    assert {i.title for i in wechat} == {"发布微信公众号（期）", "发布微信公众号（篇）"}
+    assert [c.name for c in seed.panes["party"]] == [
+        "强化理论武装建设", "协助主体责任落实", "深化作风效能建设", "扛牢基层党建责任",
+    ]  # fmt: skip
+    assert list(seed.panes) == ["party", "efficiency", "supervision"]
+    assert len(seed.panes["efficiency"]) == 4 and len(seed.panes["supervision"]) == 3
+    # Uncounted work is an item; talk is left in the category's text.
+    assert seed.find("制发《XX市广播电视局2023年作风革命效能革命实施方案》")
+    assert "严格落实党组会议“第一议题”学习制度" in seed.panes["party"][0].detail
+
+
+def test_seed_takes_no_dates_or_names_as_counts(seed: PlanTree) -> None:
+    for item in seed.results():
+        if item.count is not None:
+            assert item.count not in (2019, 2020, 2022, 2023), item
+    # “五个活动、五个研讨、五个比拼” is a slogan, 第三轮 an ordinal, 十一届 no count.
+    assert not seed.find("活动、")
+    assert not [i for i in seed.results() if i.unit == "个" and i.count == 5]
+    assert not seed.find("巡视")
+    assert not [i for i in seed.results() if "《" in i.title and i.count is not None]
+
+
+def test_seed_problems(seed: PlanTree) -> None:
+    assert [p.period for p in seed.problems] == ["2023-H1"] * 3
+    assert seed.problems[0].text.startswith("在“服务决策”中参谋助手的作用发挥还不明显")
+    assert seed.problems[2].text.endswith("还需在实践中进一步完善和修正")
+
+
+def test_seed_july_plan(seed: PlanTree) -> None:
+    july = seed.plans[0]
+    assert (july.heading, july.period) == ("7月工作计划", "2023-07")
+    assert len(july.items) == 9
+    done = [i.title for i in july.items if i.done]
+    assert done == ["组织开展“七一”建党庆祝活动"]
+    assert all(i.kind == "plan" and i.count is None for i in july.items)
+    assert july.items[-1].title == "完成局领导交办的各项工作"
+
+
+def test_seed_half_year_plan(seed: PlanTree) -> None:
+    h2 = seed.plans[1]
+    assert h2.period == "2023-H2"
+    titles = [i.title for i in h2.items]
+    assert titles[:2] == ["举好“一面旗”", "当好“助推器”"]
+    assert "持续抓好干部队伍管理工作" in titles
+    assert len(titles) == 12  # the paragraph's six and the six lines after it
+    assert h2.items[0].detail.startswith("抓实民主集中制贯彻落实")
+
+
+def test_seed_codes_stable_and_unique(seed: PlanTree) -> None:
+    codes = [i.code for i in seed.items()]
+    assert len(codes) == len(set(codes))
+    assert all(c.startswith("P-") and len(c) <= 40 for c in codes)
+    again = parse_plan(SEED.read_text(encoding="utf-8"))
+    assert [i.code for i in again.items()] == codes
+
+
+def test_render_tree(seed: PlanTree) -> None:
+    text = render_tree(seed)
+    assert "party 党建" in text
+    assert "    组织开展党组理论中心组集中学习 (6 次)" in text
+    assert "组织开展“七一”建党庆祝活动 ✓" in text
+    assert "[2023-07]" in text and "[2023-H2]" in text
+
+
+# --- structure -----------------------------------------------------------------------------
+
+SIMPLE = """\
+某局办公室2024年上半年工作总结
+2024年上半年，办公室认真履职。
+一、上半年工作完成情况
+（一）党建工作。一是加强理论学习。组织集中学习8次。二是抓好支部建设。召开支部委员会6次。
+(二)效能建设。一是做好办文。办理公文1200件。
+（三）监督管理。一是严格纪律。开展廉政谈话3次。
+"""
+
+
+def test_subsections_full_and_half_width() -> None:
+    tree = parse_plan(SIMPLE)
+    assert tree.period == "2024-H1"
+    assert one(tree, "集中学习").pane == "party"
+    assert one(tree, "办理公文").pane == "efficiency"
+    assert one(tree, "廉政谈话").pane == "supervision"
+    assert [c.name for c in tree.panes["party"]] == ["加强理论学习", "抓好支部建设"]
+    assert not tree.notes
+
+
+def test_semicolon_separated_groups() -> None:
+    tree = parse_plan(
+        "2024年上半年工作总结\n一、主要工作开展情况\n（一）党建。"
+        "一是组织学习6次；二是开展主题党日4次；三是讲党课2次。\n"
+    )
+    assert [c.name for c in tree.panes["party"]] == ["组织学习", "开展主题党日", "讲党课"]
+    assert [(i.title, i.count) for i in tree.results()] == [
+        ("组织学习", 6), ("开展主题党日", 4), ("讲党课", 2),
+    ]  # fmt: skip
+
+
+def test_numbered_levels() -> None:
+    doc = """\
+县文旅局2024年上半年工作总结
+一、工作开展情况
+（一）党建引领
+1.强化理论学习。组织理论学习中心组学习5次，开展专题研讨2次。
+2.落实“三会一课”。
+(1)召开支部党员大会3次。
+(2)讲授党课2次。
+（二）统筹协调
+（1）办文办会。处理来文860件次。
+"""
+    tree = parse_plan(doc)
+    party = tree.panes["party"]
+    assert [c.name for c in party] == ["强化理论学习", "落实“三会一课”"]
+    assert [(i.title, i.count, i.unit) for i in party[1].items] == [
+        ("召开支部党员大会", 3, "次"), ("讲授党课", 2, "次"),
+    ]  # fmt: skip
+    # (1) with no 1. above it is a group of its own.
+    eff = tree.panes["efficiency"]
+    assert eff[0].name == "办文办会"
+    assert (eff[0].items[0].title, eff[0].items[0].count) == ("处理来文", 860)
+
+
+def test_order_decides_when_headings_do_not() -> None:
+    doc = (
+        "2023年上半年工作总结\n一、主要工作开展情况\n"
+        "（一）抓学习。一是学习。学习6次。\n（二）抓落实。一是办文。办文10件。\n"
+        "（三）抓队伍。一是谈话。谈话3次。\n"
+    )
+    tree = parse_plan(doc)
+    assert list(tree.panes) == ["party", "efficiency", "supervision"]
+    assert any("taken in order" in n for n in tree.notes)
+    forced = parse_plan(doc, pane={"1": "supervision", "二": "party", "抓队伍": "efficiency"})
+    assert one(forced, "学习").pane == "supervision"
+    assert one(forced, "办文").pane == "party"
+    assert one(forced, "谈话").pane == "efficiency"
+    assert not any("taken in order" in n for n in forced.notes)
+
+
+def test_period_argument_overrides_title() -> None:
+    tree = parse_plan(SIMPLE, period="2024-Q2")
+    assert tree.period == "2024-Q2"
+    assert {i.period for i in tree.results()} == {"2024-Q2"}
+
+
+def test_same_document_same_codes_different_period_different_codes() -> None:
+    a = [i.code for i in parse_plan(SIMPLE).items()]
+    b = [i.code for i in parse_plan(SIMPLE, period="2025-H1").items()]
+    assert a == [i.code for i in parse_plan(SIMPLE).items()]
+    assert not set(a) & set(b)
+
+
+# --- counts and units ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        ("完成公文收办2007件次", [(2007, "件次")]),
+        ("办理来件15件", [(15, "件")]),
+        ("政务公开42条次", [(42, "条次")]),
+        ("举办讲座3场次", [(3, "场次")]),
+        ("培训干部120人次", [(120, "人次")]),
+        ("发布微信公众号57期242篇", [(57, "期"), (242, "篇")]),
+        ("开展典型案例通报十六次", [(16, "次")]),
+        ("组织学习两次", [(2, "次")]),
+        ("召开会议二十三次", [(23, "次")]),
+        ("2023年3月召开会议", []),
+        ("对照省委第三轮巡视反馈问题", []),
+        ("配合十一届省委巡视", []),
+        ("围绕“五个活动、五个研讨”", []),
+        ("制发《关于开展3项行动的通知》", []),
+        ("统一次序", []),
+    ],
+)
+def test_counts(clause: str, expected: list[tuple[float, str]]) -> None:
+    assert [(v, u) for _, _, v, u in find_counts(clause)] == expected
+
+
+def test_multi_count_clause_makes_items_with_distinct_titles() -> None:
+    tree = parse_plan(
+        "2024年上半年总结\n一、工作开展情况\n（一）效能建设。一是新媒体。累计发布微信公众号57期242篇。\n"
+    )
+    assert [(i.title, i.count, i.unit) for i in tree.results()] == [
+        ("发布微信公众号（期）", 57, "期"),
+        ("发布微信公众号（篇）", 242, "篇"),
+    ]
+
+
+def test_enumeration_with_counts_is_split() -> None:
+    tree = parse_plan(
+        "2024年上半年总结\n一、工作开展情况\n（一）效能建设。一是办会。筹办内部会议244次、培训14次。\n"
+    )
+    assert [(i.title, i.count) for i in tree.results()] == [("筹办内部会议", 244), ("培训", 14)]
+
+
+def test_done_marker_on_result_and_plan() -> None:
+    tree = parse_plan(
+        "2024年工作计划\n一、下半年工作计划\n一是召开年中工作会议（已完成）。二是开展调研10天。\n"
+    )
+    items = list(tree.plan_items())
+    assert [(i.title, i.done, i.count, i.unit, i.period) for i in items] == [
+        ("召开年中工作会议", True, None, "", "2024-H2"),
+        ("开展调研", False, 10, "天", "2024-H2"),
+    ]
+
+
+# --- documents of other offices --------------------------------------------------------------
+
+FINANCE = """\
+市财政局办公室2024年上半年工作总结及下半年工作打算
+2024年以来，办公室在局党组的坚强领导下，围绕中心、服务大局，各项工作有序推进。
+一、上半年工作完成情况
+（一）坚持党建引领，筑牢政治根基。一是抓实理论学习。组织党组理论学习中心组学习七次，开展“三会一课”十二次，举办青年干部读书班2期。二是压实党风廉政责任。召开党风廉政建设工作会议1次，签订党风廉政建设责任书36份。
+（二）提升运转效能，强化统筹协调。一是规范公文运转。全年上半年处理来文1563件次，审核发文218件次，办理人大建议、政协提案31件。二是做好信息宣传。报送政务信息86条，被省厅采用12条；发布微信公众号推文120篇。三是抓好会务保障。筹办全局性会议25场次，保障视频会议40场。
+（三）加强作风建设，严格监督管理。一是强化日常监督。开展节假日纪律作风督查4次，通报典型问题3个。二是加强警示教育。组织观看警示教育片2次，参观廉政教育基地1次。
+二、存在的问题和不足
+一是信息报送质量有待提高；二是制度执行还不够严格。
+三、下半年工作打算
+一是持续强化理论武装，组织理论学习中心组学习6次。二是提高办文办会质量。三是严格落实廉政谈话制度。
+"""
+
+EDUCATION = """\
+县教育局2024年8月工作计划
+一、8月工作计划
+一是召开全县秋季开学工作会议（已完成）。二是组织开展校园安全隐患排查。三是举办新教师岗前培训三场。四是完成教师职称评审推荐工作。
+二、下一步工作打算
+一是抓好党建。落实“第一议题”制度。二是抓好教育督导。
+"""
+
+
+def test_finance_office_report() -> None:
+    tree = parse_plan(FINANCE)
+    assert tree.period == "2024-H1"
+    expected = [
+        ("党组理论学习中心组学习", 7, "次", "party"),
+        ("三会一课", 12, "次", "party"),
+        ("青年干部读书班", 2, "期", "party"),
+        ("党风廉政建设责任书", 36, "份", "party"),
+        ("处理来文", 1563, "件次", "efficiency"),
+        ("审核发文", 218, "件次", "efficiency"),
+        ("政协提案", 31, "件", "efficiency"),
+        ("报送政务信息", 86, "条", "efficiency"),
+        ("被省厅采用", 12, "条", "efficiency"),
+        ("微信公众号推文", 120, "篇", "efficiency"),
+        ("全局性会议", 25, "场次", "efficiency"),
+        ("视频会议", 40, "场", "efficiency"),
+        ("纪律作风督查", 4, "次", "supervision"),
+        ("警示教育片", 2, "次", "supervision"),
+        ("廉政教育基地", 1, "次", "supervision"),
+    ]
+    for fragment, count, unit, pane in expected:
+        item = one(tree, fragment)
+        assert (item.count, item.unit, item.pane) == (count, unit, pane), item
+    assert one(tree, "处理来文").title == "处理来文"
+    assert [p.text for p in tree.problems] == ["信息报送质量有待提高", "制度执行还不够严格"]
+    plan = tree.plans[0]
+    assert plan.period == "2024-H2"
+    first = plan.items[0]
+    # A count in a plan item is its target.
+    assert (first.title, first.count, first.unit) == (
+        "持续强化理论武装，组织理论学习中心组学习",
+        6,
+        "次",
+    )
+    assert len(plan.items) == 3
+
+
+def test_education_bureau_plan() -> None:
+    tree = parse_plan(EDUCATION)
+    assert tree.period == "2024-08"
+    august, after = tree.plans
+    assert august.period == "2024-08"
+    assert [(i.title, i.done, i.count, i.unit) for i in august.items] == [
+        ("召开全县秋季开学工作会议", True, None, ""),
+        ("组织开展校园安全隐患排查", False, None, ""),
+        ("举办新教师岗前培训", False, 3, "场"),
+        ("完成教师职称评审推荐工作", False, None, ""),
+    ]
+    assert after.period == "2024-09"  # 下一步 after a month plan: the next month
+    assert [i.title for i in after.items] == ["抓好党建", "抓好教育督导"]
+    assert after.items[0].pane == "party"
+    assert not tree.panes and not tree.problems
+
+
+# --- writing to the ledger -------------------------------------------------------------------
+
+
+def test_import_plan_writes_and_reimport_changes_nothing(sqlite_engine: Engine) -> None:
+    tree, report, preport = import_plan(sqlite_engine, FINANCE)
+    assert report.ok and report.written, report.problems
+    n_items = len(list(tree.items()))
+    assert report.added == n_items
+    assert preport is not None and preport.ok
+    with read_session(sqlite_engine) as s:
+        item = s.exec(select(Item).where(Item.title == "处理来文")).one()
+        assert (item.pane, item.unit, item.period, item.target) == (
+            "efficiency", "件次", "2024-H1", None,
+        )  # fmt: skip
+        total = s.exec(select(func.sum(Entry.amount)).where(Entry.item_id == item.id)).one()
+        assert total == 1563
+        plan = s.exec(select(Item).where(Item.title == "提高办文办会质量")).one()
+        assert (plan.period, plan.status) == ("2024-H2", "todo")
+        target = s.exec(select(Item).where(Item.title.startswith("持续强化理论武装"))).one()
+        assert (target.target, target.unit, target.period) == (6, "次", "2024-H2")
+        assert len(s.exec(select(Problem)).all()) == 2
+    _, again, _ = import_plan(sqlite_engine, FINANCE)
+    assert again.ok and again.added == 0 and again.updated == 0
+    assert again.unchanged == n_items
+
+
+def test_import_plan_dry_run_writes_nothing(sqlite_engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "edu.txt"
+    path.write_text(EDUCATION, encoding="gb18030")
+    tree, report, _ = import_plan(sqlite_engine, path, dry_run=True)
+    assert report.ok and report.dry_run and not report.written
+    assert report.added == len(list(tree.items()))
+    with read_session(sqlite_engine) as s:
+        assert s.exec(select(func.count()).select_from(Item)).one() == 0
