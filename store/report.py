@@ -195,7 +195,7 @@ def _is_counted(v: ItemView) -> bool:
 
 
 def _count_clause(v: ItemView) -> str:
-    """The count phrase "党组理论中心组集中学习6次", or 【待补】 for a count the ledger does not hold."""
+    """The count phrase "党组理论中心组集中学习6次"; 【待补】 where the ledger holds no count."""
     i, actual = v.item, v.progress.actual
     # No entries (or entries netting to nothing) is no data: never print a 0 we were not told.
     shown = fmt_num(actual) if actual else MISSING
