@@ -166,11 +166,15 @@ class PlanTree:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def make_code(period: str | None, pane: str, category: str, title: str) -> str:
+def make_code(period: str | None, pane: str, category: str, title: str, seq: int = 0) -> str:
+    """``DJ-2023H1-007-3FA2C1``: pane, period, place in the document (so the ledger lists the
+    items in the order the document gives them), and a hash of category and title (so the
+    same document imported again lands on the same codes)."""
     digest = hashlib.sha1(
         f"{period or ''}|{pane}|{category}|{title}".encode(), usedforsecurity=False
     ).hexdigest()
-    return f"P-{PANE_PREFIX.get(pane, 'XX')}-{digest[:10].upper()}"
+    when = (period or "X").replace("-", "")
+    return f"{PANE_PREFIX.get(pane, 'XX')}-{when}-{seq:03d}-{digest[:6].upper()}"
 
 
 def _cn_small(text: str) -> int | None:
@@ -349,6 +353,8 @@ class _Ctx:
     tree: PlanTree
     year: int | None
     doc_period: Period | None
+    seq: int = 0
+    """Items so far, in document order: codes carry it so that code order is reading order."""
 
 
 def _section_kind(heading: str) -> SectionKind:
@@ -666,9 +672,10 @@ def _add(
     base, n = title, 2
     while title in taken:
         title, n = f"{base}（{n}）", n + 1
+    ctx.seq += 1
     cat.items.append(
         PlanItem(
-            code=make_code(period, pane, cat.name, title),
+            code=make_code(period, pane, cat.name, title, ctx.seq),
             title=title,
             pane=pane,
             category=cat.name,
@@ -775,7 +782,8 @@ def tree_rows(tree: PlanTree) -> list[list[str]]:
     rows: list[list[str]] = []
     for item in tree.items():
         result = item.kind == "result"
-        status = "done" if item.done else ""
+        # What a results section reports was done in its period.
+        status = "done" if item.done or result else ""
         rows.append([
             item.code, item.pane, item.category, item.title, item.detail,
             "" if result or item.count is None else fmt_num(item.count),
@@ -795,6 +803,32 @@ def _is_file(text: str) -> bool:
         return False
 
 
+PLAN_SUFFIXES = (".txt", ".md", ".docx")
+
+
+def read_document(path: Path) -> str:
+    """A plan document's text: .docx paragraphs one per line (python-docx), else the file
+    decoded as UTF-8 (BOM or not) or, failing that, GB18030."""
+    if path.suffix.lower() == ".docx":
+        import docx
+
+        try:
+            document = docx.Document(str(path))
+        except Exception as exc:  # python-docx raises several kinds for a broken file
+            raise BadValue(f"{path.name}: not a readable .docx file ({exc})") from exc
+        return "\n".join(p.text for p in document.paragraphs)
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise BadValue(f"{path.name}: not a text file (it contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise BadValue(f"{path.name}: cannot read the text as UTF-8 or GB18030") from exc
+
+
 def import_plan(
     engine: Any,
     path_or_text: str | Path,
@@ -809,11 +843,7 @@ def import_plan(
     from store.importer import import_file
 
     if isinstance(path_or_text, Path) or _is_file(path_or_text):
-        raw = Path(path_or_text).read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("gb18030")
+        text = read_document(Path(path_or_text))
         name = Path(path_or_text).name
     else:
         text, name = str(path_or_text), "plan.txt"

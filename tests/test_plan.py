@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,7 +122,10 @@ def test_seed_half_year_plan(seed: PlanTree) -> None:
 def test_seed_codes_stable_and_unique(seed: PlanTree) -> None:
     codes = [i.code for i in seed.items()]
     assert len(codes) == len(set(codes))
-    assert all(c.startswith("P-") and len(c) <= 40 for c in codes)
+    assert all(re.fullmatch(r"(DJ|XN|JD)-\w+-\d{3}-[0-9A-F]{6}", c) for c in codes)
+    # Code order is document order, so the ledger lists items as the document reads.
+    party = [i.code for i in seed.results() if i.pane == "party"]
+    assert party == sorted(party)
     again = parse_plan(SEED.read_text(encoding="utf-8"))
     assert [i.code for i in again.items()] == codes
 
@@ -387,3 +391,46 @@ def test_import_plan_dry_run_writes_nothing(sqlite_engine: Engine, tmp_path: Pat
     assert report.added == len(list(tree.items()))
     with read_session(sqlite_engine) as s:
         assert s.exec(select(func.count()).select_from(Item)).one() == 0
+
+
+# --- from the command line ---------------------------------------------------------------------
+
+
+def test_cli_dry_run_shows_the_tree_and_writes_nothing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from store.db import open_ledger, read_session
+    from store.ledger import list_items
+    from tui.cli import app
+
+    db = str(tmp_path / "ledger.db")
+    result = CliRunner().invoke(app, ["--db", db, "import", "--dry-run", str(SEED)])
+    assert result.exit_code == 0, result.output
+    assert "组织开展党组理论中心组集中学习 (6 次)" in result.stdout
+    assert "would import" in result.stdout
+    with read_session(open_ledger(db)) as session:
+        assert list_items(session) == []
+
+
+def test_cli_reads_a_docx_plan(tmp_path: Path) -> None:
+    import docx
+    from typer.testing import CliRunner
+
+    from store.db import open_ledger, read_session
+    from store.ledger import list_items
+    from tui.cli import app
+
+    document = docx.Document()
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        document.add_paragraph(line)
+    path = tmp_path / "办公室2023年上半年工作总结.docx"
+    document.save(str(path))
+    db = str(tmp_path / "ledger.db")
+    result = CliRunner().invoke(app, ["--db", db, "import", str(path)])
+    assert result.exit_code == 0, result.output
+    with read_session(open_ledger(db)) as session:
+        views = list_items(session, period="2023-H1")
+    by_title = {v.item.title: v.progress.actual for v in views}
+    assert by_title["完成公文收办"] == 2007
+    again = CliRunner().invoke(app, ["--db", db, "import", str(path)])
+    assert "0 added, 0 updated" in again.stdout

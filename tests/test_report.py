@@ -302,3 +302,25 @@ def test_cli_report_refusals(db: Path) -> None:
     assert result.exit_code == 1
     result = runner.invoke(app, ["--db", str(db), "report", "--period", "someday"])
     assert result.exit_code == 1 and "not a period" in result.stderr
+
+
+def test_round_trip_seed_document_in_report_out(sqlite_engine: Engine) -> None:
+    """Import the office's own 2023 report (prose), write the 2023-H1 report from the
+    ledger: every figure of the seed's results section is in it."""
+    from store.plan import import_plan, parse_plan
+
+    seed = Path(__file__).resolve().parent / "data" / "seed_2023_office_report.txt"
+    tree, items, problems = import_plan(sqlite_engine, seed)
+    assert items.ok and problems is not None and problems.ok
+    text = to_text(report_of(sqlite_engine, "2023-H1"))
+    figures = [
+        f"{i.title}{int(i.count)}{i.unit}" if i.count is not None and i.count.is_integer()
+        else i.title
+        for i in parse_plan(seed.read_text(encoding="utf-8")).results()
+        if i.count is not None
+    ]  # fmt: skip
+    assert len(figures) >= 40
+    missing = [f for f in figures if f not in text]
+    assert missing == []
+    for problem in tree.problems:
+        assert problem.text in section(report_of(sqlite_engine, "2023-H1"), "二、")

@@ -550,11 +550,32 @@ def _short(raw: str | None) -> str:
 def import_cmd(
     ctx: typer.Context,
     files: Annotated[
-        list[Path] | None, typer.Argument(help="CSV files (Excel/WPS exports; any encoding).")
+        list[Path] | None,
+        typer.Argument(
+            help="CSV files (Excel/WPS exports; any encoding), or plan documents "
+            "(.txt, .md, .docx) in the office's prose form."
+        ),
     ] = None,
     kind: Annotated[
-        str, typer.Option("--kind", help="auto|items|entries|problems (auto: by the header).")
+        str,
+        typer.Option(
+            "--kind",
+            help="auto|items|entries|problems|plan (auto: .txt/.md/.docx "
+            "are plans, CSV by its header).",
+        ),
     ] = "auto",
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="Plans: the period, when the title does not say it."),
+    ] = None,
+    pane_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pane",
+            metavar="N=PANE",
+            help="Plans: force a subsection's pane, e.g. --pane 二=supervision.",
+        ),
+    ] = None,
     encoding: Annotated[
         str, typer.Option("--encoding", help="auto (BOM, UTF-8, then GB18030) or a codec name.")
     ] = "auto",
@@ -583,6 +604,10 @@ def import_cmd(
     failed = False
     reports = []
     for path in files:
+        if kind == "plan" or (kind == "auto" and path.suffix.lower() in PLAN_SUFFIXES):
+            ok = _import_plan(engine, path, period, pane_map, dry_run, as_json)
+            failed |= not ok
+            continue
         with _progress_bar(path) as on_progress:
             report = import_file(
                 engine, path, kind=kind, encoding=encoding, dry_run=dry_run,
@@ -596,6 +621,45 @@ def import_cmd(
         print_json([r.to_json() for r in reports])
     if failed:
         raise typer.Exit(1)
+
+
+PLAN_SUFFIXES = (".txt", ".md", ".docx")
+
+
+def _import_plan(
+    engine: Any,
+    path: Path,
+    period: str | None,
+    pane_map: list[str] | None,
+    dry_run: bool,
+    as_json: bool,
+) -> bool:
+    """A plan document: parse it, show the tree on --dry-run, write it like a CSV import."""
+    from store.plan import import_plan, render_tree
+
+    forced: dict[str, str] = {}
+    for pair in pane_map or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            fail(f"--pane {pair!r}: expected N=PANE, e.g. 二=supervision")
+        forced[key.strip()] = value.strip()
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    tree, items, problems = import_plan(
+        engine, path, period=period, pane=forced or None, dry_run=dry_run
+    )
+    reports = [r for r in (items, problems) if r is not None]
+    if as_json:
+        print_json([r.to_json() for r in reports])
+    else:
+        if dry_run:
+            out.print(Text(render_tree(tree)))
+        for note in tree.notes:
+            say(f"{path.name}: {note}")
+        for r in reports:
+            r.file = path.name
+            _print_report(r)
+    return all(r.ok for r in reports)
 
 
 @contextmanager
