@@ -557,3 +557,30 @@ async def test_t_jumps_to_an_item_past_the_first_page(big: Engine) -> None:
         await settle(app, pilot)
         assert on_base(app) and party.has_focus
         assert party.current is not None and party.current.code == "DJ-0500"
+
+
+# --- r: the report ------------------------------------------------------------------------------
+
+
+async def test_r_shows_the_report_and_s_saves_it(
+    sample: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import Markdown
+
+    from tui.screens import ReportScreen
+
+    monkeypatch.chdir(tmp_path)
+    async with running(sample) as (app, pilot):
+        await pilot.press("r")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        assert "一、上半年主要工作开展情况及成效" in screen.markdown
+        assert "公文收办2007件次" in screen.markdown
+        assert screen.query_one("#report", Markdown) is not None
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert on_base(app)
+    saved = (tmp_path / "duban-report-2023-H1.md").read_text(encoding="utf-8")
+    assert "公文收办2007件次" in saved
+    assert (tmp_path / "duban-report-2023-H1.docx").stat().st_size > 0

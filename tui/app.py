@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -68,6 +69,7 @@ class DubanApp(App[None]):
         Binding("slash", "filter", "filter", key_display="/", id="filter"),
         Binding("p", "period", "period", id="period"),
         Binding("t", "today", "today", id="today"),
+        Binding("r", "report", "report", show=False, id="report"),
         Binding("d", "toggle_done_last", "done last", show=False, id="toggle_done_last"),
     ]
 
@@ -650,6 +652,46 @@ class DubanApp(App[None]):
                     lst.post_message(Checklist.NeedMore(lst, everything=True))
 
         self.push_screen(TodayScreen(self.t, rows), done)
+
+    def action_report(self) -> None:
+        self.open_report()
+
+    @work(thread=True, exclusive=True, group="report")
+    def open_report(self) -> None:
+        """The current period's report, built from the ledger off the UI thread."""
+        from store.db import read_session
+        from store.report import build_report, to_markdown
+
+        period = self.period
+        with read_session(self.engine) as session:
+            report = build_report(session, period=period, on=today())
+        self.call_from_thread(self._show_report, period, report, to_markdown(report))
+
+    def _show_report(self, period: str, report: Any, markdown: str) -> None:
+        from tui.screens import ReportScreen
+
+        def done(save: bool | None) -> None:
+            if save:
+                self.save_report(period, report, markdown)
+
+        self.push_screen(ReportScreen(self.t, markdown), done)
+
+    @work(thread=True, group="report")
+    def save_report(self, period: str, report: Any, markdown: str) -> None:
+        """Save next to where duban was started: the Markdown and the .docx offices submit."""
+        from store.report import to_docx
+
+        stem = Path.cwd() / f"duban-report-{period}"
+        md, docx = stem.with_suffix(".md"), stem.with_suffix(".docx")
+        try:
+            md.write_text(markdown, encoding="utf-8")
+            to_docx(report, docx)
+        except OSError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.call_from_thread(
+            self.notify_text, self.t("msg.report_saved", files=f"{md.name}, {docx.name}")
+        )
 
     def action_help(self) -> None:
         from tui.screens import HelpScreen

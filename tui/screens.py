@@ -585,6 +585,38 @@ class HelpScreen(DubanModal[None]):
         self.query_one("#keys").focus()
 
 
+class ReportScreen(DubanModal[bool]):
+    """The period's report (工作总结) as Markdown, scrollable; s saves it (.md and .docx) and
+    closes with True, Esc closes with False."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "cancel", "Close", show=False, id="report.close"),
+        Binding("s", "save", "Save", show=False, id="report.save"),
+    ]
+
+    def __init__(self, t: Translator, markdown: str) -> None:
+        super().__init__(t)
+        self.markdown = markdown
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+        from textual.widgets import Markdown
+
+        with Vertical(classes="dialog help"):
+            with VerticalScroll(id="report-body"):
+                yield Markdown(self.markdown, id="report")
+            yield Static(Text(self.t("report.hint")), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#report-body").focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_save(self) -> None:
+        self.dismiss(True)
+
+
 # --- views -------------------------------------------------------------------------------
 
 
