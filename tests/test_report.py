@@ -324,3 +324,16 @@ def test_round_trip_seed_document_in_report_out(sqlite_engine: Engine) -> None:
     assert missing == []
     for problem in tree.problems:
         assert problem.text in section(report_of(sqlite_engine, "2023-H1"), "二、")
+
+
+def test_config_office_names_the_report(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "ledger.db")
+    assert runner.invoke(app, ["--db", db, "config", "office"]).stdout.strip() == (
+        "office is not set"
+    )
+    result = runner.invoke(app, ["--db", db, "config", "office", "XX市财政局办公室"])
+    assert result.exit_code == 0
+    out = runner.invoke(app, ["--db", db, "report", "--period", "2023-H1"]).stdout
+    assert out.splitlines()[0] == "# XX市财政局办公室2023年上半年工作情况及下半年工作计划"
+    assert runner.invoke(app, ["--db", db, "config", "colour", "red"]).exit_code == 1

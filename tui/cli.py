@@ -803,6 +803,32 @@ def report(
     err.print(Text(f"wrote the {key} report to {output}"))
 
 
+SETTINGS = {"office": "the office's name, the title of its reports (e.g. XX市XX局办公室)"}
+
+
+@app.command()
+@user_errors
+def config(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Setting: office.")],
+    value: Annotated[str | None, typer.Argument(help="New value; omit to show it.")] = None,
+) -> None:
+    """Show or set a ledger-wide setting (kept in the ledger, shared by everyone using it)."""
+    from store.db import get_setting, set_setting, write_connection
+
+    if key not in SETTINGS:
+        fail(f"unknown setting {key!r}; settings: " +
+             "; ".join(f"{k} ({v})" for k, v in SETTINGS.items()))  # fmt: skip
+    engine = engine_of(ctx)
+    if value is None:
+        current = get_setting(engine, key)
+        say(current if current is not None else f"{key} is not set")
+        return
+    with write_connection(engine) as conn, conn.begin():
+        set_setting(conn, key, clean_text(value))
+    say(f"{key} = {clean_text(value)}")
+
+
 # --- dashboard ------------------------------------------------------------------------------
 
 
