@@ -81,6 +81,7 @@ def create_ledger_engine(url: str) -> Engine:
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         info = _info[engine] = LedgerInfo(url)
 
@@ -321,3 +322,42 @@ def get_setting(engine: Engine, key: str) -> str | None:
 def set_setting(conn: Connection, key: str, value: str) -> None:
     conn.execute(text("DELETE FROM settings WHERE key = :k"), {"k": key})
     conn.execute(text("INSERT INTO settings (key, value) VALUES (:k, :v)"), {"k": key, "v": value})
+
+
+# --- file permissions -------------------------------------------------------------------------
+
+
+def create_private(path: Path) -> None:
+    """Create a new SQLite ledger file readable by its owner only (0600), or by a group
+    (0660) when DUBAN_SHARED_GROUP names one. SQLite gives the -wal and -shm files the mode
+    of the database file, so they follow. An existing file is left as it is."""
+    if path.exists():
+        return
+    group = os.environ.get("DUBAN_SHARED_GROUP", "").strip()
+    gid = None
+    if group:
+        import grp
+
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise LedgerError(f"DUBAN_SHARED_GROUP names no group: {group!r}") from None
+    mode = 0o660 if gid is not None else 0o600
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+    os.close(fd)
+    os.chmod(path, mode)  # the umask may have taken bits away
+    if gid is not None:
+        os.chown(path, -1, gid)
+
+
+def permission_warning(engine: Engine) -> str | None:
+    """A warning when an SQLite ledger can be read by everyone on the machine."""
+    path = sqlite_path(ledger_info(engine).url)
+    if path is None or not path.exists():
+        return None
+    if path.stat().st_mode & 0o004:
+        return (
+            f"{path} is readable by every user of this machine; "
+            f"chmod o-rwx {path} (and its -wal/-shm files)"
+        )
+    return None

@@ -139,9 +139,13 @@ def _db(ctx: typer.Context) -> str | None:
 
 
 def engine_of(ctx: typer.Context) -> Any:
-    from store.db import open_ledger
+    from store.db import open_ledger, permission_warning
 
-    return open_ledger(_db(ctx))
+    engine = open_ledger(_db(ctx))
+    warning = permission_warning(engine)
+    if warning:
+        err.print(Text(f"duban: warning: {warning}"), style="yellow")
+    return engine
 
 
 @contextmanager
