@@ -23,6 +23,7 @@ __all__ = [
     "Pane",
     "Status",
     "clean_text",
+    "fmt_count",
     "fmt_num",
     "parse_bool",
     "parse_code",
@@ -332,6 +333,15 @@ def parse_code(text: str) -> str:
     if len(code) > CODE_MAX_LEN:
         raise BadValue(f"code is longer than {CODE_MAX_LEN} characters: {_quote(text)}")
     return code
+
+
+def fmt_count(actual: float, target: float | None, unit: str) -> str:
+    """Actual against target in the unit: "4/6次"; "12篇" without a target; "" for a plain
+    task with nothing counted and no unit."""
+    unit = clean_text(unit)
+    if target is None:
+        return f"{fmt_num(actual)}{unit}" if actual or unit else ""
+    return f"{fmt_num(actual)}/{fmt_num(target)}{unit}"
 
 
 def fmt_num(x: float | None) -> str:

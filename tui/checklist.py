@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.board import BoardRow
-from store.values import clean_text, fmt_num
+from store.values import clean_text, fmt_count
 from tui.i18n import Translator
 
 LIGHT_GLYPH = {"red": "●", "yellow": "▲", "green": "○"}
@@ -32,12 +32,7 @@ STATUS_MARK = {"todo": "[ ]", "doing": "[~]", "done": "[x]", "delayed": "[!]", "
 
 
 def count_text(row: BoardRow) -> str:
-    """`4/6次`; `12篇` without a target; nothing for a plain task with nothing counted."""
-    if row.target is None:
-        if not row.actual and not row.unit:
-            return ""
-        return f"{fmt_num(row.actual)}{row.unit}"
-    return f"{fmt_num(row.actual)}/{fmt_num(row.target)}{row.unit}"
+    return fmt_count(row.actual, row.target, row.unit)
 
 
 def light_text(t: Translator, light: str) -> Text:

@@ -27,7 +27,7 @@ from rich.text import Text
 
 from store.errors import Invalid, LedgerError
 from store.periods import PeriodError
-from store.values import PANE_ZH, STATUS_ZH, BadValue, clean_text, fmt_num
+from store.values import PANE_ZH, STATUS_ZH, BadValue, clean_text, fmt_count, fmt_num
 
 APP_HELP = """督办 duban — track an office's work plan: three checklists (党建 party, 效能
 efficiency, 监督 supervision), every bit of progress logged, reports from what was logged.
@@ -180,9 +180,7 @@ def cell(value: Any) -> Text:
 
 
 def count_text(actual: float, target: float | None, unit: str) -> str:
-    if target is None:
-        return f"{fmt_num(actual)}{unit}"
-    return f"{fmt_num(actual)}/{fmt_num(target)}{unit}"
+    return fmt_count(actual, target, unit) or "0"
 
 
 def light_cell(light: str) -> Text:

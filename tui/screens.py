@@ -35,6 +35,7 @@ from store.values import (
     PANES,
     BadValue,
     clean_text,
+    fmt_count,
     fmt_num,
     parse_date,
     parse_number,
@@ -82,11 +83,7 @@ def light_mark(t: Translator, light: str) -> Text:
 
 
 def count_text(row: BoardRow) -> str:
-    """Actual against target in the item's unit: "3/6次", or "3次" without a target."""
-    unit = clean_text(row.unit)
-    if row.target is None:
-        return f"{fmt_num(row.actual)}{unit}"
-    return f"{fmt_num(row.actual)}/{fmt_num(row.target)}{unit}"
+    return fmt_count(row.actual, row.target, row.unit)
 
 
 def period_label(t: Translator, key: str | None) -> str:
