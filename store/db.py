@@ -28,10 +28,12 @@ from sqlmodel import Session
 from store.errors import LedgerBusy, LedgerError
 
 BUSY_TIMEOUT_MS = 5000
+# The key of the transaction-level advisory lock every PostgreSQL write transaction takes.
+PG_WRITE_LOCK = int.from_bytes(b"duban", "big")
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration in store/migrations/versions (a test keeps the two in step). Knowing it
 # here lets opening an up-to-date ledger skip loading alembic, a tenth of a second per command.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 
 @dataclass
@@ -112,6 +114,17 @@ def create_ledger_engine(url: str) -> Engine:
             ) from exc
         engine = create_engine(url, pool_pre_ping=True)
         _info[engine] = LedgerInfo(url)
+
+        @event.listens_for(engine, "begin")
+        def _on_pg_begin(conn: Any) -> None:
+            # PostgreSQL's counterpart of BEGIN IMMEDIATE: one writer at a time, so a write
+            # transaction's reads (the version an edit checks) stay true until it commits.
+            # Under READ COMMITTED two editors could otherwise both pass the version check and
+            # the second silently overwrite the first.
+            if _writing.get():
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
         return engine
     raise LedgerError(
         f"unsupported database {_safe_url(url)!r}: use an SQLite path or PostgreSQL URL"
@@ -227,7 +240,7 @@ def open_ledger(db: str | None = None, *, migrate: bool = True) -> Engine:
 def busy_error(exc: OperationalError) -> Exception:
     """The user-facing error for a write that could not get the lock in time."""
     msg = str(exc.orig).lower()
-    if "locked" in msg or "busy" in msg:
+    if "locked" in msg or "busy" in msg or "lock timeout" in msg:
         return LedgerBusy("ledger busy: another process is writing; try again")
     return exc
 

@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 
+from store.access import require_admin
 from store.bulk import allocate_ids, insert_rows
 from store.csvfile import KIND_COLUMNS, Header, guess_kind, map_header, open_csv, sniff_encoding
-from store.db import bump_changes, busy_error, write_connection
+from store.db import bump_changes, busy_error, read_session, write_connection
 from store.errors import LedgerError
 from store.ledger import AUDIT_COLUMNS, current_actor, new_txn, now, undo_txn
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
@@ -760,6 +761,8 @@ def import_file(
     if kind not in ("auto", *KIND_COLUMNS):
         raise LedgerError(f"--kind must be auto, items, entries or problems, not {kind!r}")
     actor = actor or current_actor()
+    with read_session(engine) as session:
+        require_admin(session, actor, "import files")
     sniffed = sniff_encoding(path, encoding)
     csvrows, raw = open_csv(path, sniffed.encoding)
     with raw:
@@ -834,6 +837,7 @@ def undo_import(engine: Any, batch_id: int, *, actor: str | None = None) -> tupl
 
     actor = actor or current_actor()
     with write_session(engine) as session:
+        require_admin(session, actor, "undo an import")
         batch = session.get(ImportBatch, batch_id)
         if batch is None:
             raise LedgerError(f"no import batch {batch_id}")

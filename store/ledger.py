@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from store.access import require_edit
 from store.bulk import insert_rows
 from store.errors import Conflict, Invalid, LedgerError, NotFound
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
@@ -450,6 +451,7 @@ def add_item(
     else:
         item = Item(**values, created_at=stamp, updated_at=stamp)
     _check_item(item)
+    require_edit(session, actor, item)
     session.add(item)
     session.flush()
     if existing is None:
@@ -471,6 +473,7 @@ def edit_item(
     item moved on since, nobody's change is silently overwritten."""
     actor = actor or current_actor()
     item = find_item(session, code)
+    require_edit(session, actor, item)
     if expected_version is not None and item.version != expected_version:
         # Logging work leaves an audit row without changing the item; the one to name is
         # whoever last changed a field.
@@ -505,6 +508,7 @@ def edit_item(
         changed = True
     if changed:
         _check_item(item)
+        require_edit(session, actor, item)  # an editor may not move an item out of their dept
         item.version += 1
         item.updated_at = now()
         session.add(item)
@@ -527,6 +531,7 @@ def log_entry(
     if amount == 0:
         raise BadValue("amount must not be 0")
     item = find_item(session, code)
+    require_edit(session, actor, item)
     txn = new_txn()
     entry = Entry(
         item_id=item.id or 0,
@@ -567,6 +572,7 @@ def remove_item(session: Session, code: str, *, actor: str | None = None) -> Ite
     """Soft delete: the item and its entries stay in the database; ``undo`` brings it back."""
     actor = actor or current_actor()
     item = find_item(session, code)
+    require_edit(session, actor, item)
     stamp = now()
     _audit(
         session,

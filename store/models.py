@@ -137,3 +137,13 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class User(SQLModel, table=True):
+    """A person with a role. No users: roles are off and everyone may do everything."""
+
+    __tablename__ = "users"
+
+    name: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=8, description="admin | editor | viewer")
+    dept: str = Field(default="", description="an editor's own 责任科室; empty: every item")

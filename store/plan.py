@@ -856,13 +856,22 @@ def import_plan(
             writer = csv.writer(fh)
             writer.writerow(ITEM_HEADER)
             writer.writerows(tree_rows(tree))
-        report = import_file(engine, items_csv, kind="items", dry_run=dry_run, actor=actor)
-        preport = None
-        if tree.problems and report.ok:
-            prob_csv = Path(tmp) / f"{Path(name).stem}.problems.csv"
-            with prob_csv.open("w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(("期间", "问题"))
-                writer.writerows((p.period or "", p.text) for p in tree.problems)
-            preport = import_file(engine, prob_csv, kind="problems", dry_run=dry_run, actor=actor)
+        prob_csv = Path(tmp) / f"{Path(name).stem}.problems.csv"
+        with prob_csv.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(("期间", "问题"))
+            writer.writerows((p.period or "", p.text) for p in tree.problems)
+
+        def run(dry: bool) -> tuple[Any, Any]:
+            report = import_file(engine, items_csv, kind="items", dry_run=dry, actor=actor)
+            preport = None
+            if tree.problems and report.ok:
+                preport = import_file(engine, prob_csv, kind="problems", dry_run=dry, actor=actor)
+            return report, preport
+
+        # Two files, two transactions: try both first, so a rejected problems file does not
+        # leave the items written (all or nothing).
+        report, preport = run(dry_run or bool(tree.problems))
+        if not dry_run and tree.problems and report.ok and preport is not None and preport.ok:
+            report, preport = run(False)
     return tree, report, preport

@@ -826,9 +826,76 @@ def config(
         current = get_setting(engine, key)
         say(current if current is not None else f"{key} is not set")
         return
+    from store.access import require_admin
+    from store.db import read_session
+    from store.ledger import current_actor
+
+    with read_session(engine) as session:
+        require_admin(session, current_actor(), "change settings")
     with write_connection(engine) as conn, conn.begin():
         set_setting(conn, key, clean_text(value))
     say(f"{key} = {clean_text(value)}")
+
+
+user_app = typer.Typer(
+    help="Roles: with no users everyone may do everything; the first user (an admin) turns "
+    "roles on. Viewers read; editors change items of their dept; admins do everything.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+@user_errors
+def user_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Login name (as DUBAN_USER or the OS gives it).")],
+    role: Annotated[str, typer.Option("--role", help="admin|editor|viewer.")],
+    dept: Annotated[
+        str, typer.Option("--dept", help="An editor's 责任科室 (default: every item).")
+    ] = "",
+) -> None:
+    """Add a user or change their role (admins only, once roles are on)."""
+    from store.access import add_user
+    from store.ledger import current_actor
+
+    with writing(ctx) as session:
+        user = add_user(session, name, role, dept, actor=current_actor())
+        say(f"{user.name}: {user.role}" + (f" of {user.dept}" if user.dept else ""))
+
+
+@user_app.command("rm")
+@user_errors
+def user_rm(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Remove a user (admins only). Removing the last one turns roles off."""
+    from store.access import remove_user
+    from store.ledger import current_actor
+
+    with writing(ctx) as session:
+        remove_user(session, name, actor=current_actor())
+        say(f"removed {name}")
+
+
+@user_app.command("list")
+@user_errors
+def user_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """The users and their roles; and who you are."""
+    from store.access import access_of, list_users
+    from store.ledger import current_actor
+
+    with reading(ctx) as session:
+        users = list_users(session)
+        me = access_of(session, current_actor())
+    if as_json:
+        print_json([{"name": u.name, "role": u.role, "dept": u.dept} for u in users])
+        return
+    if not users:
+        say(f"roles are off: everyone may do everything (you are {me.name})")
+        return
+    for u in users:
+        say(f"{u.name}  {u.role}  {u.dept}".rstrip())
+    say(f"you are {me.name}: {me.role}" + (f" of {me.dept}" if me.dept else ""))
 
 
 # --- dashboard ------------------------------------------------------------------------------
