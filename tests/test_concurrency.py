@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -24,12 +23,17 @@ from store.db import check, open_ledger, read_session, write_session
 from store.importer import import_file
 from store.ledger import add_item
 from store.models import AuditEvent, Entry, Item
-from tests._workers import SEED_ITEMS, seed_code
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 4
 OPS = 40
 SEED = 20230615
+# As in tests/_workers.py, which the worker processes run.
+SEED_ITEMS = 20
+
+
+def seed_code(n: int) -> str:
+    return f"DJ-{n:03d}"
 
 
 def spawn(*args: str) -> subprocess.Popen[str]:
@@ -39,16 +43,16 @@ def spawn(*args: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def test_processes_log_edit_and_import_without_losing_anything(
-    db_url: str, tmp_path: Path
-) -> None:
+def test_processes_log_edit_and_import_without_losing_anything(db_url: str, tmp_path: Path) -> None:
     engine = open_ledger(db_url)
     with write_session(engine) as s:
         for n in range(1, SEED_ITEMS + 1):
             # Already 推进中, so a first log does not also edit the item's status.
             add_item(s, pane="party", title=f"task {n}", code=seed_code(n), status="doing")
 
-    procs = [spawn("stress", db_url, str(w), str(OPS), str(SEED), str(tmp_path)) for w in range(WORKERS)]
+    procs = [
+        spawn("stress", db_url, str(w), str(OPS), str(SEED), str(tmp_path)) for w in range(WORKERS)
+    ]
     results = []
     for p in procs:
         out, err = p.communicate(timeout=120)
@@ -85,7 +89,7 @@ def test_processes_log_edit_and_import_without_losing_anything(
         for item in s.exec(select(Item).where(col(Item.code).like("DJ-%"))):
             chain = [a for a in audit if a.item_id == item.id and a.action == "edit"]
             assert item.version == 1 + len(chain), item.code
-            previous = json.dumps("")  # audit values are stored as JSON
+            previous: str | None = json.dumps("")  # audit values are stored as JSON
             for a in chain:
                 assert a.old == previous, f"{item.code}: an edit overwrote another unseen"
                 previous = a.new
@@ -135,7 +139,7 @@ def test_import_killed_at_random_moments_is_all_or_nothing(tmp_path: Path) -> No
     assert p.stdout is not None
     assert p.stdout.readline().strip() == "start"
     started = time.monotonic()
-    out, err = p.communicate(timeout=120)
+    _, err = p.communicate(timeout=120)
     span = time.monotonic() - started
     assert p.returncode == 0, err
     assert item_count(str(timing)) == (BIG, [])
