@@ -189,7 +189,7 @@ def test_import_arbitrary_bytes(sqlite_engine: Engine, tmp_path: Path, data: byt
     _import_bytes(sqlite_engine, tmp_path / "in.csv", data)
 
 
-@settings(FUZZ, max_examples=round(300 * SCALE))
+@settings(FUZZ, max_examples=round(250 * SCALE))
 @given(
     data=st.one_of(mutated(LEDGER_BYTES), mutated(PROBLEMS_BYTES)),
     kind=st.sampled_from(["auto", "auto", "items", "entries", "problems"]),
@@ -298,7 +298,7 @@ def test_parse_plan_never_crashes(
     list(tree.items())
 
 
-@settings(FUZZ, max_examples=round(250 * SCALE))
+@settings(FUZZ, max_examples=round(200 * SCALE))
 @given(text=st.one_of(PLAN_TEXT, mutated_report()), period=PERIODS, dry_run=st.booleans())
 def test_import_plan_all_or_nothing(
     sqlite_engine: Engine,
