@@ -179,3 +179,20 @@ async def test_ledger_text_is_shown_literally(run: Callable[..., object], sample
         line = next(x for x in lines if "EVIL" in x)
         assert "[red]x[/]" in line
         assert "\x1b" not in line and "\x07" not in line
+
+
+async def test_sees_changes_made_elsewhere_on_postgresql(
+    pg_url: str, run: Callable[..., object]
+) -> None:
+    engine = open_ledger(pg_url)
+    assert import_file(engine, SAMPLES / "ledger.csv").ok
+    async with run(engine=engine) as (app, pilot):  # type: ignore[attr-defined]
+        party = app.query_one("#list-party", Checklist)
+        other = open_ledger(pg_url)
+        with write_session(other) as session:
+            log_entry(session, "DJ-001", 4, actor="someone-else")
+        other.dispose()
+        await pilot.pause(1.5)
+        await settle(app, pilot)
+        assert "10/6次" in screen_lines(party)[1]
+    engine.dispose()

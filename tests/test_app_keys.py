@@ -289,6 +289,11 @@ async def test_e_edits_and_does_not_overwrite_a_change_made_meanwhile(sample: En
         await settle(app, pilot)
         errors = [m for m, severity in notices(app) if severity == "error"]
         assert len(errors) == 1 and "DJ-003" in errors[0] and "someone-else" in errors[0]
+        # The screen reloads, so the change can be made again on top of theirs.
+        with read_session(sample) as session:
+            version = show_item(session, "DJ-003").item.version
+        current = pane(app, "party").current
+        assert current is not None and current.version == version
     with read_session(sample) as session:
         item = show_item(session, "DJ-003").item
         last = history(session, "DJ-003")[0]

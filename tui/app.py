@@ -112,6 +112,8 @@ class DubanApp(App[None]):
     @dataclass
     class Failed(Message):
         error: str
+        conflict: bool = False
+        """Someone else changed the item first: the screen reloads to show their change."""
 
     @dataclass
     class ChangedElsewhere(Message):
@@ -363,7 +365,7 @@ class DubanApp(App[None]):
         the id of the item to re-read."""
         from store.board import board_row
         from store.db import change_counter, read_session, write_session
-        from store.errors import LedgerError
+        from store.errors import Conflict, LedgerError
         from store.periods import PeriodError
         from store.values import BadValue
 
@@ -371,7 +373,7 @@ class DubanApp(App[None]):
             with write_session(self.engine) as session:
                 message, item_id = act(session)
         except (LedgerError, BadValue, PeriodError) as exc:
-            self.post_message(self.Failed(str(exc)))
+            self.post_message(self.Failed(str(exc), conflict=isinstance(exc, Conflict)))
             return
         row = None
         if item_id is not None:
@@ -404,6 +406,11 @@ class DubanApp(App[None]):
         self.paint_titles()
 
     def on_duban_app_failed(self, message: Failed) -> None:
+        if message.conflict:
+            # Show what the other person did, so the edit can be made again on top of it.
+            self.notify_text(self.t("msg.conflict", error=message.error), error=True)
+            self.reload()
+            return
         self.notify_text(self.t("msg.error", error=message.error), error=True)
 
     # -- actions --------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "key.page": "翻页",
         "key.palette": "命令面板",
         "msg.error": "错误：{error}",
+        "msg.conflict": "未保存：{error}。已重新载入，请在最新内容上再改",
         "msg.refreshed": "台账已被他人更新",
         "msg.no_item": "没有选中的事项",
         # screens (tui/screens.py): forms, pickers and views
@@ -240,6 +241,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "key.page": "Page up / down",
         "key.palette": "Command palette",
         "msg.error": "error: {error}",
+        "msg.conflict": "not saved: {error}. Reloaded: make the change again on the latest",
         "msg.refreshed": "the ledger was changed elsewhere",
         "msg.no_item": "no item selected",
         # screens (tui/screens.py): forms, pickers and views
