@@ -9,6 +9,7 @@ With SQLite the file's permissions are the real boundary; roles guard against mi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,13 @@ from store.errors import LedgerError
 from store.models import Item, User
 
 ROLES = ("admin", "editor", "viewer")
+
+
+class InDept(Protocol):
+    """Anything that belongs to a dept: an Item, a dashboard row."""
+
+    @property
+    def dept(self) -> str: ...
 
 
 class Forbidden(LedgerError):
@@ -29,7 +37,7 @@ class Access:
     dept: str
     roles_on: bool
 
-    def can_edit(self, item: Item | None = None) -> bool:
+    def can_edit(self, item: InDept | None = None) -> bool:
         if self.role == "admin":
             return True
         if self.role != "editor":

@@ -28,6 +28,13 @@ from sqlmodel import Session
 from store.errors import LedgerBusy, LedgerError
 
 BUSY_TIMEOUT_MS = 5000
+
+
+def busy_timeout_ms() -> int:
+    """How long a write waits for another writer before "ledger busy" (DUBAN_BUSY_TIMEOUT_MS,
+    default 5 s): SQLite retries the lock itself for this long."""
+    raw = os.environ.get("DUBAN_BUSY_TIMEOUT_MS", "")
+    return int(raw) if raw.isdigit() else BUSY_TIMEOUT_MS
 # The key of the transaction-level advisory lock every PostgreSQL write transaction takes.
 PG_WRITE_LOCK = int.from_bytes(b"duban", "big")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -84,7 +91,8 @@ def create_ledger_engine(url: str) -> Engine:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             create_private(path)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        wait_ms = busy_timeout_ms()
+        engine = create_engine(url, connect_args={"timeout": wait_ms / 1000})
         info = _info[engine] = LedgerInfo(url)
 
         @event.listens_for(engine, "connect")
@@ -95,7 +103,7 @@ def create_ledger_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             mode = cur.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             info.journal_mode = str(mode).lower()
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout={wait_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
@@ -122,7 +130,7 @@ def create_ledger_engine(url: str) -> Engine:
             # Under READ COMMITTED two editors could otherwise both pass the version check and
             # the second silently overwrite the first.
             if _writing.get():
-                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {busy_timeout_ms()}")
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
 
         return engine

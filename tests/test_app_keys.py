@@ -589,3 +589,24 @@ async def test_r_shows_the_report_and_s_saves_it(
     saved = (tmp_path / "duban-report-2023-H1.md").read_text(encoding="utf-8")
     assert "公文收办2007件次" in saved
     assert (tmp_path / "duban-report-2023-H1.docx").stat().st_size > 0
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+
+async def test_a_viewer_sees_write_keys_disabled_and_changes_nothing(sample: Engine) -> None:
+    from store.access import add_user
+
+    with write_session(sample) as session:
+        add_user(session, "boss", "admin", actor="boss")
+        add_user(session, "tester", "viewer", actor="boss")
+    writes = audit_count(sample)
+    async with running(sample) as (app, pilot):
+        assert app.access is not None and app.access.role == "viewer"
+        assert app.check_action("bump", (1,)) is None
+        assert app.check_action("detail", ()) is True
+        await pilot.press("+", "x", "u")
+        await settle(app, pilot)
+        assert on_base(app)
+    assert audit_count(sample) == writes
+    assert logs(sample, "DJ-001") == []

@@ -173,3 +173,31 @@ def test_import_killed_at_random_moments_is_all_or_nothing(tmp_path: Path) -> No
     engine.dispose()
     assert item_count(str(ledger)) == (BIG, [])
     print(f"\n{killed} of {KILLS} kills landed mid-import; import took {span:.2f}s")
+
+
+def test_a_write_that_cannot_get_the_lock_says_ledger_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    path = tmp_path / "ledger.db"
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["--db", str(path), "add", "主题党日", "--pane", "party"]).exit_code == 0
+    )
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process mid-write, holding the lock
+    try:
+        monkeypatch.setenv("DUBAN_BUSY_TIMEOUT_MS", "300")
+        result = runner.invoke(app, ["--db", str(path), "log", "DJ-001"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert "ledger busy" in result.stderr and "Traceback" not in result.output
+    again = runner.invoke(app, ["--db", str(path), "log", "DJ-001"])
+    assert again.exit_code == 0

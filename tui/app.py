@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from store.access import Access
 from store.board import BoardRow, Summary
 from store.periods import current_period, parse_period, today
 from store.values import PANES, clean_text, fmt_num
@@ -33,7 +34,16 @@ from tui.checklist import Checklist
 from tui.i18n import Translator
 
 PAGE = 200
-COUNT_DELAY = 0.15  # seconds after the first page is shown
+COUNT_DELAY = 0.15
+WRITE_ACTIONS = {
+    "bump",
+    "log",
+    "toggle_done",
+    "add",
+    "edit",
+    "delete",
+    "undo",
+}  # seconds after the first page is shown
 POLL_SECONDS = 1.0
 WIDE = 120
 
@@ -130,6 +140,8 @@ class DubanApp(App[None]):
         self.generation = 0
         self.summary = Summary(done=dict.fromkeys(PANES, 0), total=dict.fromkeys(PANES, 0))
         self.seen_changes: int | None = None
+        self.access: Access | None = None
+        """The user's role, read with the first page (None until then: nothing is refused)."""
         self.fresh_view = False
         self.select_after: str | None = None
         self.width = 0
@@ -242,6 +254,7 @@ class DubanApp(App[None]):
     def load_rows(self, period: str, text: str | None, generation: int) -> None:
         """The counts and the first screenful of every pane: all a first paint needs, and as
         cheap at 100k items as at 100. More rows come as the cursor nears them."""
+        from store.access import access_of
         from store.board import has_items, pane_rows
         from store.db import change_counter, read_session
 
@@ -252,6 +265,7 @@ class DubanApp(App[None]):
                 for pane in PANES
             }
             empty = not any(first.values()) and not has_items(session)
+            self.access = access_of(session, self.user)
         self.seen_changes = counter
         self.post_message(self.Loaded(first, empty, generation=generation))
 
@@ -428,6 +442,18 @@ class DubanApp(App[None]):
         for n, pane in enumerate(PANES):
             if message.checklist.pane == pane and message.checklist.has_focus:
                 self.pane_index = n
+        if self.access is not None and self.access.roles_on:
+            self.refresh_bindings()  # what the role may do depends on the item's dept
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys the user's role does not allow show dimmed and do nothing (the store would
+        refuse them anyway)."""
+        if action not in WRITE_ACTIONS or self.access is None or not self.access.roles_on:
+            return True
+        if action == "add":
+            return True if self.access.role in ("admin", "editor") else None
+        row = self.current_row
+        return True if self.access.can_edit(row) else None
 
     def selected(self) -> BoardRow | None:
         row = self.current_row
