@@ -338,6 +338,7 @@ class DubanApp(App[None]):
                 if self.checklist(n).select_code(code):
                     self.focus_pane(n)
                     break
+        self.paint_summary()  # the period and filter show at once; the counts follow
         # Counting reads the whole period; start it once the first screen is out, so a large
         # ledger's first paint does not share the CPU with it.
         self.set_timer(COUNT_DELAY, partial(self.count, self.period, self.filter_text or None,
@@ -393,9 +394,12 @@ class DubanApp(App[None]):
         if item_id is not None:
             with read_session(self.engine) as session:
                 row = board_row(session, item_id, on=today())
-        # Our own write moved the counter: not a change from elsewhere.
-        self.seen_changes = change_counter(self.engine)
-        self.post_message(self.Wrote(message, row, reload=reload))
+        # Our own write moved the counter by one; anything more was written elsewhere in the
+        # meantime, and the poll must still see it.
+        counter, seen = change_counter(self.engine), self.seen_changes
+        elsewhere = seen is not None and counter > seen + 1
+        self.seen_changes = counter
+        self.post_message(self.Wrote(message, row, reload=reload or elsewhere))
 
     def on_duban_app_wrote(self, message: Wrote) -> None:
         self.notify_text(message.message)
