@@ -35,6 +35,8 @@ def busy_timeout_ms() -> int:
     default 5 s): SQLite retries the lock itself for this long."""
     raw = os.environ.get("DUBAN_BUSY_TIMEOUT_MS", "")
     return int(raw) if raw.isdigit() else BUSY_TIMEOUT_MS
+
+
 # The key of the transaction-level advisory lock every PostgreSQL write transaction takes.
 PG_WRITE_LOCK = int.from_bytes(b"duban", "big")
 MIGRATIONS = Path(__file__).parent / "migrations"

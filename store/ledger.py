@@ -14,7 +14,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -277,28 +277,6 @@ def list_items(
     if light:
         views = [v for v in views if v.progress.light == light]
     return views
-
-
-def count_items(session: Session, **filters: Any) -> int:
-    """How many live items match ``filters`` (those of ``list_items`` but light)."""
-    return int(session.exec(_filtered(select(func.count(col(Item.id))), **filters)).one())
-
-
-def page_items(
-    session: Session, *, offset: int, limit: int, on: date | None = None, **filters: Any
-) -> list[ItemView]:
-    """One window of the items matching ``filters``, in code order: what a screen shows,
-    read without touching the rest of the ledger, so it costs the same at 100 or 100k items."""
-    on = on or today()
-    actual = (
-        select(func.coalesce(func.sum(Entry.amount), 0.0))
-        .where(Entry.item_id == Item.id)
-        .correlate(Item)
-        .scalar_subquery()
-    )
-    q = _filtered(select(Item, actual), **filters)
-    q = q.order_by(col(Item.code)).offset(offset).limit(limit)
-    return [ItemView(item, progress(item, float(a), on)) for item, a in session.exec(q)]
 
 
 _PANE_ORDER: dict[str, int] = {p: n for n, p in enumerate(PANES)}
@@ -855,10 +833,6 @@ def _revert(
         batch_id=row.batch_id,
     )
     setattr(item, row.field, old)
-
-
-def undo_rows(session: Session, txns: Iterable[str], *, actor: str) -> list[Undone]:
-    return [undo_txn(session, t, actor=actor) for t in txns]
 
 
 def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
