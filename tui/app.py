@@ -28,10 +28,11 @@ from textual.widgets import Footer, Input, Static
 
 from store.access import Access
 from store.board import BoardRow, Summary
-from store.periods import current_period, parse_period, today
+from store.periods import current_period, today
 from store.values import PANES, clean_text, fmt_num
 from tui.checklist import Checklist
 from tui.i18n import Translator
+from tui.screens import period_label
 
 PAGE = 200
 COUNT_DELAY = 0.15
@@ -213,8 +214,7 @@ class DubanApp(App[None]):
 
     def paint_summary(self) -> None:
         s = self.summary
-        period = parse_period(self.period)
-        label = period.label_zh if self.t.lang == "zh" else period.label_en
+        label = period_label(self.t, self.period)
         percent = f"{s.all_done * 100 / s.all_total:.0f}%" if s.all_total else "—"
         counting = self.t("header.counting")
         text = self.t(

@@ -533,7 +533,7 @@ class PeriodPicker(DubanModal[str | None]):
             if p is None:
                 options.append(None)
                 continue
-            label = Text(p.label_zh if self.t.lang == "zh" else p.label_en)
+            label = Text(period_label(self.t, p.key))
             if label.plain != p.key:
                 label.append(f"  {p.key}", "dim")
             options.append(Option(label, id=p.key))
