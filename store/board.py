@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, case, func, select
+from sqlalchemy import Table, case, func, literal, select
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from store.ledger import _filtered
+from store.ledger import _filtered, counted
 from store.models import Entry, Item
-from store.periods import today
-from store.progress import progress, yellow_days
+from store.periods import Period, parse_period, today
+from store.progress import Reason, progress, yellow_days
+from store.spans import carried_clause, span
 from store.values import PANES
 
 
@@ -44,9 +45,14 @@ class BoardRow:
     owner: str
     version: int
     actual: float = 0.0
+    period_actual: float | None = None
+    """What was done within the period the pane shows (None: no period)."""
+    carried: bool = False
+    """Open and overdue from before the period (结转)."""
     light: str = "green"
     percent: float | None = None
     expected: float | None = None
+    reasons: tuple[Reason, ...] = ()
 
 
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
@@ -58,22 +64,29 @@ _COLUMNS = [
 ]  # fmt: skip
 
 
-def _actual() -> Any:
-    return (
-        select(func.coalesce(func.sum(ENTRIES.c.amount), 0.0))
-        .where(ENTRIES.c.item_id == ITEMS.c.id)
-        .correlate(ITEMS)
-        .scalar_subquery()
-    )
+def _select(on: date, period: Period | None) -> Any:
+    """The row's columns, its count, what was done in ``period``, and whether it is carried
+    over into it."""
+    extra = [counted(ITEMS.c.id, on)]
+    if period is None:
+        extra += [literal(None), literal(False)]
+    else:
+        flag = case((carried_clause(ITEMS.c, period, on), True), else_=False)
+        extra += [counted(ITEMS.c.id, on, period), flag]
+    return select(*_COLUMNS, *extra)
 
 
 def _rows(session: Session, q: Any, on: date) -> list[BoardRow]:
     out = []
     for r in session.execute(q):
-        row = BoardRow(*r[:-1])
-        row.actual = float(r[-1])
+        row = BoardRow(*r[:-3])
+        row.actual = float(r[-3])
+        row.period_actual = None if r[-2] is None else float(r[-2])
+        row.carried = bool(r[-1])
         p = progress(row, row.actual, on)
-        row.light, row.percent, row.expected = p.light, p.percent, p.expected
+        row.light, row.percent, row.expected, row.reasons = (
+            p.light, p.percent, p.expected, p.reasons
+        )
         out.append(row)
     return out
 
@@ -88,18 +101,28 @@ def pane_rows(
     limit: int | None = None,
     on: date | None = None,
 ) -> list[BoardRow]:
-    """A pane's items in code order (the ledger's own order), optionally one window of them."""
-    q = _filtered(select(*_COLUMNS, _actual()), pane=pane, period=period, text=text)
+    """A pane's items in code order (the ledger's own order), work carried over from before the
+    period first; optionally one window of them."""
+    on = on or today()
+    p = parse_period(period) if period else None
+    q = _filtered(_select(on, p), pane=pane, period=period, text=text, on=on)
+    if p is not None:
+        q = q.order_by(case((carried_clause(ITEMS.c, p, on), 0), else_=1))
     q = q.order_by(ITEMS.c.code).offset(offset)
     if limit is not None:
         q = q.limit(limit)
-    return _rows(session, q, on or today())
+    return _rows(session, q, on)
 
 
-def board_row(session: Session, item_id: int, *, on: date | None = None) -> BoardRow | None:
+def board_row(
+    session: Session, item_id: int, *, period: str | None = None, on: date | None = None
+) -> BoardRow | None:
     """One item re-read after a change (None once it is deleted)."""
-    q = select(*_COLUMNS, _actual()).where(ITEMS.c.id == item_id, ITEMS.c.deleted_at.is_(None))
-    rows = _rows(session, q, on or today())
+    on = on or today()
+    q = _select(on, parse_period(period) if period else None).where(
+        ITEMS.c.id == item_id, ITEMS.c.deleted_at.is_(None)
+    )
+    rows = _rows(session, q, on)
     return rows[0] if rows else None
 
 
@@ -121,7 +144,13 @@ class Summary:
         return sum(self.total.values())
 
 
-def pane_totals(session: Session, *, period: str | None = None, text: str | None = None) -> Summary:
+def pane_totals(
+    session: Session,
+    *,
+    period: str | None = None,
+    text: str | None = None,
+    on: date | None = None,
+) -> Summary:
     """Done/total per pane, counted by the database (cheap at any size)."""
     q = _filtered(
         select(
@@ -131,6 +160,7 @@ def pane_totals(session: Session, *, period: str | None = None, text: str | None
         ),
         period=period,
         text=text,
+        on=on,
     ).group_by(ITEMS.c.pane)
     done: dict[str, int] = dict.fromkeys(PANES, 0)
     total: dict[str, int] = dict.fromkeys(PANES, 0)
@@ -150,13 +180,14 @@ def attention(
         rows += [
             r for r in pane_rows(session, pane=pane, period=period, on=on) if r.light != "green"
         ]
-    rows.sort(key=lambda r: (r.light != "red", r.due or date.max, r.code))
+    rows.sort(key=lambda r: (r.light != "red", span(r)[1] or date.max, r.code))
     return rows
 
 
 class _Plan(NamedTuple):
     status: str
     target: float | None
+    unit: str
     period: str | None
     start: date | None
     due: date | None
@@ -173,11 +204,12 @@ def light_counts(
     depends on, as plain tuples (run it off the UI thread)."""
     on = on or today()
     warn = yellow_days()
-    cols = [ITEMS.c[n] for n in ("status", "target", "period", "start", "due")]
-    q = _filtered(select(*cols, _actual()), period=period, text=text)
+    cols = [ITEMS.c[n] for n in ("status", "target", "unit", "period", "start", "due")]
+    q = _filtered(select(*cols, counted(ITEMS.c.id, on)), period=period, text=text, on=on)
     red = yellow = 0
-    for status, target, key, start, due, actual in session.execute(q):
-        light = progress(_Plan(status, target, key, start, due), float(actual), on, warn).light
+    for status, target, unit, key, start, due, actual in session.execute(q):
+        plan = _Plan(status, target, unit, key, start, due)
+        light = progress(plan, float(actual), on, warn).light
         red += light == "red"
         yellow += light == "yellow"
     return red, yellow

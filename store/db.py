@@ -42,7 +42,7 @@ PG_WRITE_LOCK = int.from_bytes(b"duban", "big")
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration in store/migrations/versions (a test keeps the two in step). Knowing it
 # here lets opening an up-to-date ledger skip loading alembic, a tenth of a second per command.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 @dataclass
@@ -222,8 +222,26 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
         saved = backup(engine, label=f"pre-{target}")
     token = _writing.set(True)
     try:
-        with engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), revision)
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection if path is not None else None
+            # SQLite alters a table by copying it; with foreign keys on, dropping the old copy
+            # fails on the rows that point at it. SQLite's own recipe: keys off (outside any
+            # transaction), alter, check the keys, keys back on.
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    command.upgrade(_alembic_config(conn), revision)
+                    if raw is not None:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise LedgerError(
+                                f"migration to {target} left {len(broken)} broken reference(s);"
+                                " nothing was changed"
+                            )
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys=ON")
     except OperationalError as exc:
         raise busy_error(exc) from exc
     finally:

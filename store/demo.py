@@ -245,6 +245,7 @@ class _Plan:
     status: str = "todo"
     evidence: str = ""
     target: float | None = None
+    unit: str = ""
 
     def __post_init__(self) -> None:
         self.target = float(self.goal)
@@ -350,15 +351,18 @@ def _play(session: Any, plans: list[_Plan], on: date, rng: random.Random) -> Non
         others = [a for a in ACTORS if a != plan.actor]
         for i, day in enumerate(_days(rng, start, last, n), 1):
             who = plan.actor if rng.random() < 0.8 else rng.choice(others)
-            log_entry(session, plan.code, 1, day=day, note=template.format(n=i), actor=who)
+            log_entry(
+                session, plan.code, 1, day=day, note=template.format(n=i), actor=who, on=on
+            )
         if plan.role == "done":
-            mark_done(session, plan.code, evidence=plan.evidence, actor=plan.actor)
+            mark_done(session, plan.code, evidence=plan.evidence, actor=plan.actor, on=on)
         elif plan.role == "paused":
             edit_item(
                 session,
                 plan.code,
                 {"status": "paused", "reason": PAUSED[plan.code]},
                 actor=plan.actor,
+                on=on,
             )
 
 

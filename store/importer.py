@@ -19,19 +19,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, case, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from store.access import require_admin
 from store.bulk import allocate_ids, insert_rows
+from store.checks import entry_problem
 from store.csvfile import KIND_COLUMNS, Header, guess_kind, map_header, open_csv, sniff_encoding
 from store.db import bump_changes, busy_error, read_session, write_connection
 from store.errors import LedgerError
 from store.ledger import AUDIT_COLUMNS, current_actor, new_txn, now, undo_txn
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
 from store.periods import PeriodError, parse_period, today
+from store.spans import span
 from store.values import (
     PANE_PREFIX,
     BadValue,
@@ -49,6 +52,7 @@ from store.values import (
 BATCH = 1000
 MAX_LISTED = 50
 OPENING_NOTE = "期初数 (imported 完成值)"
+CHANGE_NOTE = "完成值更新 (imported 完成值 changed)"
 ProgressFn = Callable[[int, int], None]
 
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
@@ -61,7 +65,9 @@ ENTRY_COLUMNS = ("item_id", "day", "amount", "note", "actor", "kind", "batch_id"
 
 # Columns an items file may set on an item; "actual" becomes an opening-balance entry instead.
 ITEM_FIELDS = tuple(f for f in KIND_COLUMNS["items"] if f != "actual")
-NEW_ITEM_COLUMNS = ("id", *ITEM_FIELDS, "version", "created_at", "updated_at", "deleted_at")
+NEW_ITEM_COLUMNS = (
+    "id", *ITEM_FIELDS, "done_on", "version", "created_at", "updated_at", "deleted_at",
+)  # fmt: skip
 TEXT_FIELDS = ("category", "title", "detail", "dept", "assist", "owner", "unit", "evidence",
                "reason", "progress_note", "notes")  # fmt: skip
 # Text our own export guarded against spreadsheet formulas ('=…): read back without the quote.
@@ -145,9 +151,7 @@ def _number(cell: str) -> float:
 
 
 def _span_end(due: date | None, period: str | None) -> date | None:
-    if due is not None:
-        return due
-    return parse_period(period).end if period else None
+    return span(SimpleNamespace(period=period, start=None, due=due))[1]
 
 
 def _text(cell: str) -> str:
@@ -171,12 +175,22 @@ def _iso(value: Any) -> str:
 
 
 class _Batcher:
-    """Shared by the three kinds: the connection, the batch, the audit rows, the report."""
+    """Shared by the three kinds: the connection, the batch, the audit rows, the report.
+    ``as_of`` is the day the file speaks for (its 填报日期), else today."""
 
     def __init__(
-        self, conn: Connection, header: Header, report: ImportReport, *, actor: str, batch_id: int
+        self,
+        conn: Connection,
+        header: Header,
+        report: ImportReport,
+        *,
+        actor: str,
+        batch_id: int,
+        as_of: date,
     ) -> None:
         self.conn = conn
+        self.as_of = as_of
+        self.today = today()
         self.header = header
         self.report = report
         self.actor = actor
@@ -229,7 +243,8 @@ class _ItemImport(_Batcher):
         # What a new item has where the file says nothing.
         self.defaults: dict[str, Any] = {
             **dict.fromkeys(ITEM_FIELDS), **dict.fromkeys(TEXT_FIELDS, ""), "key": False,
-            "version": 1, "created_at": self.stamp, "updated_at": self.stamp, "deleted_at": None,
+            "done_on": None, "version": 1, "created_at": self.stamp, "updated_at": self.stamp,
+            "deleted_at": None,
         }  # fmt: skip
         # Text columns, read together; then (field, column, parser) for the other mapped
         # columns but the target, which needs the unit and is read after.
@@ -394,19 +409,25 @@ class _ItemImport(_Batcher):
                 matched.append((line, v, match))
         balances = self._balances([m["id"] for _, v, m in matched if v.get("actual") is not None])
         updates: list[dict[str, Any]] = []
-        new_openings: list[tuple[int, str, float, date | None]] = []
-        changed_openings: list[dict[str, Any]] = []
+        new_openings: list[tuple[int, str, float, date | None, str]] = []
         for line, v, match in matched:
             changes = {f: v[f] for f in self.present if f in v and f != "code" and match[f] != v[f]}
             if match["deleted_at"] is not None:
                 changes["deleted_at"] = None
-            # 完成值 is the item's whole count: the opening balance is what it says less what
-            # was logged in the ledger, so re-importing an export does not count logs twice.
-            opening: tuple[int | None, float, float] | None = None
+            merged = SimpleNamespace(**{f: v.get(f, match[f]) for f in ("period", "start", "due")})
+            end = span(merged)[1]
+            status = changes.get("status", match["status"])
+            if status == "done" and match["done_on"] is None:
+                changes["done_on"] = self._done_day(merged)
+            elif status != "done" and match["done_on"] is not None:
+                changes["done_on"] = None
+            # 完成值 is the item's whole count as of the file's day: what it adds is an entry
+            # of the difference on that day. The first opening entry is never rewritten, so
+            # work that July's sheet reports does not land in the first half.
+            opening: float | None = None
             if v.get("actual") is not None:
-                entry_id, old, logged = balances.get(match["id"], (None, 0.0, 0.0))
-                amount = v["actual"] - logged
-                if amount < 0:
+                logged, counted = balances.get(match["id"], (0.0, 0.0))
+                if v["actual"] < logged:
                     self.report.problem(
                         line,
                         self.col("actual"),
@@ -415,8 +436,8 @@ class _ItemImport(_Batcher):
                     )
                     self.report.rejected += 1
                     continue
-                if amount != old:
-                    opening = (entry_id, old, amount)
+                if v["actual"] != counted:
+                    opening = v["actual"] - counted
             if (changes or opening) and self.on_conflict == "fail":
                 self.report.problem(
                     line,
@@ -429,15 +450,8 @@ class _ItemImport(_Batcher):
                 self.report.skipped += 1
                 continue
             if opening is not None:
-                entry_id, old, amount = opening
-                if entry_id is None:
-                    end = _span_end(v.get("due", match["due"]), v.get("period", match["period"]))
-                    new_openings.append((match["id"], match["code"], amount, end))
-                else:
-                    changed_openings.append({"id_": entry_id, "amount": amount})
-                    self.audit(
-                        "import", match["id"], match["code"], "opening", old, [entry_id, amount]
-                    )
+                note = OPENING_NOTE if counted == 0 and logged == 0 else CHANGE_NOTE
+                new_openings.append((match["id"], match["code"], opening, end, note))
             if changes:
                 for f, new_value in changes.items():
                     self.audit("import", match["id"], match["code"], f, match[f], new_value)
@@ -449,13 +463,6 @@ class _ItemImport(_Batcher):
         if not self.report.ok:
             return
         self._write_updates(updates)
-        if changed_openings:
-            self.conn.execute(
-                update(ENTRIES)
-                .where(ENTRIES.c.id == bindparam("id_"))
-                .values(amount=bindparam("amount")),
-                changed_openings,
-            )
         self._insert_openings(new_openings, audited=True)
         self._write_inserts(inserts)
         self.flush_audit()
@@ -474,6 +481,8 @@ class _ItemImport(_Batcher):
             item["code"] = self._next_code(v["pane"], line)
         if "status" not in v:
             item["status"] = "doing" if v.get("actual") else "todo"
+        if item["status"] == "done":
+            item["done_on"] = self._done_day(SimpleNamespace(**item))
         item["_actual"] = item.pop("actual", None)
         report.added += 1
         return item
@@ -509,43 +518,47 @@ class _ItemImport(_Batcher):
             )
             self.conn.execute(stmt, params)
 
-    def _balances(self, ids: list[int]) -> dict[int, tuple[int | None, float, float]]:
-        """Item id -> (its opening entry's id, that entry's amount, the sum of its other
-        entries), for items whose 完成值 the file gives."""
+    def _balances(self, ids: list[int]) -> dict[int, tuple[float, float]]:
+        """Item id -> (what people logged on it, its count as of the file's day), for items
+        whose 完成值 the file gives."""
         if not ids:
             return {}
-        out: dict[int, tuple[int | None, float, float]] = {i: (None, 0.0, 0.0) for i in ids}
-        for r in self.conn.execute(
-            select(ENTRIES.c.id, ENTRIES.c.item_id, ENTRIES.c.amount).where(
-                and_(ENTRIES.c.kind == "opening", ENTRIES.c.item_id.in_(ids))
-            )
-        ):
-            out[r.item_id] = (r.id, float(r.amount), 0.0)
-        for item_id, logged in self.conn.execute(
-            select(ENTRIES.c.item_id, func.sum(ENTRIES.c.amount))
-            .where(and_(ENTRIES.c.kind != "opening", ENTRIES.c.item_id.in_(ids)))
+        logged = func.sum(case((ENTRIES.c.kind != "opening", ENTRIES.c.amount), else_=0.0))
+        counted = func.sum(case((ENTRIES.c.day <= self.as_of, ENTRIES.c.amount), else_=0.0))
+        q = (
+            select(ENTRIES.c.item_id, logged, counted)
+            .where(ENTRIES.c.item_id.in_(ids))
             .group_by(ENTRIES.c.item_id)
-        ):
-            entry_id, amount, _ = out[item_id]
-            out[item_id] = (entry_id, amount, float(logged))
-        return out
+        )
+        return {r[0]: (float(r[1] or 0), float(r[2] or 0)) for r in self.conn.execute(q)}
+
+    def _day_for(self, end: date | None) -> date:
+        """The day of what the file says (a count, 已办结): its own day, but no later than the
+        item's span end: a count brought over from a ledger was done by then at the latest,
+        and dating it later would put it outside its own period."""
+        return min(self.as_of, end) if end else self.as_of
+
+    def _done_day(self, item: Any) -> date:
+        """When an item the file calls 已办结 was done: the file does not say, so its day, moved
+        into the item's own span. A sheet that marks July's item done in June does not pull
+        it into the first half."""
+        start, end = span(item)
+        day = min(self.as_of, end) if end else self.as_of
+        return max(day, start) if start else day
 
     def _insert_openings(
-        self, rows: list[tuple[int, str, float, date | None]], *, audited: bool
+        self, rows: list[tuple[int, str, float, date | None, str]], *, audited: bool
     ) -> None:
         if not rows:
             return
-        day = today()
-        # A count brought over from a ledger was done by the time the item's span ended at the
-        # latest; dating it later would put it outside its own period.
         insert_rows(self.conn, ENTRIES, ENTRY_COLUMNS, [
-            (item_id, min(day, end) if end else day, amount, OPENING_NOTE, self.actor,
-             "opening", self.batch_id, self.stamp)
-            for item_id, _code, amount, end in rows
+            (item_id, self._day_for(end), amount, note, self.actor, "opening", self.batch_id,
+             self.stamp)
+            for item_id, _code, amount, end, note in rows
         ])  # fmt: skip
         if audited:
             # Undo finds these by item and batch: the entry id is not needed to take one back.
-            for item_id, code, amount, _end in rows:
+            for item_id, code, amount, _end, _note in rows:
                 self.audit("import", item_id, code, "opening", None, [None, amount])
 
     def _write_inserts(self, inserts: list[tuple[int, dict[str, Any]]]) -> None:
@@ -565,9 +578,8 @@ class _ItemImport(_Batcher):
             # how undo of the batch finds it.
             self.audit("import", item_id, row["code"], "*", None, row["title"])
             if row["_actual"]:
-                openings.append(
-                    (item_id, row["code"], row["_actual"], _span_end(row["due"], row["period"]))
-                )
+                end = _span_end(row["due"], row["period"])
+                openings.append((item_id, row["code"], row["_actual"], end, OPENING_NOTE))
         self._insert_openings(openings, audited=False)
 
 
@@ -577,6 +589,8 @@ class _EntryImport(_Batcher):
         self.buffer: list[tuple[int, dict[str, Any]]] = []
         self.day = _Memo(parse_date)
         self.width = len(self.header.names)
+        self.running: dict[int, float] = {}
+        """Item id -> its total after the rows read so far (a file may log one item often)."""
 
     def feed(self, line: int, cells: list[str]) -> None:
         report = self.report
@@ -601,7 +615,7 @@ class _EntryImport(_Batcher):
             bad = True
         try:
             row["day"] = (
-                self.day(cells[f["day"]]) if "day" in f and cells[f["day"]].strip() else today()
+                self.day(cells[f["day"]]) if "day" in f and cells[f["day"]].strip() else self.as_of
             )
         except BadValue as exc:
             report.problem(line, self.col("day"), str(exc))
@@ -634,11 +648,21 @@ class _EntryImport(_Batcher):
         items = {
             r.code: r
             for r in self.conn.execute(
-                select(ITEMS.c.id, ITEMS.c.code, ITEMS.c.status).where(
-                    ITEMS.c.code.in_(codes), ITEMS.c.deleted_at.is_(None)
-                )
+                select(
+                    ITEMS.c.id, ITEMS.c.code, ITEMS.c.status, ITEMS.c.period, ITEMS.c.start,
+                    ITEMS.c.due,
+                ).where(ITEMS.c.code.in_(codes), ITEMS.c.deleted_at.is_(None))
             )
-        }
+        }  # fmt: skip
+        totals: dict[int, float] = {r.id: 0.0 for r in items.values()}
+        if totals:
+            q = (
+                select(ENTRIES.c.item_id, func.sum(ENTRIES.c.amount))
+                .where(ENTRIES.c.item_id.in_(list(totals)))
+                .group_by(ENTRIES.c.item_id)
+            )
+            totals.update({i: float(t or 0) for i, t in self.conn.execute(q)})
+        totals.update(self.running)
         params = []
         for line, r in rows:
             item = items.get(r["code"])
@@ -646,10 +670,22 @@ class _EntryImport(_Batcher):
                 self.report.rejected += 1
                 self.report.problem(line, self.col("code"), f"no item with code {r['code']}")
                 continue
+            # The rules of duban log, row by row: each row sees the total the rows before it
+            # left.
+            problem = entry_problem(item, r["amount"], r["day"], total=totals[item.id],
+                                    on=self.today)  # fmt: skip
+            if problem is not None:
+                column = "day" if problem.kind in ("future", "before_span") else "amount"
+                self.report.rejected += 1
+                name = self.col(column) if column in self.header.fields else column
+                self.report.problem(line, name, f"{item.code}: {problem.text()}")
+                continue
+            totals[item.id] += r["amount"]
             params.append(
                 (item.id, r["day"], r["amount"], r["note"], self.actor, "log", self.batch_id,
                  self.stamp)
             )  # fmt: skip
+        self.running.update(totals)
         if not self.report.ok or not params:
             return
         insert_rows(self.conn, ENTRIES, ENTRY_COLUMNS, params)
@@ -749,11 +785,15 @@ def import_file(
     on_conflict: str = "update",
     actor: str | None = None,
     on_progress: ProgressFn | None = None,
+    as_of: date | None = None,
 ) -> ImportReport:
     """Import one CSV file in one transaction. The report says what was (or, with
     ``dry_run``, would be) added, updated and left unchanged, or lists every bad row; a
-    report that is not ``ok`` means nothing was written."""
+    report that is not ``ok`` means nothing was written. ``as_of`` is the day the file's
+    figures speak for (its 填报日期; default today): a changed 完成值 is an entry on that day."""
     path = Path(path)
+    if as_of is not None and as_of > today():
+        raise LedgerError(f"the file's day {as_of} is after today ({today()})")
     if not path.is_file():
         raise LedgerError(f"{path}: no such file")
     if on_conflict not in ("update", "skip", "fail"):
@@ -806,7 +846,10 @@ def import_file(
                 cls: type[_Batcher] = {"items": _ItemImport, "entries": _EntryImport,
                                        "problems": _ProblemImport}[kind]  # fmt: skip
                 extra = {"on_conflict": on_conflict} if kind == "items" else {}
-                worker: Any = cls(conn, header, report, actor=actor, batch_id=batch_id, **extra)
+                worker: Any = cls(
+                    conn, header, report, actor=actor, batch_id=batch_id,
+                    as_of=as_of or today(), **extra,
+                )  # fmt: skip
                 for n, (line, cells) in enumerate(csvrows.rows, 1):
                     worker.feed(line, cells)
                     if on_progress is not None and n % BATCH == 0:

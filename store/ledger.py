@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import delete, func, or_, update
@@ -24,11 +25,14 @@ from sqlmodel import Session, col, select
 
 from store.access import require_edit
 from store.bulk import insert_rows
+from store.checks import EntryRefused, entry_problem
 from store.errors import Conflict, Invalid, LedgerError, NotFound
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
 from store.periods import Period, PeriodError, parse_period, today
 from store.progress import LIGHTS, Progress, progress
+from store.spans import carried, period_clause, span
 from store.values import (
+    MAX_COUNT,
     PANE_PREFIX,
     PANES,
     STATUSES,
@@ -54,6 +58,8 @@ EDITABLE = (
     "period", "start", "due", "status", "evidence", "reason", "progress_note", "notes", "key",
 )  # fmt: skip
 DATE_FIELDS = ("start", "due")
+ENTRIES = Entry.__table__  # type: ignore[attr-defined]
+ITEMS = Item.__table__  # type: ignore[attr-defined]
 
 
 def current_actor() -> str:
@@ -114,7 +120,7 @@ def _load(name: str, raw: str | None) -> Any:
     value = json.loads(raw)
     if value is None:
         return None
-    if name in DATE_FIELDS:
+    if name in DATE_FIELDS or name == "done_on":
         return date.fromisoformat(value)
     if name == "deleted_at":
         return datetime.fromisoformat(value)
@@ -159,6 +165,12 @@ class ItemView:
     item: Item
     progress: Progress
     entries: list[Entry] = field(default_factory=list)
+    period: Period | None = None
+    """The period the item is seen in (a list's ``--period``), if any."""
+    period_actual: float | None = None
+    """What its entries dated in ``period`` (and not after today) add up to."""
+    carried: bool = False
+    """Shown in ``period`` because it is open and overdue from before (结转)."""
 
     @property
     def code(self) -> str:
@@ -167,6 +179,7 @@ class ItemView:
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of ``duban list --json`` (documented in README)."""
         i, p = self.item, self.progress
+        start, end = span(i)
         return {
             "code": i.code,
             "pane": i.pane,
@@ -177,37 +190,33 @@ class ItemView:
             "unit": i.unit,
             "actual": p.actual,
             "percent": None if p.percent is None else round(p.percent, 1),
+            "expected": None if p.expected is None else round(p.expected, 4),
             "light": p.light,
+            "light_reason": p.light_reason,
             "status": i.status,
             "dept": i.dept,
             "owner": i.owner,
+            "start": i.start.isoformat() if i.start else None,
             "due": i.due.isoformat() if i.due else None,
+            "span_start": start.isoformat() if start else None,
+            "span_end": end.isoformat() if end else None,
             "period": i.period,
+            "period_actual": self.period_actual,
+            "carried": self.carried,
+            "done_on": i.done_on.isoformat() if i.done_on else None,
             "notes": i.notes,
         }
 
 
-def _actuals_query() -> Any:
-    return (
-        select(Entry.item_id, func.coalesce(func.sum(Entry.amount), 0.0).label("actual"))
-        .group_by(col(Entry.item_id))
-        .subquery()
+def counted(item_id: Any, on: date, within: Period | None = None) -> Any:
+    """SQL: the sum of an item's entries dated up to ``on`` (and inside ``within``), for use as
+    a column of a query on items. Entries dated after today do not count yet."""
+    q = select(func.coalesce(func.sum(ENTRIES.c.amount), 0.0)).where(
+        ENTRIES.c.item_id == item_id, ENTRIES.c.day <= on
     )
-
-
-def _period_keys(p: Period) -> list[str]:
-    """Keys of ``p`` and every shorter period inside it: 2023-H2 covers 2023-Q3 and 2023-07."""
-    keys = [p.key]
-    if p.kind == "year":
-        keys += [f"{p.year}-H{h}" for h in (1, 2)] + [f"{p.year}-Q{q}" for q in range(1, 5)]
-        keys += [f"{p.year}-{m:02d}" for m in range(1, 13)]
-    elif p.kind == "half":
-        quarters = (1, 2) if p.n == 1 else (3, 4)
-        keys += [f"{p.year}-Q{q}" for q in quarters]
-        keys += [f"{p.year}-{m:02d}" for m in range(6 * p.n - 5, 6 * p.n + 1)]
-    elif p.kind == "quarter":
-        keys += [f"{p.year}-{m:02d}" for m in range(3 * p.n - 2, 3 * p.n + 1)]
-    return keys
+    if within is not None:
+        q = q.where(ENTRIES.c.day >= within.start, ENTRIES.c.day <= within.end)
+    return q.correlate_except(ENTRIES).scalar_subquery()
 
 
 def _filtered(
@@ -218,8 +227,10 @@ def _filtered(
     status: str | None = None,
     dept: str | None = None,
     text: str | None = None,
+    on: date | None = None,
 ) -> Any:
-    """``q`` narrowed to live items matching the filters (see ``list_items``)."""
+    """``q`` narrowed to live items matching the filters (see ``list_items``); ``period`` is
+    the one rule of what a period shows (``store.spans``), as of ``on`` (today)."""
     q = q.where(col(Item.deleted_at).is_(None))
     if pane:
         q = q.where(Item.pane == parse_pane(pane))
@@ -228,13 +239,7 @@ def _filtered(
     if dept:
         q = q.where(Item.dept == dept)
     if period:
-        p = parse_period(period)
-        q = q.where(
-            or_(
-                col(Item.period).in_(_period_keys(p)),
-                col(Item.period).is_(None) & col(Item.due).between(p.start, p.end),
-            )
-        )
+        q = q.where(period_clause(ITEMS.c, parse_period(period), on or today()))
     if text:
         like = f"%{text}%"
         q = q.where(
@@ -260,19 +265,28 @@ def list_items(
     text: str | None = None,
     on: date | None = None,
 ) -> list[ItemView]:
-    """Live items, filtered; all of them when no filter is given. ``period`` matches items of
-    that period or of a shorter one inside it, and items without a period due inside it;
-    ``text`` matches title, category, dept, owner or code."""
+    """Live items, filtered; all of them when no filter is given. ``period`` shows what a
+    period shows (``store.spans``): items whose span overlaps it, items done within it, and
+    open items overdue from before, which come first in their pane; ``text`` matches title,
+    category, dept, owner or code."""
     on = on or today()
-    actuals = _actuals_query()
-    q = select(Item, func.coalesce(actuals.c.actual, 0.0)).outerjoin(
-        actuals, actuals.c.item_id == Item.id
-    )
-    q = _filtered(q, pane=pane, period=period, status=status, dept=dept, text=text)
+    p = parse_period(period) if period else None
     if light and light not in LIGHTS:
         raise BadValue(f"unknown light {light!r}; lights: {', '.join(LIGHTS)}")
+    columns = [Item, counted(Item.id, on)]
+    if p is not None:
+        columns.append(counted(Item.id, on, p))
+    q = _filtered(
+        select(*columns), pane=pane, period=period, status=status, dept=dept, text=text, on=on
+    )
     q = q.order_by(col(Item.id))
-    views = [ItemView(item, progress(item, float(actual), on)) for item, actual in session.exec(q)]
+    views = []
+    for item, actual, *within in session.exec(q):
+        view = ItemView(item, progress(item, float(actual), on), period=p)
+        if p is not None:
+            view.period_actual = float(within[0])
+            view.carried = carried(item, item.status, p, on)
+        views.append(view)
     views.sort(key=_ledger_order)
     if light:
         views = [v for v in views if v.progress.light == light]
@@ -294,11 +308,12 @@ def _period_sort(key: str | None) -> tuple[date, int]:
     return (p.start, -(p.end - p.start).days)
 
 
-def _ledger_order(view: ItemView) -> tuple[int, tuple[date, int], str]:
+def _ledger_order(view: ItemView) -> tuple[int, bool, tuple[date, int], str]:
     # Codes are handed out in plan order, and 编号 is the order offices read their ledger in;
-    # grouping by category keeps the first-seen order of categories in the dashboard.
+    # grouping by category keeps the first-seen order of categories in the dashboard. Work
+    # carried over from before comes first: it is the most overdue.
     i = view.item
-    return (_PANE_ORDER.get(i.pane, 9), _period_sort(i.period), i.code)
+    return (_PANE_ORDER.get(i.pane, 9), not view.carried, _period_sort(i.period), i.code)
 
 
 def find_item(session: Session, code: str, *, deleted: bool = False) -> Item:
@@ -311,15 +326,21 @@ def find_item(session: Session, code: str, *, deleted: bool = False) -> Item:
     return item
 
 
-def actual_of(session: Session, item: Item) -> float:
+def actual_of(session: Session, item: Item, *, on: date | None = None) -> float:
+    """The item's count: its entries dated up to ``on`` (today)."""
     total = session.exec(
-        select(func.coalesce(func.sum(Entry.amount), 0.0)).where(Entry.item_id == item.id)
+        select(func.coalesce(func.sum(Entry.amount), 0.0)).where(
+            Entry.item_id == item.id, col(Entry.day) <= (on or today())
+        )
     ).one()
     return float(total)
 
 
-def show_item(session: Session, code: str, *, on: date | None = None) -> ItemView:
-    """One item with its entries, newest first."""
+def show_item(
+    session: Session, code: str, *, on: date | None = None, period: str | None = None
+) -> ItemView:
+    """One item with its entries, newest first; with ``period``, also what was done in it."""
+    on = on or today()
     item = find_item(session, code)
     entries = list(
         session.exec(
@@ -328,8 +349,13 @@ def show_item(session: Session, code: str, *, on: date | None = None) -> ItemVie
             .order_by(col(Entry.day).desc(), col(Entry.id).desc())
         )
     )
-    actual = sum(e.amount for e in entries)
-    return ItemView(item, progress(item, actual, on or today()), entries)
+    actual = sum(e.amount for e in entries if e.day <= on)
+    view = ItemView(item, progress(item, actual, on), entries)
+    if period:
+        p = view.period = parse_period(period)
+        view.period_actual = sum(e.amount for e in entries if p.start <= e.day <= min(p.end, on))
+        view.carried = carried(item, item.status, p, on)
+    return view
 
 
 def history(session: Session, code: str | None = None, *, limit: int = 200) -> list[AuditEvent]:
@@ -362,12 +388,24 @@ def _check_item(item: Item) -> None:
         problems.append(f"unknown status {item.status!r}")
     if item.target is not None and item.target < 0:
         problems.append("target must not be negative")
+    if item.target is not None and not item.target <= MAX_COUNT:
+        problems.append(f"target must be at most {MAX_COUNT:,}")
     if item.start and item.due and item.due < item.start:
         problems.append(f"due {item.due} is before start {item.start}")
     if item.status == "paused" and not item.reason.strip():
         problems.append("a paused item needs a reason (set reason=…)")
     if problems:
         raise Invalid(f"{item.code}: " + "; ".join(problems), problems)
+
+
+def _hand_start(period: str | None, due: date | None, on: date) -> date | None:
+    """An item added by hand starts the day it is added, so it is not behind its pace the
+    moment it exists; unless that day lies outside its span (a plan for a later period, a
+    record of an earlier one), where the span's own start stands."""
+    start, end = span(SimpleNamespace(period=period, start=None, due=due))
+    if (start is None or start < on) and (end is None or on <= end):
+        return on
+    return None
 
 
 def add_item(
@@ -391,6 +429,10 @@ def add_item(
         k: clean_text(v) if isinstance(v, str) else v for k, v in fields.items()
     }
     values.update(pane=pane, title=clean_text(title), code=code)
+    if values.get("start") is None:
+        values["start"] = _hand_start(values.get("period"), values.get("due"), today())
+    if values.get("status") == "done":
+        values["done_on"] = today()
     txn = new_txn()
     existing = session.exec(select(Item).where(Item.code == code)).first()
     if existing is not None and existing.deleted_at is None:
@@ -410,7 +452,7 @@ def add_item(
         )
         item.deleted_at = None
         defaults = Item(code=code, pane=pane, title="", created_at=stamp, updated_at=stamp)
-        for name in EDITABLE:
+        for name in (*EDITABLE, "done_on"):
             old, new = getattr(item, name), values.get(name, getattr(defaults, name))
             if old != new:
                 _audit(
@@ -446,9 +488,11 @@ def edit_item(
     expected_version: int | None = None,
     action: str = "edit",
     txn: str | None = None,
+    on: date | None = None,
 ) -> Item:
     """Change fields of an item. ``expected_version`` is the version the editor read: if the
-    item moved on since, nobody's change is silently overwritten."""
+    item moved on since, nobody's change is silently overwritten. ``on`` is today (the day an
+    item set to 已办结 was done)."""
     actor = actor or current_actor()
     item = find_item(session, code)
     require_edit(session, actor, item)
@@ -484,6 +528,16 @@ def edit_item(
         )
         setattr(item, name, new)
         changed = True
+    done_on = (item.done_on or on or today()) if item.status == "done" else None
+    if done_on != item.done_on:
+        # The day it was done: a period shows what was finished in it. Audited with the
+        # status, so undo puts both back.
+        _audit(
+            session, txn=txn, actor=actor, action=action, item=item, field="done_on",
+            old=item.done_on, new=done_on,
+        )  # fmt: skip
+        item.done_on = done_on
+        changed = True
     if changed:
         _check_item(item)
         require_edit(session, actor, item)  # an editor may not move an item out of their dept
@@ -502,18 +556,28 @@ def log_entry(
     day: date | None = None,
     note: str = "",
     actor: str | None = None,
+    on: date | None = None,
 ) -> Entry:
-    """Record work done on an item: ``amount`` (negative to correct) on ``day`` (today).
-    The first log of an item not yet started moves it to 推进中."""
+    """Record work done on an item: ``amount`` (negative to correct) on ``day`` (default
+    ``on``, today), within the rules of ``store.checks``. The first log of an item not yet
+    started moves it to 推进中."""
     actor = actor or current_actor()
-    if amount == 0:
-        raise BadValue("amount must not be 0")
+    on = on or today()
+    day = day or on
     item = find_item(session, code)
     require_edit(session, actor, item)
+    total = float(
+        session.exec(
+            select(func.coalesce(func.sum(Entry.amount), 0.0)).where(Entry.item_id == item.id)
+        ).one()
+    )
+    problem = entry_problem(item, float(amount), day, total=total, on=on)
+    if problem is not None:
+        raise EntryRefused(item.code, problem)
     txn = new_txn()
     entry = Entry(
         item_id=item.id or 0,
-        day=day or today(),
+        day=day,
         amount=float(amount),
         note=clean_text(note),
         actor=actor,
@@ -527,7 +591,14 @@ def log_entry(
     return entry
 
 
-def mark_done(session: Session, code: str, *, evidence: str = "", actor: str | None = None) -> Item:
+def mark_done(
+    session: Session,
+    code: str,
+    *,
+    evidence: str = "",
+    actor: str | None = None,
+    on: date | None = None,
+) -> Item:
     """办结. Evidence (办结依据) may be empty; the item then shows as done without evidence."""
     item = find_item(session, code)
     changes: dict[str, Any] = {"status": "done"}
@@ -535,7 +606,7 @@ def mark_done(session: Session, code: str, *, evidence: str = "", actor: str | N
         changes["evidence"] = evidence
     if item.status == "done" and "evidence" not in changes:
         raise Invalid(f"{item.code} is already done")
-    return edit_item(session, code, changes, actor=actor, action="done")
+    return edit_item(session, code, changes, actor=actor, action="done", on=on)
 
 
 def reopen(session: Session, code: str, *, actor: str | None = None) -> Item:

@@ -24,7 +24,9 @@ class ItemBase(SQLModel):
     owner: str = Field(default="", description="责任人")
     target: float | None = Field(default=None, description="目标值")
     unit: str = Field(default="", description="单位")
-    period: str | None = Field(default=None, max_length=8, description="period key, e.g. 2023-H1")
+    period: str | None = Field(
+        default=None, max_length=20, description="period key, e.g. 2023-H1 or 2024-01..2024-09"
+    )
     start: date | None = Field(default=None, description="开始日期")
     due: date | None = Field(default=None, description="完成时限")
     status: str = Field(default="todo", max_length=8)
@@ -33,6 +35,7 @@ class ItemBase(SQLModel):
     progress_note: str = Field(default="", description="完成情况")
     notes: str = Field(default="", description="备注")
     key: bool = Field(default=False, description="重点")
+    done_on: date | None = Field(default=None, description="the day it was done (已办结)")
 
 
 class Item(ItemBase, table=True):
@@ -114,7 +117,7 @@ class Problem(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("period", "text", name="uq_problems_period_text"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    period: str = Field(max_length=8)
+    period: str = Field(max_length=20)
     text: str
     pane: str | None = Field(default=None, max_length=16)
     created_at: datetime

@@ -397,17 +397,7 @@ def _period_in(text: str, year: int | None) -> Period | None:
 
 
 def _next_period(p: Period | None) -> str | None:
-    return _after(p) if p is not None else None
-
-
-def _after(p: Period) -> str:
-    if p.kind == "half":
-        return f"{p.year}-H2" if p.n == 1 else f"{p.year + 1}-H1"
-    if p.kind == "quarter":
-        return f"{p.year}-Q{p.n + 1}" if p.n < 4 else f"{p.year + 1}-Q1"
-    if p.kind == "month":
-        return f"{p.year}-{p.n + 1:02d}" if p.n < 12 else f"{p.year + 1}-01"
-    return str(p.year + 1)
+    return p.next().key if p is not None else None
 
 
 def _resolve_pane_overrides(pane: dict[str, str] | None, headings: list[str]) -> dict[int, str]:

@@ -1,17 +1,51 @@
-"""Percent, expected pace (序时进度) and light (红黄绿灯): computed on read, never stored."""
+"""Percent, expected pace (序时进度) and light (红黄绿灯): computed on read, never stored.
+
+Every light but green carries its reasons, each one that applies:
+
+- red, 逾期 N 天: the span's end has passed and the item is not done;
+- yellow, N 天内到期: the end is within N days (DUBAN_YELLOW_DAYS, default 7);
+- yellow, 落后序时进度：应完成 x，实际 y: a counted item behind its pace, where x is the
+  target times the share of the span elapsed by today, rounded down to the target's precision
+  (whole units for a whole target): none of 12 次 by mid-January is not behind, 5 of 12 in
+  late November is.
+
+Done (已办结) and paused (暂缓) items are green. The span is ``store.spans.span``.
+"""
 
 from __future__ import annotations
 
-import functools
+import math
 import os
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Final, Literal, Protocol
 
-from store.periods import PeriodError, parse_period
+from store.spans import span
+from store.values import fmt_num
 
 DEFAULT_YELLOW_DAYS = 7
 LIGHTS = ("red", "yellow", "green")
+
+ReasonKind = Literal["overdue", "due_soon", "due_today", "behind"]
+
+# The words of a reason, in the office's language and in English. The JSON ``light_reason``
+# and the report use Chinese; the dashboard and the CLI show the user's language.
+REASON_TEXT: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "overdue": "逾期 {days} 天",
+        "due_soon": "{days} 天内到期",
+        "due_today": "今天到期",
+        "behind": "落后序时进度：应完成 {expected}，实际 {actual}",
+        "sep": "；",
+    },
+    "en": {
+        "overdue": "{days} day(s) overdue",
+        "due_soon": "due within {days} day(s)",
+        "due_today": "due today",
+        "behind": "behind pace: {expected} expected by now, {actual} done",
+        "sep": "; ",
+    },
+}
 
 
 class Plannable(Protocol):
@@ -22,6 +56,8 @@ class Plannable(Protocol):
     @property
     def target(self) -> float | None: ...
     @property
+    def unit(self) -> str: ...
+    @property
     def period(self) -> str | None: ...
     @property
     def start(self) -> date | None: ...
@@ -30,14 +66,46 @@ class Plannable(Protocol):
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a light is not green: ``days`` late or left; counts for being behind pace."""
+
+    kind: ReasonKind
+    days: int = 0
+    expected: float = 0.0
+    actual: float = 0.0
+    unit: str = ""
+
+    def text(self, lang: str = "zh") -> str:
+        words = REASON_TEXT.get(lang, REASON_TEXT["zh"])
+        return words[self.kind].format(
+            days=self.days,
+            expected=f"{fmt_num(self.expected)}{self.unit}",
+            actual=f"{fmt_num(self.actual)}{self.unit}",
+        )
+
+
+def describe(reasons: tuple[Reason, ...], lang: str = "zh") -> str:
+    """Every reason, joined: "逾期 3 天；落后序时进度：应完成 6次，实际 4次"; "" when green."""
+    words = REASON_TEXT.get(lang, REASON_TEXT["zh"])
+    return words["sep"].join(r.text(lang) for r in reasons)
+
+
+@dataclass(frozen=True)
 class Progress:
     actual: float
+    """The sum of the item's entries dated up to today."""
     percent: float | None
     """actual / target x 100, uncapped; None without a target."""
     expected: float | None
     """share of the item's time span elapsed by today (0..1); None without a span."""
     light: str
-    """red: overdue and not done; yellow: due within N days or behind pace; green otherwise."""
+    """red: overdue and not done; yellow: due soon or behind pace; green otherwise."""
+    reasons: tuple[Reason, ...] = ()
+    """Why the light is not green, every reason that applies."""
+
+    @property
+    def light_reason(self) -> str:
+        return describe(self.reasons)
 
 
 def yellow_days() -> int:
@@ -45,46 +113,43 @@ def yellow_days() -> int:
     return int(raw) if raw.isdigit() else DEFAULT_YELLOW_DAYS
 
 
-def span(item: Plannable) -> tuple[date | None, date | None]:
-    """The item's time span: its own start and due, else its period's bounds. An item with no
-    due date of its own is due when its period ends."""
-    start, due = item.start, item.due
-    if item.period and (start is None or due is None):
-        bounds = _bounds(item.period)
-        if bounds is None:
-            return start, due
-        start = start or bounds[0]
-        due = due or bounds[1]
-    return start, due
-
-
-@functools.lru_cache(maxsize=1024)
-def _bounds(key: str) -> tuple[date, date] | None:
-    # A ledger has few distinct periods and many items: parse each key once.
-    try:
-        p = parse_period(key)
-    except PeriodError:
-        return None
-    return p.start, p.end
+def expected_count(target: float, share: float) -> float:
+    """What should be done by now: target x share, rounded down to the target's precision."""
+    raw = target * share
+    if float(target).is_integer():
+        # A hair of float noise (12 x 0.5 = 5.999…) must not cost a whole unit.
+        return float(math.floor(raw + 1e-9))
+    return math.floor(raw * 10 + 1e-9) / 10
 
 
 def progress(item: Plannable, actual: float, today: date, warn_days: int | None = None) -> Progress:
     warn_days = yellow_days() if warn_days is None else warn_days
     percent = actual / item.target * 100 if item.target else None
-    start, due = span(item)
+    start, end = span(item)
     expected = None
-    if start is not None and due is not None and due >= start:
-        total = (due - start).days + 1
+    if start is not None and end is not None:
+        total = (end - start).days + 1
         elapsed = (today - start).days + 1
         expected = min(max(elapsed / total, 0.0), 1.0)
-    if item.status in ("done", "paused"):
+    reasons: list[Reason] = []
+    if item.status not in ("done", "paused"):
+        if end is not None and today > end:
+            reasons.append(Reason("overdue", days=(today - end).days))
+        elif end is not None and (end - today).days <= warn_days:
+            left = (end - today).days
+            reasons.append(Reason("due_today") if left == 0 else Reason("due_soon", days=left))
+        if item.target and expected is not None:
+            should = expected_count(item.target, expected)
+            if actual < should:
+                reasons.append(
+                    Reason("behind", expected=should, actual=actual, unit=item.unit or "")
+                )
+    if not reasons:
         light = "green"
-    elif due is not None and today > due:
+    elif reasons[0].kind == "overdue":
         light = "red"
-    elif (due is not None and (due - today).days <= warn_days) or (
-        item.target and expected is not None and actual / item.target < expected
-    ):
-        light = "yellow"
     else:
-        light = "green"
-    return Progress(actual=actual, percent=percent, expected=expected, light=light)
+        light = "yellow"
+    return Progress(
+        actual=actual, percent=percent, expected=expected, light=light, reasons=tuple(reasons)
+    )

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from store.ledger import ItemView, list_items
 from store.models import Problem, Setting
 from store.periods import Period, parse_period
+from store.spans import span
 from store.values import PANES, fmt_num
 
 __all__ = [
@@ -172,6 +173,8 @@ def _short_label(p: Period, relative_to: Period | None = None) -> str:
         return f"{year}第{cn_number(p.n)}季度"
     if p.kind == "month":
         return f"{year}{p.n}月"
+    if p.kind == "range":
+        return f"{year}前三季度" if (p.n, p.last) == (1, 9) else f"{year}{p.n}—{p.last}月"
     return f"{p.year}年" if relative_to is not None else "全年"
 
 
@@ -196,7 +199,10 @@ def _is_counted(v: ItemView) -> bool:
 
 def _count_clause(v: ItemView) -> str:
     """The count phrase "党组理论中心组集中学习6次"; 【待补】 where the ledger holds no count."""
-    i, actual = v.item, v.progress.actual
+    # What was done in the report's period, not since the item began: the first-half report
+    # of an annual item gives its first half.
+    i = v.item
+    actual = v.progress.actual if v.period_actual is None else v.period_actual
     # No entries (or entries netting to nothing) is no data: never print a 0 we were not told.
     shown = fmt_num(actual) if actual else MISSING
     clause = f"{i.title}{shown}{i.unit}"
@@ -332,16 +338,20 @@ def build_report(
         problems.paragraphs.append(f"{MISSING}")
     report.sections.append(problems)
 
-    # 三、(四、) plans: the next month's items when the ledger has them, then the next
-    # period's; items already listed under the month are not repeated.
-    seen: set[str] = set()
+    # 三、(四、) plans: what the next period shows (the one rule of store.spans); after a
+    # half-year, what of it is due by the end of its first month first (the "7月工作计划",
+    # overdue work carried over included), then the rest (the next half's plan).
+    upcoming = list_items(session, period=plans[-1].key, on=on)
+    groups = [upcoming]
+    if len(plans) == 2:
+        month_end = plans[0].end
+        soon = [v for v in upcoming if (span(v.item)[1] or date.max) <= month_end]
+        listed = {v.code for v in soon}
+        groups = [soon, [v for v in upcoming if v.code not in listed]]
     number = 3
-    for i, plan in enumerate(plans):
-        last = i == len(plans) - 1
-        plan_views = [v for v in list_items(session, period=plan.key, on=on) if v.code not in seen]
-        if not plan_views and not last:
+    for i, (plan, plan_views) in enumerate(zip(plans, groups, strict=True)):
+        if not plan_views and i < len(plans) - 1:
             continue
-        seen.update(v.code for v in plan_views)
         section = Section(f"{cn_ordinal(number, 'section')}{_short_label(plan, p)}工作计划")
         section.paragraphs += _plan_paragraphs(plan_views) or [f"{MISSING}"]
         report.sections.append(section)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Final, Literal
 
 __all__ = [
+    "MAX_COUNT",
     "PANES",
     "PANE_PREFIX",
     "PANE_ZH",
@@ -50,6 +51,10 @@ STATUS_ZH: Final[dict[str, str]] = {
 }
 
 CODE_MAX_LEN: Final = 40
+# The largest count (target, amount, total) duban keeps, either way. Ten billion is beyond any
+# office's count (a county's budget in 元 stays below it, a province's visitor count in 人次
+# too), and a million entries of it still add up exactly in a double (below 2**53).
+MAX_COUNT: Final = 10_000_000_000
 
 
 class BadValue(ValueError):
@@ -208,8 +213,8 @@ def parse_number(text: str) -> float:
     if not _NUMBER_RE.fullmatch(s):
         raise BadValue(f"not a number: {_quote(text)}")
     value = float(s.replace(",", ""))
-    if not math.isfinite(value):
-        raise BadValue(f"number too large: {_quote(text)}")
+    if not math.isfinite(value) or abs(value) > MAX_COUNT:
+        raise BadValue(f"number too large: {_quote(text)} (at most {MAX_COUNT:,} either way)")
     return value
 
 

@@ -263,12 +263,15 @@ def test_list_without_filters_lists_every_item(three: Duban) -> None:
     result = three("list")
     for code in ("DJ-001", "XN-001", "JD-001"):
         assert code in result.stdout
-    assert result.stdout.splitlines()[-1] == "3 items, 0 done, 1 red, 1 yellow"
+    # Items added by hand start the day they are added: nothing is behind pace yet.
+    assert result.stdout.splitlines()[-1] == "3 items, 0 done, 1 red, 0 yellow"
     data = listed(three)
     assert [i["code"] for i in data] == ["DJ-001", "XN-001", "JD-001"]
     assert all(
         list(i) == ["code", "pane", "category", "title", "detail", "target", "unit", "actual",
-                    "percent", "light", "status", "dept", "owner", "due", "period", "notes"]
+                    "percent", "expected", "light", "light_reason", "status", "dept", "owner",
+                    "start", "due", "span_start", "span_end", "period", "period_actual",
+                    "carried", "done_on", "notes"]
         for i in data
     )  # fmt: skip
     assert data[0]["title"] == "理论学习中心组集中学习"
@@ -278,14 +281,17 @@ def test_list_without_filters_lists_every_item(three: Duban) -> None:
 LIST_FILTERS = [
     (["--pane", "党建"], ["DJ-001"]),
     (["--pane", "supervision"], ["JD-001"]),
-    (["--period", "2023-H2"], ["XN-001", "JD-001"]),  # JD-001 is a 2023-07 item
-    (["--period", "2023年7月"], ["JD-001"]),
-    (["--period", "2023-H1"], ["DJ-001"]),
+    # XN-001 is due 12-31 with no period: its span is the year. JD-001 (of 2023-07, due
+    # 06-10) is overdue: it shows in H1, where it fell due, and is carried into later periods.
+    (["--period", "2023-H2"], ["XN-001", "JD-001"]),
+    (["--period", "2023年7月"], ["XN-001", "JD-001"]),
+    (["--period", "2023-H1"], ["DJ-001", "XN-001", "JD-001"]),
     (["--status", "推进中"], ["XN-001"]),
     (["--status", "todo"], ["DJ-001", "JD-001"]),
     (["--light", "red"], ["JD-001"]),
-    (["--light", "yellow"], ["DJ-001"]),  # 0 of 6 with H1 nearly over: behind pace
-    (["--light", "green"], ["XN-001"]),
+    # 0 of 6 with H1 nearly over, but added today: it starts today, and is not behind yet.
+    (["--light", "yellow"], []),
+    (["--light", "green"], ["DJ-001", "XN-001"]),
     (["--dept", "秘书科"], ["XN-001"]),
     (["--pane", "效能", "--status", "done"], []),
 ]

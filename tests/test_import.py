@@ -308,13 +308,14 @@ def test_reimport_same_actual_changes_nothing(engine: Engine, tmp_path: Path) ->
     assert snapshot(engine) == before
 
 
-def test_reimport_new_actual_replaces_opening(engine: Engine, tmp_path: Path) -> None:
+def test_reimport_new_actual_adds_the_difference(engine: Engine, tmp_path: Path) -> None:
     imp(engine, tmp_path, OPENING.format(n=2007))
     report = imp(engine, tmp_path, OPENING.format(n=2100))
     assert (report.added, report.updated) == (0, 1)
     v = item(engine, "K-1")
     assert v.progress.actual == 2100  # not 2007 + 2100
-    assert len(v.entries) == 1
+    # The first opening entry stays as it was; the rise is an entry of its own.
+    assert sorted(e.amount for e in v.entries) == [93, 2007]
 
 
 def test_actual_of_zero_adds_no_entry(engine: Engine, tmp_path: Path) -> None:

@@ -177,7 +177,7 @@ def test_stale_version_conflict_names_the_editor_not_a_later_logger(engine: Engi
 
 
 def test_actual_is_the_sum_of_entries_and_first_log_starts_the_item(engine: Engine) -> None:
-    add(engine, "信息报送", "efficiency", target=45.0, unit="条")
+    add(engine, "信息报送", "efficiency", target=45.0, unit="条", start=date(2023, 1, 1))
     assert show(engine, "XN-001").item.status == "todo"
     write(engine, ledger.log_entry, "XN-001")
     assert show(engine, "XN-001").item.status == "doing"
@@ -198,7 +198,7 @@ def test_actual_is_the_sum_of_entries_and_first_log_starts_the_item(engine: Engi
 
 def test_log_refuses_zero_and_unknown_codes(engine: Engine) -> None:
     add(engine, "公文收办", "efficiency")
-    with pytest.raises(BadValue, match="0"):
+    with pytest.raises(Invalid, match="must not be 0"):
         write(engine, ledger.log_entry, "XN-001", 0)
     with pytest.raises(NotFound):
         write(engine, ledger.log_entry, "XN-404", 1)
@@ -346,7 +346,8 @@ def test_history_is_newest_first_and_per_item(engine: Engine) -> None:
     write(engine, ledger.mark_done, "XN-001", evidence="登记簿")
     rows = read(engine, ledger.history, "XN-001")
     assert [(r.action, r.field) for r in rows] == [
-        ("done", "evidence"), ("done", "status"), ("edit", "owner"), ("add", "*"),
+        ("done", "done_on"), ("done", "evidence"), ("done", "status"), ("edit", "owner"),
+        ("add", "*"),
     ]  # fmt: skip
     assert {r.item_code for r in rows} == {"XN-001"}
     everything = read(engine, ledger.history)
@@ -387,9 +388,12 @@ def test_list_without_filters_lists_every_live_item(ledger_of_periods: Engine) -
         ({"pane": "efficiency"}, ["XN-001", "XN-003", "XN-002"]),
         ({"period": "2023-H2"}, ["DJ-002", "XN-001", "XN-002", "JD-001"]),
         ({"period": "2023年下半年"}, ["DJ-002", "XN-001", "XN-002", "JD-001"]),
-        ({"period": "2023-Q3"}, ["DJ-002", "XN-002", "JD-001"]),
-        ({"period": "2023-07"}, ["DJ-002"]),
-        ({"period": "2023-H1"}, ["DJ-001"]),
+        # A period shows every item whose span overlaps it: the H2 item in Q3 and July, the
+        # item due 08-31 (its span runs from 1 January) in all of them; and an H2 item done
+        # on 06-15 (today) in H1, where it was done.
+        ({"period": "2023-Q3"}, ["DJ-002", "XN-001", "XN-002", "JD-001"]),
+        ({"period": "2023-07"}, ["DJ-002", "XN-001", "XN-002", "JD-001"]),
+        ({"period": "2023-H1"}, ["DJ-001", "XN-001", "XN-002"]),
         ({"period": "2023"}, ["DJ-001", "DJ-002", "XN-001", "XN-002", "JD-001"]),
         ({"status": "推进中"}, ["DJ-002"]),
         ({"status": "done"}, ["XN-001"]),
@@ -434,6 +438,7 @@ def test_list_refuses_bad_filter_values(ledger_of_periods: Engine) -> None:
 class Plan:
     status: str = "doing"
     target: float | None = None
+    unit: str = ""
     period: str | None = None
     start: date | None = None
     due: date | None = None
@@ -453,13 +458,19 @@ class Plan:
         (Plan(due=date(2023, 6, 22)), 0, "yellow"),
         (Plan(due=date(2023, 6, 23)), 0, "green"),
         (Plan(due=date(2023, 6, 20), status="done"), 0, "green"),
-        # behind pace (序时进度): 166 of 365 days gone, so 45.5% of the target is expected
-        (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31), target=10), 4, "yellow"),
-        (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31), target=10), 5, "green"),
+        # behind pace (序时进度): 166 of 365 days gone, so 45.5% of the target is expected:
+        # 4.55, which for a whole target is 4 whole units by now
+        (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31), target=10), 3, "yellow"),
+        (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31), target=10), 4, "green"),
+        (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31), target=10.5), 4.6, "yellow"),
+        (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31), target=10.5), 4.7, "green"),
         (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31)), 0, "green"),
         # a period stands in for missing dates: 2023 runs Jan 1 to Dec 31
-        (Plan(period="2023", target=10), 4, "yellow"),
-        (Plan(period="2023", target=10), 5, "green"),
+        (Plan(period="2023", target=10), 3, "yellow"),
+        (Plan(period="2023", target=10), 4, "green"),
+        # no period and no start: the due date's year (offices reckon 序时进度 on the year)
+        (Plan(due=date(2023, 12, 31), target=12), 4, "yellow"),
+        (Plan(due=date(2023, 12, 31), target=12), 5, "green"),
         (Plan(period="2023-H1"), 0, "green"),
         (Plan(period="2023-05"), 0, "red"),
         # a period that has not begun expects nothing yet
@@ -518,13 +529,16 @@ def test_item_json_has_exactly_the_documented_keys(engine: Engine) -> None:
     data = show(engine, "XN-001").to_json()
     assert list(data) == [
         "code", "pane", "category", "title", "detail", "target", "unit", "actual", "percent",
-        "light", "status", "dept", "owner", "due", "period", "notes",
+        "expected", "light", "light_reason", "status", "dept", "owner", "start", "due",
+        "span_start", "span_end", "period", "period_actual", "carried", "done_on", "notes",
     ]  # fmt: skip
     assert data == {
         "code": "XN-001", "pane": "efficiency", "category": "新媒体", "title": "微信公众号发布",
         "detail": "每周更新", "target": 242.0, "unit": "篇", "actual": 57.0, "percent": 23.6,
-        "light": "green", "status": "doing", "dept": "办公室", "owner": "李四",
-        "due": "2023-12-31", "period": "2023-H2", "notes": "含转载",
+        "expected": 0.0, "light": "green", "light_reason": "", "status": "doing",
+        "dept": "办公室", "owner": "李四", "start": None, "due": "2023-12-31",
+        "span_start": "2023-07-01", "span_end": "2023-12-31", "period": "2023-H2",
+        "period_actual": None, "carried": False, "done_on": None, "notes": "含转载",
     }  # fmt: skip
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
 

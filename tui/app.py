@@ -310,7 +310,7 @@ class DubanApp(App[None]):
         from store.db import read_session
 
         with read_session(self.engine) as session:
-            summary = pane_totals(session, period=period, text=text)
+            summary = pane_totals(session, period=period, text=text, on=today())
             summary.red, summary.yellow = light_counts(
                 session, period=period, text=text, on=today()
             )
@@ -388,18 +388,26 @@ class DubanApp(App[None]):
             with write_session(self.engine) as session:
                 message, item_id = act(session)
         except (LedgerError, BadValue, PeriodError) as exc:
-            self.post_message(self.Failed(str(exc), conflict=isinstance(exc, Conflict)))
+            self.post_message(self.Failed(self.words_of(exc), conflict=isinstance(exc, Conflict)))
             return
         row = None
         if item_id is not None:
             with read_session(self.engine) as session:
-                row = board_row(session, item_id, on=today())
+                row = board_row(session, item_id, period=self.period, on=today())
         # Our own write moved the counter by one; anything more was written elsewhere in the
         # meantime, and the poll must still see it.
         counter, seen = change_counter(self.engine), self.seen_changes
         elsewhere = seen is not None and counter > seen + 1
         self.seen_changes = counter
         self.post_message(self.Wrote(message, row, reload=reload or elsewhere))
+
+    def words_of(self, exc: Exception) -> str:
+        """A refusal in the dashboard's language where the store gives it in both."""
+        from store.checks import EntryRefused
+
+        if isinstance(exc, EntryRefused):
+            return f"{exc.code}: {exc.problem.text(self.t.lang)}"
+        return str(exc)
 
     def on_duban_app_wrote(self, message: Wrote) -> None:
         self.notify_text(message.message)
@@ -655,7 +663,7 @@ class DubanApp(App[None]):
     def _show_detail(self, row: BoardRow, entries: list[Any], fields: dict[str, str]) -> None:
         from tui.screens import DetailScreen
 
-        self.push_screen(DetailScreen(self.t, row, entries, fields))
+        self.push_screen(DetailScreen(self.t, row, entries, fields, period=self.period))
 
     def action_today(self) -> None:
         self.open_today()

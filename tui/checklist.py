@@ -39,6 +39,15 @@ def light_text(t: Translator, light: str) -> Text:
     return Text(f"{LIGHT_GLYPH[light]}{t('light.' + light)}", style=LIGHT_STYLE[light])
 
 
+CARRIED = "\x00carried"
+"""The heading of work carried over from before the period (no category can be this: ledger
+text never holds control characters)."""
+
+
+def heading_of(row: BoardRow) -> str:
+    return CARRIED if row.carried else row.category
+
+
 @dataclass(frozen=True)
 class Line:
     """A line of the pane: a category heading (row is None) or an item."""
@@ -132,8 +141,8 @@ class Checklist(ScrollView, can_focus=True):
             rows = sorted(rows, key=lambda r: r.status == "done")  # stable: code order kept
         category = self.lines[-1].category if self.lines else None
         for row in rows:
-            if row.category != category:
-                category = row.category
+            if heading_of(row) != category:
+                category = heading_of(row)
                 self.lines.append(Line(category, None))
             self.line_of_row.append(len(self.lines))
             self.lines.append(Line(category, len(self.rows)))
@@ -147,7 +156,7 @@ class Checklist(ScrollView, can_focus=True):
         this pane as it stands (not here, or moved to another category or pane)."""
         for n, old in enumerate(self.rows):
             if old.id == row.id:
-                if old.category != row.category or old.pane != row.pane:
+                if heading_of(old) != heading_of(row) or old.pane != row.pane:
                     return None
                 self.rows[n] = row
                 self.refresh_line(self.line_of_row[n])
@@ -224,7 +233,10 @@ class Checklist(ScrollView, can_focus=True):
         line = self.lines[index]
         if line.row is None:
             style = self.get_component_rich_style("checklist--category")
-            text = Text(clean_text(line.category) or "—", style=style)
+            if line.category == CARRIED:
+                text = Text(self.t("pane.carried"), style=style + LIGHT_STYLE["red"])
+            else:
+                text = Text(clean_text(line.category) or "—", style=style)
             text.truncate(width, overflow="ellipsis")
             return self._strip(text, width, self.rich_style)
         row = self.rows[line.row]

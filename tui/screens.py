@@ -29,8 +29,10 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Sparkline, Static
 from textual.widgets.option_list import Option
 
+from store.checks import amount_problem, day_problem
 from store.ledger import parse_field
 from store.periods import Period, PeriodError, parse_period
+from store.progress import describe, expected_count
 from store.values import (
     PANES,
     BadValue,
@@ -254,7 +256,8 @@ class LogRequest:
 
 
 class LogForm(FormScreen[LogRequest | None]):
-    """Amount (default 1, negative corrects, 0 refused), date (default today, not later), note."""
+    """Amount (default 1, negative corrects), date (default today), note; each checked as it
+    is typed by the rules ``store.ledger.log_entry`` applies again (``store.checks``)."""
 
     FIELDS = ("amount", "day", "note")
 
@@ -293,13 +296,15 @@ class LogForm(FormScreen[LogRequest | None]):
                 amount = parse_number(text)
             except BadValue:
                 return self.t("err.number", text=_shown_input(text))
-            return self.t("err.zero") if amount == 0 else None
+            problem = amount_problem(amount, self.row.actual)
+            return problem.text(self.t.lang) if problem else None
         if name == "day":
             try:
                 day = parse_date(text)
             except BadValue:
                 return self.t("err.date", text=_shown_input(text))
-            return self.t("err.future", today=self.today.isoformat()) if day > self.today else None
+            problem = day_problem(self.row, day, self.today)
+            return problem.text(self.t.lang) if problem else None
         return None
 
     def result(self) -> LogRequest | None:
@@ -647,10 +652,17 @@ class DetailScreen(DubanModal[None]):
     ]
 
     def __init__(
-        self, t: Translator, row: BoardRow, entries: list[Entry], fields: dict[str, str]
+        self,
+        t: Translator,
+        row: BoardRow,
+        entries: list[Entry],
+        fields: dict[str, str],
+        period: str | None = None,
     ) -> None:
         super().__init__(t)
         self.row = row
+        self.period = period
+        """The period the dashboard shows, whose count is given beside the whole span's."""
         self.entries = sorted(entries, key=lambda e: (e.day, e.id or 0), reverse=True)
         self.fields = fields
 
@@ -664,26 +676,36 @@ class DetailScreen(DubanModal[None]):
         return heading
 
     def progress_line(self) -> Text:
-        """完成 3/6次（50%）  序时进度 73%，应完成 4.4次，实际 3次 (the pace bold when behind)."""
+        """完成 3/6次（50%），其中2024年上半年 2次  序时进度 73%，应完成 4次，实际 3次 (the pace
+        bold when behind); below it, why the light is not green."""
         row, t = self.row, self.t
         unit = clean_text(row.unit)
         actual = f"{fmt_num(row.actual)}{unit}"
         if row.target is None:
-            return Text(t("detail.done", count=actual))
-        percent = "—" if row.percent is None else f"{row.percent:.0f}%"
-        target = f"{fmt_num(row.target)}{unit}"
-        count = t("detail.count", actual=fmt_num(row.actual), target=target, percent=percent)
-        line = Text(t("detail.done", count=count))
+            line = Text(t("detail.done", count=actual))
+        else:
+            percent = "—" if row.percent is None else f"{row.percent:.0f}%"
+            target = f"{fmt_num(row.target)}{unit}"
+            count = t("detail.count", actual=fmt_num(row.actual), target=target, percent=percent)
+            line = Text(t("detail.done", count=count))
+        if self.period and row.period_actual is not None and row.period_actual != row.actual:
+            # The whole span's count and the period's differ (an annual item seen in a half).
+            line.append("，" if t.lang == "zh" else ", ")
+            line.append(t("detail.in_period", period=period_label(t, self.period),
+                          count=f"{fmt_num(row.period_actual)}{unit}"))  # fmt: skip
         if row.target and row.expected is not None:
-            should = row.expected * row.target
+            should = expected_count(row.target, row.expected)
             pace = t(
                 "detail.pace",
                 expected=_percent(row.expected),
-                should=f"{fmt_num(round(should, 1))}{unit}",
+                should=f"{fmt_num(should)}{unit}",
                 actual=actual,
             )
             line.append("  ")
             line.append(pace, "bold yellow" if row.actual < should else "")
+        if row.reasons:
+            line.append("\n")
+            line.append(describe(row.reasons, t.lang), LIGHT_STYLE.get(row.light, ""))
         return line
 
     def field_table(self) -> Table:
@@ -760,7 +782,7 @@ class TodayScreen(DubanModal[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "choose", "Go to item", show=False, id="today.choose"),
     ]
-    COLUMNS = ("light", "pane", "code", "title", "count", "due")
+    COLUMNS = ("light", "pane", "code", "title", "count", "reason")
     MAX_WIDTH = 120
     """The dialog's widest (screens.tcss), past which a wider terminal gives no more room."""
     CHROME = 6
@@ -792,26 +814,32 @@ class TodayScreen(DubanModal[str | None]):
                 ledger_text(row.code),
                 ledger_text(row.title),
                 Text(count_text(row), justify="right"),
-                Text(row.due.isoformat() if row.due else ""),
+                Text(describe(row.reasons, t.lang), LIGHT_STYLE.get(row.light, "")),
             ]
             for row in self.rows
         ]
-        # The title takes what the other columns leave, so a long one is cut rather than
-        # pushing the due date off an 80-column screen.
+        # The title and the reason share what the other columns leave (the reason at most
+        # half of it: its first words, 逾期 N 天, say the most), so neither pushes the other
+        # off an 80-column screen.
+        fixed = [k for k in self.COLUMNS if k not in ("title", "reason")]
         others = sum(
             max(cell.cell_len for cell in [headers[n], *(line[n] for line in cells)])
-            for n in range(len(headers))
-            if self.COLUMNS[n] != "title"
+            for n, key in enumerate(self.COLUMNS)
+            if key in fixed
         )
-        room = min(self.app.size.width, self.MAX_WIDTH) - self.CHROME - 2 * len(headers)
+        room = min(self.app.size.width, self.MAX_WIDTH) - self.CHROME - 2 * len(headers) - others
+        reason_at, title_at = self.COLUMNS.index("reason"), self.COLUMNS.index("title")
+        widest = max(c.cell_len for c in [headers[reason_at], *(r[reason_at] for r in cells)])
+        reason_width = max(8, min(widest, room // 2))
+        title_width = max(12, room - reason_width)
+        widths = {"title": title_width, "reason": reason_width}
         table: DataTable[Text] = DataTable(cursor_type="row", id="attention")
-        title_width = max(12, room - others)
         for key, header in zip(self.COLUMNS, headers, strict=True):
-            table.add_column(header, key=key, width=title_width if key == "title" else None)
-        title_at = self.COLUMNS.index("title")
+            table.add_column(header, key=key, width=widths.get(key))
         for row, line in zip(self.rows, cells, strict=True):
-            # Cut by display width with an ellipsis, so a cut title reads as cut.
+            # Cut by display width with an ellipsis, so a cut text reads as cut.
             line[title_at].truncate(title_width, overflow="ellipsis")
+            line[reason_at].truncate(reason_width, overflow="ellipsis")
             table.add_row(*line, key=row.code)
         return table
 

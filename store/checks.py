@@ -1,0 +1,136 @@
+"""What may be logged on an item: one rule for every door (``duban log``, the dashboard's
+log form and +/- keys, an entries file).
+
+- an amount is not 0 and, like every count duban keeps, at most ``MAX_COUNT`` either way;
+- an item's total never goes below zero: an entry may correct, not invent negative work;
+- work is dated no later than today, and no earlier than ``GRACE_DAYS`` before the item's time
+  began: the earlier of its start and its period's start (without a period, 1 January of its
+  due year). Preparation in the weeks before a plan starts counts, and so does May's work on
+  a first-half item added by hand in June; a typo of a year does not. Work logged after the
+  due date is allowed while the item is open: late work is still work.
+
+``entry_problem`` is a pure function, so a form can ask it while the person types; the store
+asks it again inside the write, where the total is the database's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Final, Literal
+
+from store.errors import Invalid
+from store.spans import Spanned, bounds, span
+from store.values import MAX_COUNT, fmt_num
+
+GRACE_DAYS: Final = 31
+
+ProblemKind = Literal["zero", "too_large", "future", "before_span", "below_zero"]
+
+PROBLEM_TEXT: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "zero": "amount must not be 0 (a negative amount corrects)",
+        "too_large": "{what} is beyond what duban counts (at most {limit} either way)",
+        "future": "{day} is after today ({today}): work is logged when it has been done",
+        "before_span": (
+            "{day} is before the item's time began ({start}; up to {grace} days earlier is "
+            "allowed): set an earlier start date first"
+        ),
+        "below_zero": "that would take the total below zero (now {total}, {amount})",
+    },
+    "zh": {
+        "zero": "不能为 0（更正请填负数）",
+        "too_large": "{what}超出可登记范围（绝对值不超过 {limit}）",
+        "future": "{day} 晚于今天（{today}）：完成后再登记",
+        "before_span": "{day} 早于事项开始日期（{start}，最多可提前 {grace} 天）：请先修改开始日期",
+        "below_zero": "登记后合计将小于 0（现为 {total}，登记 {amount}）",
+    },
+}
+
+
+@dataclass(frozen=True)
+class EntryProblem:
+    """Why an entry is refused, in words of either language."""
+
+    kind: ProblemKind
+    day: date | None = None
+    today: date | None = None
+    start: date | None = None
+    total: float = 0.0
+    amount: float = 0.0
+
+    def text(self, lang: str = "en") -> str:
+        words = PROBLEM_TEXT.get(lang, PROBLEM_TEXT["en"])
+        what = {"en": "the amount", "zh": "数量"}.get(lang, "the amount")
+        if self.kind == "too_large" and abs(self.amount) <= MAX_COUNT:
+            what = {"en": "the total", "zh": "合计"}.get(lang, "the total")
+        return words[self.kind].format(
+            what=what,
+            limit=f"{MAX_COUNT:,.0f}",
+            day=self.day,
+            today=self.today,
+            start=self.start,
+            grace=GRACE_DAYS,
+            total=fmt_num(self.total),
+            amount=("+" if self.amount > 0 else "") + fmt_num(self.amount),
+        )
+
+
+def began(item: Spanned) -> date | None:
+    """When the item's time began, for dating work: the earlier of its start and its
+    period's start (None: it has neither, nor a due date)."""
+    period = bounds(item.period)
+    starts = [d for d in (item.start, period[0] if period else None) if d is not None]
+    if starts:
+        return min(starts)
+    return span(item)[0]
+
+
+class EntryRefused(Invalid):
+    """An entry the rules refuse; ``problem`` says why in either language."""
+
+    def __init__(self, code: str, problem: EntryProblem) -> None:
+        message = f"{code}: {problem.text()}"
+        super().__init__(message, [message])
+        self.code = code
+        self.problem = problem
+
+
+def earliest_day(item: Spanned) -> date | None:
+    """The first day work may be dated on ``item`` (None: no bound)."""
+    start = began(item)
+    if start is None:
+        return None
+    try:
+        return start - timedelta(days=GRACE_DAYS)
+    except OverflowError:
+        return date.min
+
+
+def amount_problem(amount: float, total: float) -> EntryProblem | None:
+    """The amount's own rules: not 0, bounded, the total stays within 0..MAX_COUNT."""
+    if amount == 0:
+        return EntryProblem("zero")
+    if not abs(amount) <= MAX_COUNT or not total + amount <= MAX_COUNT:  # also NaN
+        return EntryProblem("too_large", total=total, amount=amount)
+    if total + amount < 0:
+        return EntryProblem("below_zero", total=total, amount=amount)
+    return None
+
+
+def day_problem(item: Spanned, day: date, on: date) -> EntryProblem | None:
+    """The day's rules: not after ``on`` (today), not long before the item's span."""
+    if day > on:
+        return EntryProblem("future", day=day, today=on)
+    first = earliest_day(item)
+    if first is not None and day < first:
+        return EntryProblem("before_span", day=day, start=began(item))
+    return None
+
+
+def entry_problem(
+    item: Spanned, amount: float, day: date, *, total: float, on: date
+) -> EntryProblem | None:
+    """The first rule an entry of ``amount`` on ``day`` breaks, or None; ``total`` is the
+    item's count before it."""
+    return amount_problem(amount, total) or day_problem(item, day, on)
