@@ -12,6 +12,10 @@ build moves the sample in time and plays a few months of work into it:
    show), a 责任人, and a spread of entries logged by named people through
    ``store.ledger`` (audited like anyone's), so that as of ``today`` some items are done,
    some on pace, some behind, a couple due within a week, two overdue and one paused.
+3. A few of them become annual items (the year as period, due 31 December, an annual
+   target) with work logged since January, as most offices' ledgers are kept; and of the
+   earlier half's unfinished work, some is finished late in the main period and the rest is
+   still open: carried over (结转), red.
 
 Everything random comes from ``random.Random(2023)``: the same ``today`` gives the same
 ledger. A ledger is only ever rebuilt when it is empty or marked ``demo`` (settings); a real
@@ -96,6 +100,16 @@ OVERDUE = {"XN-022": 1, "JD-039": 2}
 # Due soon: due this many days after today.
 DUE_SOON = {"XN-021": 3, "DJ-040": 5}
 ON_PACE_SHARE = 0.55
+# Annual items (the year's period, due 31 December) and their targets for the year.
+ANNUAL = {"DJ-035": 12, "DJ-039": 12, "JD-036": 4}
+# Unfinished items of the half before the main one: these are finished late, in the main
+# period; the others of that half that were under way stay open, carried over.
+FINISHED_LATE = {
+    "DJ-012": "“三学三增”学习模式总结材料已报局党组",
+    "XN-011": "常规工作台账已归档",
+    "XN-013": "志愿服务活动记录及照片已归档",
+    "JD-009": "职称申报材料已报送省广电局",
+}
 
 UNITS = {
     "XN-014": "稿", "XN-015": "稿", "XN-018": "件", "XN-019": "项", "XN-022": "批", "XN-025": "件",
@@ -265,10 +279,16 @@ def _plan(rows: list[dict[str, str]], main: Period, on: date, rng: random.Random
         key = row.get(C_PERIOD, "").strip()
         if not key:
             continue
-        p = parse_period(key)
-        if not (main.start <= p.start and p.end <= main.end):
-            continue
         code = row[C_CODE].strip()
+        if code in ANNUAL:
+            # The whole year, as annual ledgers have it: no start, due 31 December.
+            year = Period(main.year, "year")
+            key = row[C_PERIOD] = year.key
+            row[C_START], row[C_DUE] = "", year.end.isoformat()
+            row[C_TARGET], row[C_UNIT] = str(ANNUAL[code]), row.get(C_UNIT) or "次"
+        p = parse_period(key)
+        if not (main.start <= p.start and p.end <= main.end) and code not in ANNUAL:
+            continue
         month = p.kind == "month"
         if not row.get(C_TARGET, "").strip():
             row[C_TARGET] = str(rng.choice(MONTH_TARGETS if month else HALF_TARGETS))
@@ -340,6 +360,14 @@ def _days(rng: random.Random, first: date, last: date, n: int) -> list[date]:
     every = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     weekdays = [d for d in every if d.weekday() < 5] or every
     return sorted(rng.choices(weekdays, k=n))
+
+
+def _finish_late(session: Any, main: Period, on: date, rng: random.Random) -> None:
+    """Work of the half before ``main`` finished late, within ``main`` (by ``on``)."""
+    for code, evidence in FINISHED_LATE.items():
+        day = _days(rng, main.start, on, 1)[0]
+        log_entry(session, code, 1, day=day, note="补办完成", actor=IMPORTER, on=on)
+        mark_done(session, code, evidence=evidence, actor=IMPORTER, on=day)
 
 
 def _play(session: Any, plans: list[_Plan], on: date, rng: random.Random) -> None:
@@ -440,6 +468,7 @@ def build_demo(engine: Engine, *, today: date | None = None) -> DemoReport:
     with write_session(engine) as session:
         _fix_openings(session, on)
         _play(session, plans, on, rng)
+        _finish_late(session, main, on, rng)
         items = session.execute(select(func.count()).select_from(Item)).scalar_one()
         entries = session.execute(select(func.count()).select_from(Entry)).scalar_one()
     return DemoReport(items=int(items), entries=int(entries), period=main.key)

@@ -15,7 +15,15 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from store.db import check, get_setting, read_session, write_session
-from store.demo import ACTORS, DemoReport, build_demo, is_demo, shift_date, shift_period
+from store.demo import (
+    ACTORS,
+    FINISHED_LATE,
+    DemoReport,
+    build_demo,
+    is_demo,
+    shift_date,
+    shift_period,
+)
 from store.errors import LedgerError
 from store.ledger import ItemView, add_item, list_items, log_entry
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
@@ -23,6 +31,7 @@ from store.periods import Period, parse_period
 
 SAMPLES = Path(__file__).resolve().parent.parent / "store" / "samples"
 
+FINISHED = set(FINISHED_LATE)
 NOV = date(2026, 11, 28)  # late in a second half: the main period is 2026-H2
 MAR = date(2026, 3, 10)  # in a first half: 2023-H2 moves to 2026-H1, 2023-H1 to 2025-H2
 
@@ -118,9 +127,15 @@ def test_rebases_onto_the_half_year_of_today_late_in_h2(
         date(2026, 7, 1),
         date(2026, 7, 31),
     )
-    assert (v["DJ-035"].item.period, v["DJ-035"].item.start, v["DJ-035"].item.due) == (
+    assert (v["DJ-036"].item.period, v["DJ-036"].item.start, v["DJ-036"].item.due) == (
         "2026-H2",
         date(2026, 7, 1),
+        date(2026, 12, 31),
+    )
+    # Annual items, as most ledgers keep them: the year, no start, due 31 December.
+    assert (v["DJ-035"].item.period, v["DJ-035"].item.start, v["DJ-035"].item.due) == (
+        "2026",
+        None,
         date(2026, 12, 31),
     )
     # Years named in the text move with their item.
@@ -136,7 +151,8 @@ def test_rebases_onto_the_half_year_of_today_in_h1(
     report = build_demo(engine)
     assert report.period == "2026-H1"
     v = views(engine, MAR)
-    assert (v["DJ-035"].item.period, v["DJ-035"].item.due) == ("2026-H1", date(2026, 6, 30))
+    assert (v["DJ-036"].item.period, v["DJ-036"].item.due) == ("2026-H1", date(2026, 6, 30))
+    assert (v["DJ-035"].item.period, v["DJ-035"].item.due) == ("2026", date(2026, 12, 31))
     assert (v["DJ-001"].item.period, v["DJ-001"].item.start, v["DJ-001"].item.due) == (
         "2025-H2",
         date(2025, 7, 1),
@@ -171,22 +187,34 @@ def test_the_main_period_shows_every_light(
     pin(monkeypatch, on)
     report = build_demo(engine)
     main = views(engine, on, period=report.period)
-    assert len(main) == 35  # the 26 items of the half and the 9 of its first month
+    # The 26 items of the half (three of them annual), the 9 of its first month, and the 7
+    # of the half before that were under way: 4 finished late in this one, 3 carried over.
+    assert len(main) == 42
+    carried = {c for c, v in main.items() if v.carried}
+    assert carried == {"XN-012", "JD-019", "JD-023"}
+    assert all(main[c].progress.light_reason.startswith("逾期 ") for c in carried)
+    late = [main[c] for c in ("DJ-012", "XN-011", "XN-013", "JD-009")]
+    main_period = parse_period(report.period)
+    assert all(v.item.done_on is not None and main_period.contains(v.item.done_on) for v in late)
+    annual = [main[c] for c in ("DJ-035", "DJ-039", "JD-036")]
+    assert all(v.item.period == str(parse_period(report.period).year) for v in annual)
     lights = Counter(v.progress.light for v in main.values())
     assert lights["red"] >= 2
     assert lights["yellow"] >= 4
     assert lights["green"] >= 4
-    for v in main.values():
+    for code, v in main.items():
         if v.progress.light == "red":
             assert v.item.status not in ("done", "paused")
             assert v.item.due is not None and v.item.due < on
-            assert parse_period(report.period).contains(v.item.due)
+            assert parse_period(report.period).contains(v.item.due) or code in carried
+        # Every light but green says why.
+        assert (v.progress.light == "green") == (v.progress.light_reason == "")
     paused = [v for v in main.values() if v.item.status == "paused"]
     assert len(paused) == 1 and paused[0].item.reason
     done = [v for v in main.values() if v.item.status == "done"]
     assert len(done) >= 3
     assert all(v.item.evidence for v in done)
-    assert all(v.progress.actual == v.item.target for v in done)
+    assert all(v.progress.actual == v.item.target for v in done if v.code not in FINISHED)
     # Some items on pace (green, not done), some behind (yellow: actual/target < expected),
     # a couple due within a week.
     working = [v for v in main.values() if v.item.status == "doing"]
@@ -200,8 +228,8 @@ def test_the_main_period_shows_every_light(
     soon = [v for v in working if v.item.due and 0 <= (v.item.due - on).days <= 7]
     assert len(soon) >= 2
     # Every item of the period has a target now, so progress bars and pace show.
-    assert all(v.item.target for v in main.values())
-    assert all(v.item.unit for v in main.values())
+    assert all(v.item.target for c, v in main.items() if c not in carried and c not in FINISHED)
+    assert all(v.item.unit for c, v in main.items() if c not in carried and c not in FINISHED)
 
 
 def test_late_in_h2_figures(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,9 +238,11 @@ def test_late_in_h2_figures(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> 
     main = views(engine, NOV, period=report.period)
     lights = Counter(v.progress.light for v in main.values())
     statuses = Counter(v.item.status for v in main.values())
-    assert (lights["red"], lights["yellow"], lights["green"]) == (2, 10, 23)
-    assert (statuses["done"], statuses["paused"], statuses["doing"]) == (12, 1, 22)
-    assert {c for c, v in main.items() if v.progress.light == "red"} == {"XN-022", "JD-039"}
+    assert (lights["red"], lights["yellow"], lights["green"]) == (5, 10, 27)
+    assert (statuses["done"], statuses["paused"], statuses["doing"]) == (16, 1, 25)
+    assert {c for c, v in main.items() if v.progress.light == "red"} == {
+        "XN-022", "JD-039", "XN-012", "JD-019", "JD-023",
+    }  # fmt: skip
 
 
 def test_the_first_day_of_a_period_builds(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -238,11 +268,13 @@ def test_every_sample_item_with_its_figures(
     assert (xn.item.period, xn.progress.actual) == ("2026-H1", 2007)
     # The past half's figures are exactly the sample's 完成值, as opening entries at its end.
     past = views(engine, NOV, period="2026-H1")
-    assert len(past) == sum(r["期间"] == "2023-H1" for r in rows)
+    # The first half shows its own items and the year's three annual ones.
+    assert len(past) == sum(r["期间"] == "2023-H1" for r in rows) + 3
+    # What was done in the first half, that is: work finished late is the second half's.
     for r in rows:
         if r["期间"] == "2023-H1":
-            assert past[r["编号"]].progress.actual == float(r["完成值"] or 0), r["编号"]
-    assert sum(p.progress.actual for p in past.values()) == sum(
+            assert past[r["编号"]].period_actual == float(r["完成值"] or 0), r["编号"]
+    assert sum(p.period_actual or 0 for p in past.values() if p.item.period != "2026") == sum(
         float(r["完成值"] or 0) for r in rows if r["期间"] == "2023-H1"
     )
     openings = [(c, d) for c, d, _, _, _, k in entries(engine) if k == "opening"]

@@ -183,6 +183,12 @@ def count_text(actual: float, target: float | None, unit: str) -> str:
     return fmt_count(actual, target, unit) or "0"
 
 
+def reason_text(view: Any) -> str:
+    """Why the light is not green, 结转 first for work carried over from before the period."""
+    reason = view.progress.light_reason
+    return "；".join(x for x in ("结转" if view.carried else "", reason) if x)
+
+
 def light_cell(light: str) -> Text:
     mark, style = LIGHT_MARK[light]
     return Text(mark, style=style)
@@ -407,8 +413,9 @@ def list_cmd(
         ("状态", {"min_width": 6}, lambda v: cell(STATUS_ZH.get(v.item.status, v.item.status))),
         ("责任科室", {"overflow": "ellipsis", "max_width": 8}, lambda v: cell(v.item.dept)),
         ("完成时限", {"min_width": 10}, lambda v: cell(v.item.due or "")),
+        ("原因", {"overflow": "ellipsis", "max_width": 30}, lambda v: cell(reason_text(v))),
     ]  # fmt: skip
-    drop = set() if wide else {"类别", "责任科室", "%"}
+    drop = set() if wide else {"类别", "责任科室", "%", "原因"}
     if pane:
         drop.add("板块")
     columns = [c for c in columns if c[0] not in drop]
@@ -443,20 +450,32 @@ def list_cmd(
 def show(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="The item's 编号.")],
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="The period whose figure is shown beside the whole span's (default: the "
+            "current half-year).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show one item: every field, progress against pace, and its entries."""
+    """Show one item: every field, progress against pace, why its light is what it is, what
+    was done this period and over its whole span, and its entries."""
     from store.ledger import show_item
+    from store.periods import current_period, parse_period
+    from store.spans import span
 
+    key = parse_period(period).key if period else current_period("half").key
     with reading(ctx) as session:
-        view = show_item(session, code)
+        view = show_item(session, code, period=key)
     i, p = view.item, view.progress
     if as_json:
         data = view.to_json()
         data.update(
             assist=i.assist, start=i.start.isoformat() if i.start else None,
             evidence=i.evidence, reason=i.reason, progress_note=i.progress_note, key=i.key,
-            version=i.version, expected=None if p.expected is None else round(p.expected, 4),
+            version=i.version, shown_period=view.period.key if view.period else None,
             entries=[{"date": e.day.isoformat(), "amount": e.amount, "note": e.note,
                       "actor": e.actor, "kind": e.kind} for e in view.entries],
         )  # fmt: skip
@@ -465,15 +484,24 @@ def show(
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
+    from store.progress import expected_count
+
     pace = "" if p.expected is None else f"{p.expected * 100:.0f}% of the time elapsed"
     if p.expected is not None and i.target:
-        pace += f", expected {fmt_num(round(i.target * p.expected, 1))}{i.unit} by now"
+        pace += f", expected {fmt_num(expected_count(i.target, p.expected))}{i.unit} by now"
+    start, end = span(i)
+    whole = f"{start or '…'} – {end or '…'}" if start or end else ""
+    assert view.period is not None
+    in_period = f"{view.period.label_zh}: {fmt_num(view.period_actual or 0)}{i.unit}"
+    if view.carried:
+        in_period += "（结转 carried over）"
     rows = [
         ("编号 code", i.code), ("板块 pane", PANE_ZH.get(i.pane, i.pane)),
         ("类别 category", i.category), ("工作任务 title", i.title), ("具体措施 detail", i.detail),
         ("责任科室 dept", i.dept), ("配合科室 assist", i.assist), ("责任人 owner", i.owner),
         ("完成/目标", count_text(p.actual, i.target, i.unit)),
         ("进度 percent", "" if p.percent is None else f"{p.percent:.1f}%"),
+        ("本期 this period", in_period), ("时间跨度 span", whole),
         ("序时进度 pace", pace), ("期间 period", i.period or ""),
         ("开始 start", i.start or ""), ("完成时限 due", i.due or ""),
         ("状态 status", STATUS_ZH.get(i.status, i.status)),
@@ -484,7 +512,10 @@ def show(
     for label, value in rows:
         if value not in ("", None):
             grid.add_row(label, cell(value))
-    grid.add_row("灯 light", light_cell(p.light))
+    light = light_cell(p.light)
+    if p.reasons:
+        light.append("  " + clean_text(p.light_reason))
+    grid.add_row("灯 light", light)
     out.print(grid)
     if view.entries:
         table = Table(title="entries", title_justify="left", header_style="bold")
