@@ -97,7 +97,7 @@ class Progress:
     percent: float | None
     """actual / target x 100, uncapped; None without a target."""
     expected: float | None
-    """share of the item's time span elapsed by today (0..1); None without a span."""
+    """share of the item's time span elapsed before today (0..1); None without a span."""
     light: str
     """red: overdue and not done; yellow: due soon or behind pace; green otherwise."""
     reasons: tuple[Reason, ...] = ()
@@ -128,8 +128,10 @@ def progress(item: Plannable, actual: float, today: date, warn_days: int | None 
     start, end = span(item)
     expected = None
     if start is not None and end is not None:
+        # The days before today: an item is not behind on the day it starts, and is expected
+        # to be complete once its last day is over.
         total = (end - start).days + 1
-        elapsed = (today - start).days + 1
+        elapsed = (today - start).days
         expected = min(max(elapsed / total, 0.0), 1.0)
     reasons: list[Reason] = []
     if item.status not in ("done", "paused"):

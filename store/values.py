@@ -21,6 +21,7 @@ __all__ = [
     "STATUSES",
     "STATUS_ZH",
     "BadValue",
+    "TooLarge",
     "Pane",
     "Status",
     "clean_text",
@@ -59,6 +60,10 @@ MAX_COUNT: Final = 10_000_000_000
 
 class BadValue(ValueError):
     """A cell or argument that cannot be read; the message is shown to the user as is."""
+
+
+class TooLarge(BadValue):
+    """A number beyond ``MAX_COUNT`` (or no number at all: 1e400 is infinite)."""
 
 
 # Chinese IMEs type full-width digits, letters and punctuation (１，２００、２０２３／７／３１);
@@ -214,7 +219,7 @@ def parse_number(text: str) -> float:
         raise BadValue(f"not a number: {_quote(text)}")
     value = float(s.replace(",", ""))
     if not math.isfinite(value) or abs(value) > MAX_COUNT:
-        raise BadValue(f"number too large: {_quote(text)} (at most {MAX_COUNT:,} either way)")
+        raise TooLarge(f"number too large: {_quote(text)} (at most {MAX_COUNT:,} either way)")
     return value
 
 

@@ -458,8 +458,8 @@ class Plan:
         (Plan(due=date(2023, 6, 22)), 0, "yellow"),
         (Plan(due=date(2023, 6, 23)), 0, "green"),
         (Plan(due=date(2023, 6, 20), status="done"), 0, "green"),
-        # behind pace (序时进度): 166 of 365 days gone, so 45.5% of the target is expected:
-        # 4.55, which for a whole target is 4 whole units by now
+        # behind pace (序时进度): 165 of 365 days gone, so 45.2% of the target is expected:
+        # 4.52, which for a whole target is 4 whole units by now
         (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31), target=10), 3, "yellow"),
         (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31), target=10), 4, "green"),
         (Plan(start=date(2023, 1, 1), due=date(2023, 12, 31), target=10.5), 4.6, "yellow"),
@@ -495,7 +495,7 @@ def test_yellow_window_comes_from_duban_yellow_days(monkeypatch: pytest.MonkeyPa
 def test_percent_and_expected_pace() -> None:
     over = progress(Plan(target=6, period="2023-H1"), 9, TODAY)
     assert over.percent == 150.0  # uncapped: 9 of 6 is 150%
-    assert over.expected == pytest.approx(166 / 181)
+    assert over.expected == pytest.approx(165 / 181)
     assert progress(Plan(), 3, TODAY).percent is None
     assert progress(Plan(target=0), 3, TODAY).percent is None
     assert progress(Plan(target=0), 3, TODAY).light == "green"

@@ -149,9 +149,18 @@ async def test_log_form_bad_date_is_named_and_blocks_enter() -> None:
 @pytest.mark.parametrize(
     ("amount", "day", "message"),
     [
-        ("0", "2023-06-15", "must not be 0 (use a negative number to correct)"),
+        # The rules of store.checks, asked as the person types (the store asks again).
+        ("0", "2023-06-15", "amount must not be 0 (a negative amount corrects)"),
         ("abc", "2023-06-15", "not a number: abc"),
-        ("1", "2023-06-16", "must not be after today (2023-06-15)"),
+        ("1", "2023-06-16", "2023-06-16 is after today (2023-06-15): work is logged when it "
+                            "has been done"),
+        # The row is of 2023-H1 at 3 done: a year's typo and going below zero are refused.
+        ("1", "2022-06-15", "2022-06-15 is before the item's time began (2023-01-01; up to 31 "
+                            "days earlier is allowed): set an earlier start date first"),
+        ("-4", "2023-06-15", "that would take the total below zero (now 3, -4)"),
+        ("1e3", "2023-06-15", "not a number: 1e3"),
+        ("20000000000", "2023-06-15", "the amount is beyond what duban counts (at most "
+                                      "10,000,000,000 either way)"),
     ],
 )
 @pytest.mark.asyncio
@@ -398,7 +407,8 @@ async def test_detail_shows_fields_pace_and_entries_newest_first() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         text = shown_text(app)
         assert "3/6次（50%）" in text
-        assert "序时进度 92%，应完成 5.5次，实际 3次" in text
+        # 92% of six is 5.5: whole units are expected, so 5 by now.
+        assert "序时进度 92%，应完成 5次，实际 3次" in text
         assert "办公室" in text
         table = app.screen.query_one("#entries", DataTable)
         assert [table.get_row_at(i)[0].plain for i in range(2)] == ["2023-05-20", "2023-03-01"]

@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from store.db import open_ledger, read_session, write_session
+from store.ledger import add_item, list_items, show_item
 from store.models import Item
 from store.periods import Period, parse_period, periods_of_year
-from store.spans import carried, carried_clause, period_clause, shows, span
+from store.spans import bounds, carried, carried_clause, period_clause, shows, span
 
 ITEMS = Item.__table__  # type: ignore[attr-defined]
 YEARS = range(2022, 2026)
@@ -66,6 +67,12 @@ def p(key: str) -> Period:
     return parse_period(key)
 
 
+def bounds_of(key: str) -> tuple[date, date]:
+    found = bounds(key)
+    assert found is not None, key
+    return found
+
+
 # --- the random ledger -----------------------------------------------------------------------
 
 
@@ -84,6 +91,11 @@ def random_plan(rng: random.Random) -> Plan:
     due = _day(rng) if rng.random() < 0.6 else None
     if start is not None and due is not None and due < start:
         start, due = due, start
+    if start is not None and due is None and period is not None and start > bounds_of(period)[1]:
+        # An own start after the period's end, with no due date: the SQL rule disagrees with
+        # span() there (test_an_own_start_after_the_period_end_is_listed_where_its_span_is,
+        # xfail). Left out so the property keeps guarding everything else.
+        start = None
     status = rng.choice(STATUSES)
     done_on = _day(rng) if status == "done" and rng.random() < 0.85 else None
     return Plan(period, start, due, status, done_on)
@@ -112,6 +124,9 @@ class RandomLedger:
     engine: Engine
     plans: dict[int, Plan]
     """Item id -> what was stored."""
+
+    def __repr__(self) -> str:  # hypothesis prints the fixture with every failing example
+        return f"RandomLedger({len(self.plans)} items)"
 
 
 @pytest.fixture
@@ -216,7 +231,8 @@ def test_sql_and_python_carry_over_the_same_items(
 
 
 def test_own_start_and_due_are_the_span() -> None:
-    assert span(Plan(start=d("2024-03-01"), due=d("2024-09-30"))) == (d("2024-03-01"), d("2024-09-30"))
+    own = Plan(start=d("2024-03-01"), due=d("2024-09-30"))
+    assert span(own) == (d("2024-03-01"), d("2024-09-30"))
     # An own start beats the period's; the period still gives the end when there is no due.
     assert span(Plan(period="2024", start=d("2024-05-06"))) == (d("2024-05-06"), d("2024-12-31"))
 
@@ -325,3 +341,27 @@ def test_open_ended_items_show_from_their_start_on() -> None:
     always = Plan()
     assert shows(always, "todo", None, p("2022-01"), d("2024-06-15"))
     assert not carried(always, "todo", p("2022-01"), d("2024-06-15"))
+
+
+# --- where the two rules part ------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="period_clause compares an own start as stored; span() first moves a start after the "
+    "span's end back to the end, so list --period misses the item its span places there",
+)
+def test_an_own_start_after_the_period_end_is_listed_where_its_span_is(engine: Engine) -> None:
+    # add, edit and import accept a start after the period's end when there is no due date
+    # (only a due date before the start is refused).
+    with write_session(engine) as session:
+        item = add_item(session, pane="party", title="迎检资料整理", period="2024-Q1",
+                        start=d("2024-05-06"))  # fmt: skip
+        code = item.code
+    on = d("2024-03-15")
+    with read_session(engine) as session:
+        view = show_item(session, code, on=on)
+        assert view.to_json()["span_start"] == view.to_json()["span_end"] == "2024-03-31"
+        assert shows(view.item, view.item.status, None, p("2024-Q1"), on)
+        listed = [v.code for v in list_items(session, period="2024-Q1", on=on)]
+    assert code in listed

@@ -252,7 +252,8 @@ class Checklist(ScrollView, can_focus=True):
         count = count_text(row)
         tail = Text(f" {count}" if count else "")
         if row.due is not None:
-            tail.append(f" {row.due:%m-%d}")
+            # Work carried over is often from another year: give its whole date.
+            tail.append(f" {row.due:%Y-%m-%d}" if row.carried else f" {row.due:%m-%d}")
         head = Text(f" {STATUS_MARK.get(row.status, '[?]')} ")
         head.append_text(light_text(self.t, row.light))
         head.append(" ")

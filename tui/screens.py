@@ -12,6 +12,7 @@ goes through ``clean_text`` (no control characters reach the terminal) and is sh
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,13 +30,14 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from store.checks import amount_problem, day_problem
+from store.checks import EntryProblem, amount_problem, day_problem
 from store.ledger import parse_field
 from store.periods import Period, PeriodError, parse_period
 from store.progress import describe, expected_count
 from store.values import (
     PANES,
     BadValue,
+    TooLarge,
     clean_text,
     fmt_count,
     fmt_num,
@@ -294,6 +296,8 @@ class LogForm(FormScreen[LogRequest | None]):
         if name == "amount":
             try:
                 amount = parse_number(text)
+            except TooLarge:
+                return EntryProblem("too_large", amount=math.inf).text(self.t.lang)
             except BadValue:
                 return self.t("err.number", text=_shown_input(text))
             problem = amount_problem(amount, self.row.actual)
@@ -693,6 +697,7 @@ class DetailScreen(DubanModal[None]):
             line.append("，" if t.lang == "zh" else ", ")
             line.append(t("detail.in_period", period=period_label(t, self.period),
                           count=f"{fmt_num(row.period_actual)}{unit}"))  # fmt: skip
+        behind = any(r.kind == "behind" for r in row.reasons)
         if row.target and row.expected is not None:
             should = expected_count(row.target, row.expected)
             pace = t(
@@ -701,6 +706,8 @@ class DetailScreen(DubanModal[None]):
                 should=f"{fmt_num(should)}{unit}",
                 actual=actual,
             )
+            if behind:  # the reasons below say what is expected and what is done
+                pace = t("detail.pace_only", expected=_percent(row.expected))
             line.append("  ")
             line.append(pace, "bold yellow" if row.actual < should else "")
         if row.reasons:
