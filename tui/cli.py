@@ -622,6 +622,15 @@ def import_cmd(
     undo_batch: Annotated[
         int | None, typer.Option("--undo", metavar="BATCH", help="Take back import batch BATCH.")
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="The day the file's figures speak for (its 填报日期; default today): a changed "
+            "完成值 is logged as done on that day.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import ledger items, entries or problems from CSV. All or nothing per file."""
@@ -644,7 +653,7 @@ def import_cmd(
         with _progress_bar(path) as on_progress:
             report = import_file(
                 engine, path, kind=kind, encoding=encoding, dry_run=dry_run,
-                on_conflict=on_conflict, on_progress=on_progress,
+                on_conflict=on_conflict, on_progress=on_progress, as_of=parse_day(as_of),
             )  # fmt: skip
         reports.append(report)
         failed |= not report.ok
