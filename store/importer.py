@@ -450,8 +450,12 @@ class _ItemImport(_Batcher):
                 self.report.skipped += 1
                 continue
             if opening is not None:
-                note = OPENING_NOTE if counted == 0 and logged == 0 else CHANGE_NOTE
-                new_openings.append((match["id"], match["code"], opening, end, note))
+                # A first count is dated no later than the item's end (it was done by then); a
+                # change is dated the file's day, however late: the work was reported then.
+                first = counted == 0 and logged == 0
+                note = OPENING_NOTE if first else CHANGE_NOTE
+                new_openings.append((match["id"], match["code"], opening, end if first else None,
+                                     note))  # fmt: skip
             if changes:
                 for f, new_value in changes.items():
                     self.audit("import", match["id"], match["code"], f, match[f], new_value)

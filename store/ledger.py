@@ -429,6 +429,8 @@ def add_item(
         k: clean_text(v) if isinstance(v, str) else v for k, v in fields.items()
     }
     values.update(pane=pane, title=clean_text(title), code=code)
+    if values.get("period"):
+        values["period"] = parse_period(values["period"]).key  # 2024年1-9月 → 2024-01..2024-09
     if values.get("start") is None:
         values["start"] = _hand_start(values.get("period"), values.get("due"), today())
     if values.get("status") == "done":
@@ -520,6 +522,8 @@ def edit_item(
     changed = False
     for name, new in changes.items():
         new = clean_text(new) if isinstance(new, str) and name != "code" else new
+        if name == "period" and new:
+            new = parse_period(new).key
         old = getattr(item, name)
         if old == new:
             continue

@@ -21,7 +21,7 @@ size. A property test keeps the two in step.
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import and_, false, or_
@@ -148,7 +148,11 @@ def _ends_before(t: Any, day: date) -> Any:
 
 def _overlaps(t: Any, p: Period) -> Any:
     year_end = date(p.end.year, 12, 31)
+    # The span starts no later than it ends (span() pulls a start past the end back to it),
+    # so an end by the period's end is a start by it too.
+    after_end = p.end + timedelta(days=1) if p.end < date.max else p.end
     starts_by_end = or_(
+        _ends_before(t, after_end),
         and_(t.start.is_not(None), t.start <= p.end),
         and_(
             t.start.is_(None),
