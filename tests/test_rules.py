@@ -222,7 +222,10 @@ def test_a_month_range_filters_and_reports(engine: Engine) -> None:
 def test_a_raised_count_is_dated_the_files_day_even_after_the_items_end(
     engine: Engine, tmp_path: Path
 ) -> None:
-    sheet = "编号,板块,工作任务,目标值,单位,完成值,完成时限\nK-1,监督,一季度督查,30,次,{n},2023-03-31\n"
+    sheet = (
+        "编号,板块,工作任务,目标值,单位,完成值,完成时限\n"
+        "K-1,监督,一季度督查,30,次,{n},2023-03-31\n"
+    )
     first, second = tmp_path / "q1.csv", tmp_path / "june.csv"
     first.write_text(sheet.format(n=2), encoding="utf-8")
     second.write_text(sheet.format(n=30), encoding="utf-8")
