@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, case, func, literal, select
+from sqlalchemy import Table, case, func, literal, not_, select, union_all
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
@@ -20,7 +20,7 @@ from store.ledger import _filtered, counted
 from store.models import Entry, Item
 from store.periods import Period, parse_period, today
 from store.progress import Reason, progress, yellow_days
-from store.spans import carried_clause, span
+from store.spans import carried_clause, carried_parts, span
 from store.values import PANES
 
 
@@ -102,16 +102,33 @@ def pane_rows(
     on: date | None = None,
 ) -> list[BoardRow]:
     """A pane's items in code order (the ledger's own order), work carried over from before the
-    period first; optionally one window of them."""
+    period first; optionally one window of them.
+
+    Two reads, so that neither grows with the ledger: the carried rows, found through the
+    (pane, due) and (pane, period) indexes; then the others, walked in code order along the
+    (pane, code) index until the window is full."""
     on = on or today()
-    p = parse_period(period) if period else None
-    q = _filtered(_select(on, p), pane=pane, period=period, text=text, on=on)
-    if p is not None:
-        q = q.order_by(case((carried_clause(ITEMS.c, p, on), 0), else_=1))
-    q = q.order_by(ITEMS.c.code).offset(offset)
+    if period is None:
+        q = _filtered(_select(on, None), pane=pane, text=text, on=on).order_by(ITEMS.c.code)
+        q = q.offset(offset)
+        return _rows(session, q if limit is None else q.limit(limit), on)
+    p = parse_period(period)
+    ids = union_all(
+        *(_filtered(select(ITEMS.c.id), pane=pane, text=text).where(part)
+          for part in carried_parts(ITEMS.c, p, on))
+    )  # fmt: skip
+    carried = _select(on, p).where(ITEMS.c.id.in_(select(ids.subquery().c.id)))
+    every_carried = _rows(session, carried.order_by(ITEMS.c.code), on)
+    rows = every_carried[offset:] if limit is None else every_carried[offset : offset + limit]
+    if limit is not None and len(rows) == limit:
+        return rows
+    skip = max(0, offset - len(every_carried))
+    rest = _filtered(_select(on, p), pane=pane, period=period, text=text, on=on)
+    rest = rest.where(not_(carried_clause(ITEMS.c, p, on))).order_by(ITEMS.c.code)
+    rest = rest.offset(skip)
     if limit is not None:
-        q = q.limit(limit)
-    return _rows(session, q, on)
+        rest = rest.limit(limit - len(rows))
+    return rows + _rows(session, rest, on)
 
 
 def board_row(

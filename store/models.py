@@ -44,6 +44,7 @@ class Item(ItemBase, table=True):
         UniqueConstraint("code", name="uq_items_code"),
         Index("ix_items_pane_period", "pane", "period"),
         Index("ix_items_pane_code", "pane", "code"),
+        Index("ix_items_pane_due", "pane", "due"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

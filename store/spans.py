@@ -33,6 +33,7 @@ __all__ = [
     "Spanned",
     "carried",
     "carried_clause",
+    "carried_parts",
     "period_clause",
     "shows",
     "span",
@@ -174,6 +175,20 @@ def _overlaps(t: Any, p: Period) -> Any:
 def carried_clause(t: Any, p: Period, on: date) -> Any:
     """SQL for ``carried``: ``t`` is the items table (or anything with its columns)."""
     return and_(t.status.in_(OPEN_STATUSES), _ends_before(t, min(p.start, on)))
+
+
+def carried_parts(t: Any, p: Period, on: date) -> list[Any]:
+    """``carried_clause`` as disjoint clauses each of which an index answers ((pane, due) or
+    (pane, period)), for a UNION that reads only the carried rows instead of scanning the
+    pane: there are few of them, and the dashboard asks for them on every page."""
+    day = min(p.start, on)
+    open_ = t.status.in_(OPEN_STATUSES)
+    no_due = and_(open_, t.due.is_(None))
+    return [
+        and_(open_, t.due < day),
+        and_(no_due, t.period < f"{day.year:04d}"),
+        and_(no_due, t.period.in_(_keys(day.year, "end<", day))),
+    ]
 
 
 def period_clause(t: Any, p: Period, on: date) -> Any:

@@ -236,3 +236,37 @@ def test_a_raised_count_is_dated_the_files_day_even_after_the_items_end(
     assert days == [(date(2023, 3, 31), 2.0), (date(2023, 6, 10), 28.0)]
     assert show(engine, "K-1", period="2023-Q1").period_actual == 2
     assert show(engine, "K-1", period="2023-Q2").period_actual == 28
+
+
+def test_pane_pages_put_carried_work_first_and_lose_nothing(engine: Engine) -> None:
+    # Open work of earlier halves (carried into 2023-H1 as of 06-15), done work of before (not
+    # shown), and the half's own items, codes interleaved.
+    for n in range(1, 13):
+        if n % 3 == 0:
+            add(engine, f"去年遗留{n}", code=f"DJ-{n:03d}", period="2022-H2")
+        elif n % 4 == 0:
+            add(engine, f"去年已办{n}", code=f"DJ-{n:03d}", period="2022-H2", status="done")
+        else:
+            add(engine, f"本期{n}", code=f"DJ-{n:03d}", period="2023-H1")
+    with write_session(engine) as s:  # done last year: not shown in 2023-H1
+        s.exec(update_done_on())
+    from store.board import pane_rows
+
+    with read_session(engine) as s:
+        whole = [r.code for r in pane_rows(s, pane="party", period="2023-H1")]
+        pages = [
+            r.code
+            for offset in range(0, 12, 2)
+            for r in pane_rows(s, pane="party", period="2023-H1", offset=offset, limit=2)
+        ]
+        carried = [r.code for r in pane_rows(s, pane="party", period="2023-H1") if r.carried]
+    assert carried == ["DJ-003", "DJ-006", "DJ-009", "DJ-012"]
+    assert whole == [*carried, "DJ-001", "DJ-002", "DJ-005", "DJ-007", "DJ-010", "DJ-011"]
+    assert pages == whole
+    assert [v.code for v in listed(engine, period="2023-H1").values()] == whole
+
+
+def update_done_on() -> Any:
+    from sqlalchemy import update
+
+    return update(Item).where(Item.status == "done").values(done_on=date(2022, 12, 20))

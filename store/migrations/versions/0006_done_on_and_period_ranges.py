@@ -1,4 +1,5 @@
-"""When an item was done (``done_on``), and period keys long enough for month ranges.
+"""When an item was done (``done_on``), period keys long enough for month ranges, and an
+index on (pane, due) that finds overdue work carried into a period without reading the pane.
 
 A period shows the items done within it, so the day an item was finished is kept; items
 already done get the day of their last change to 已办结 from the audit trail, else the day
@@ -40,6 +41,7 @@ def upgrade() -> None:
     with op.batch_alter_table("problems") as batch:
         batch.alter_column("period", existing_type=sa.String(length=8),
                            type_=sa.String(length=20), existing_nullable=False)
+    op.create_index("ix_items_pane_due", "items", ["pane", "due"], unique=False)
     done = {
         row.id: _day(row.updated_at)
         for row in conn.execute(sa.text("SELECT id, updated_at FROM items WHERE status = 'done'"))
@@ -63,6 +65,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_items_pane_due", table_name="items")
     with op.batch_alter_table("problems") as batch:
         batch.alter_column("period", existing_type=sa.String(length=20),
                            type_=sa.String(length=8), existing_nullable=False)
