@@ -13,6 +13,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,40 +210,57 @@ def sniff_delimiter(first_line: str) -> str:
 
 @dataclass
 class CsvRows:
-    """An open CSV file: its header and an iterator of (line number, cells)."""
+    """An open CSV file: its first rows (where the title block and the header are) and an
+    iterator of the rest, each as (line number, cells)."""
 
-    header_cells: list[str]
+    head: list[tuple[int, list[str]]]
     delimiter: str
-    rows: Iterator[tuple[int, list[str]]]
+    rest: Iterator[tuple[int, list[str]]]
     reader: CountingReader
+
+    @property
+    def header_cells(self) -> list[str]:
+        """The first non-empty row (the header of a file without a title block)."""
+        return next((cells for _, cells in self.head if any(c.strip() for c in cells)), [])
+
+
+HEAD_ROWS = 12
+"""Rows read before the rest: a title block and a two-row header fit in them."""
 
 
 def open_csv(path: Path, encoding: str) -> tuple[CsvRows, BinaryIO]:
     raw = path.open("rb")
     counter = CountingReader(raw)
     text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding=encoding, newline="")
-    first = text.readline()
-    header_line = 1
-    while first and not first.strip(" \t,;\r\n\ufeff"):
-        first = text.readline()
-        header_line += 1
-    if not first:
+    # The delimiter is the one the first lines use most: a title line exported from a merged
+    # cell is the title and a run of commas, the header the most of all.
+    first_lines = []
+    for _ in range(HEAD_ROWS):
+        line = text.readline()
+        if not line:
+            break
+        first_lines.append(line)
+    if not any(line.strip(" \t,;\r\n\ufeff") for line in first_lines):
         raw.close()
         raise LedgerError(f"{path.name}: no header row")
-    delimiter = sniff_delimiter(first)
-    header_cells = next(csv.reader([first], delimiter=delimiter))
-    reader = csv.reader(text, delimiter=delimiter)
+    delimiter = max((",", "\t", ";"), key=lambda d: sum(line.count(d) for line in first_lines))
+    if not any(delimiter in line for line in first_lines):
+        delimiter = ","
+    reader = csv.reader(itertools.chain(first_lines, text), delimiter=delimiter)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        # Lines are numbered as a text editor shows them: the header is line 1 unless blank
-        # lines came before it, and a row that spans lines (a quoted newline) is named by
-        # the line it starts on.
+        # Lines are numbered as a text editor shows them; a row that spans lines (a quoted
+        # newline) is named by the line it starts on.
         prev = 0
         try:
             for cells in reader:
-                yield header_line + prev + 1, cells
+                if cells and prev == 0:
+                    cells[0] = cells[0].lstrip("\ufeff")
+                yield prev + 1, cells
                 prev = reader.line_num
         except csv.Error as exc:
-            raise LedgerError(f"{path.name}, line {header_line + prev + 1}: {exc}") from exc
+            raise LedgerError(f"{path.name}, line {prev + 1}: {exc}") from exc
 
-    return CsvRows(header_cells, delimiter, rows(), counter), raw
+    it = rows()
+    head = list(itertools.islice(it, HEAD_ROWS))
+    return CsvRows(head, delimiter, it, counter), raw

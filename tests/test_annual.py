@@ -195,7 +195,8 @@ def test_the_export_imports_whole_with_due_dates_in_every_written_form(year: Yea
     report = year.imported
     assert (report.encoding, report.rows, report.added, report.rejected) == ("gb18030", 25, 25, 0)
     # 序号 is a row number; 编号 is the code, and wins.
-    assert report.warnings == ["column '序号' repeats another column; ignored"]
+    assert report.warnings == []
+    assert "column '序号' is a row number; the codes are in another" in report.notes
     items = {v.code: v.item for v in year.views("2024")}
     assert set(items) == ANNUAL | set(DUE_EARLIER)
     assert {code for code, i in items.items() if i.due == DEC31} == ANNUAL
