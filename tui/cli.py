@@ -762,7 +762,7 @@ def _print_report(r: Any) -> None:
 def export(
     ctx: typer.Context,
     kind: Annotated[str, typer.Option("--kind", help="items|entries|audit.")] = "items",
-    fmt: Annotated[str, typer.Option("--format", help="csv|json.")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="csv|json|xlsx.")] = "csv",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
     ] = None,
@@ -770,16 +770,36 @@ def export(
     headers: Annotated[
         str, typer.Option("--headers", help="CSV headers: zh (import-ready) or en.")
     ] = "zh",
+    by_pane: Annotated[
+        bool, typer.Option("--by-pane", help="xlsx: one sheet per pane (党建, 效能, 监督).")
+    ] = False,
 ) -> None:
-    """Export items, entries or the audit trail as CSV (Excel-safe) or JSON."""
+    """Export items, entries or the audit trail as CSV (Excel-safe) or JSON; items also as the
+    .xlsx 台账 an office submits (title row, import-ready header, 序号, date cells)."""
     from store.export import KINDS, records, write_csv, write_json
 
     if kind not in KINDS:
         fail(f"--kind must be one of {', '.join(KINDS)}")
-    if fmt not in ("csv", "json"):
-        fail("--format must be csv or json")
+    if fmt not in ("csv", "json", "xlsx"):
+        fail("--format must be csv, json or xlsx")
     if headers not in ("zh", "en"):
         fail("--headers must be zh or en")
+    if fmt == "xlsx":
+        if kind != "items":
+            fail("--format xlsx writes items (the 台账); use csv or json for entries and audit")
+        if output is None:
+            fail("--format xlsx needs -o FILE.xlsx (a spreadsheet is not text for stdout)")
+        from store.db import get_setting
+        from store.periods import parse_period
+        from store.xlsx import ledger_title, write_xlsx
+
+        engine = engine_of(ctx)
+        key = parse_period(period).key if period else None
+        title = ledger_title(get_setting(engine, "office"), key)
+        with reading(ctx) as session:
+            n = write_xlsx(records(session, kind, key), output, title=title, by_pane=by_pane)
+        err.print(Text(f"wrote {n} item(s) to {output}"))
+        return
     with reading(ctx) as session:
         rows = records(session, kind, period)
         if output is None:
