@@ -2,7 +2,8 @@
 log form and +/- keys, an entries file).
 
 - an amount is not 0 and, like every count duban keeps, at most ``MAX_COUNT`` either way;
-- an item's total never goes below zero: an entry may correct, not invent negative work;
+- an item's total never goes below zero, on no day: an entry may correct, not invent negative
+  work (a correction dated back in January must not leave January's count at -3);
 - work is dated no later than today, and no earlier than ``GRACE_DAYS`` before the item's time
   began: the earlier of its start and its period's start (without a period, 1 January of its
   due year). Preparation in the weeks before a plan starts counts, and so does May's work on
@@ -15,6 +16,7 @@ asks it again inside the write, where the total is the database's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, Literal
@@ -36,14 +38,15 @@ PROBLEM_TEXT: Final[dict[str, dict[str, str]]] = {
             "{day} is before the item's time began ({start}; up to {grace} days earlier is "
             "allowed): set an earlier start date first"
         ),
-        "below_zero": "that would take the total below zero (now {total}, {amount})",
+        "below_zero": "that would take the count below zero (lowest from that day {total}, "
+        "{amount})",
     },
     "zh": {
         "zero": "不能为 0（更正请填负数）",
         "too_large": "{what}超出可登记范围（绝对值不超过 {limit}）",
         "future": "{day} 晚于今天（{today}）：完成后再登记",
         "before_span": "{day} 早于事项开始日期（{start}，最多可提前 {grace} 天）：请先修改开始日期",
-        "below_zero": "登记后合计将小于 0（现为 {total}，登记 {amount}）",
+        "below_zero": "登记后合计将小于 0（该日起最低为 {total}，登记 {amount}）",
     },
 }
 
@@ -107,14 +110,29 @@ def earliest_day(item: Spanned) -> date | None:
         return date.min
 
 
-def amount_problem(amount: float, total: float) -> EntryProblem | None:
-    """The amount's own rules: not 0, bounded, the total stays within 0..MAX_COUNT."""
+def lowest_from(entries: Iterable[tuple[date, float]], day: date) -> float:
+    """The item's lowest count on any day from ``day`` on, given its entries (day, amount):
+    what an entry dated ``day`` could take away without leaving some day below zero."""
+    ordered = sorted(entries)
+    count = sum(a for d, a in ordered if d <= day)
+    lowest = count
+    for d, a in ordered:
+        if d > day:
+            count += a
+            lowest = min(lowest, count)
+    return lowest
+
+
+def amount_problem(amount: float, total: float, lowest: float | None = None) -> EntryProblem | None:
+    """The amount's own rules: not 0, bounded, the total stays within 0..MAX_COUNT; ``lowest``
+    (default ``total``) is the lowest count from the entry's day on."""
     if amount == 0:
         return EntryProblem("zero")
     if not abs(amount) <= MAX_COUNT or not total + amount <= MAX_COUNT:  # also NaN
         return EntryProblem("too_large", total=total, amount=amount)
-    if total + amount < 0:
-        return EntryProblem("below_zero", total=total, amount=amount)
+    floor = total if lowest is None else min(total, lowest)
+    if floor + amount < 0:
+        return EntryProblem("below_zero", total=floor, amount=amount)
     return None
 
 
@@ -129,8 +147,17 @@ def day_problem(item: Spanned, day: date, on: date) -> EntryProblem | None:
 
 
 def entry_problem(
-    item: Spanned, amount: float, day: date, *, total: float, on: date
+    item: Spanned,
+    amount: float,
+    day: date,
+    *,
+    entries: Iterable[tuple[date, float]],
+    on: date,
 ) -> EntryProblem | None:
-    """The first rule an entry of ``amount`` on ``day`` breaks, or None; ``total`` is the
-    item's count before it."""
-    return amount_problem(amount, total) or day_problem(item, day, on)
+    """The first rule an entry of ``amount`` on ``day`` breaks, or None; ``entries`` are the
+    item's (day, amount) before it."""
+    entries = list(entries)
+    total = sum(a for _, a in entries)
+    return amount_problem(amount, total, lowest_from(entries, day)) or day_problem(
+        item, day, on
+    )

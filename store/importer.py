@@ -457,7 +457,7 @@ class _ItemImport(_Batcher):
             # work that July's sheet reports does not land in the first half.
             opening: float | None = None
             if v.get("actual") is not None:
-                logged, counted = balances.get(match["id"], (0.0, 0.0))
+                logged, counted, whole = balances.get(match["id"], (0.0, 0.0, 0.0))
                 if v["actual"] < logged:
                     self.report.problem(
                         line,
@@ -467,7 +467,9 @@ class _ItemImport(_Batcher):
                     )
                     self.report.rejected += 1
                     continue
-                if v["actual"] != counted:
+                # A file that gives the ledger's whole count as it stands (an export brought
+                # back, whatever day it claims) changes nothing.
+                if v["actual"] != counted and v["actual"] != whole:
                     opening = v["actual"] - counted
             if (changes or opening) and self.on_conflict == "fail":
                 self.report.problem(
@@ -553,19 +555,25 @@ class _ItemImport(_Batcher):
             )
             self.conn.execute(stmt, params)
 
-    def _balances(self, ids: list[int]) -> dict[int, tuple[float, float]]:
-        """Item id -> (what people logged on it, its count as of the file's day), for items
-        whose 完成值 the file gives."""
+    def _balances(self, ids: list[int]) -> dict[int, tuple[float, float, float]]:
+        """Item id -> (what people logged on it by the file's day, its count as of that day,
+        its whole count), for items whose 完成值 the file gives."""
         if not ids:
             return {}
-        logged = func.sum(case((ENTRIES.c.kind != "opening", ENTRIES.c.amount), else_=0.0))
-        counted = func.sum(case((ENTRIES.c.day <= self.as_of, ENTRIES.c.amount), else_=0.0))
+        by_day = ENTRIES.c.day <= self.as_of
+        logged = func.sum(
+            case(((ENTRIES.c.kind != "opening") & by_day, ENTRIES.c.amount), else_=0.0)
+        )
+        counted = func.sum(case((by_day, ENTRIES.c.amount), else_=0.0))
         q = (
-            select(ENTRIES.c.item_id, logged, counted)
+            select(ENTRIES.c.item_id, logged, counted, func.sum(ENTRIES.c.amount))
             .where(ENTRIES.c.item_id.in_(ids))
             .group_by(ENTRIES.c.item_id)
         )
-        return {r[0]: (float(r[1] or 0), float(r[2] or 0)) for r in self.conn.execute(q)}
+        return {
+            r[0]: (float(r[1] or 0), float(r[2] or 0), float(r[3] or 0))
+            for r in self.conn.execute(q)
+        }
 
     def _day_for(self, end: date | None) -> date:
         """The day of what the file says (a count, 已办结): its own day, but no later than the
@@ -624,8 +632,9 @@ class _EntryImport(_Batcher):
         self.buffer: list[tuple[int, dict[str, Any]]] = []
         self.day = _Memo(parse_date)
         self.width = len(self.header.names)
-        self.running: dict[int, float] = {}
-        """Item id -> its total after the rows read so far (a file may log one item often)."""
+        self.running: dict[int, list[tuple[date, float]]] = {}
+        """Item id -> its entries, the file's rows read so far included (a file may log one
+        item often)."""
 
     def feed(self, line: int, cells: list[str]) -> None:
         report = self.report
@@ -689,15 +698,15 @@ class _EntryImport(_Batcher):
                 ).where(ITEMS.c.code.in_(codes), ITEMS.c.deleted_at.is_(None))
             )
         }  # fmt: skip
-        totals: dict[int, float] = {r.id: 0.0 for r in items.values()}
-        if totals:
-            q = (
-                select(ENTRIES.c.item_id, func.sum(ENTRIES.c.amount))
-                .where(ENTRIES.c.item_id.in_(list(totals)))
-                .group_by(ENTRIES.c.item_id)
+        ids = [r.id for r in items.values() if r.id not in self.running]
+        if ids:
+            for item_id in ids:
+                self.running[item_id] = []
+            q = select(ENTRIES.c.item_id, ENTRIES.c.day, ENTRIES.c.amount).where(
+                ENTRIES.c.item_id.in_(ids)
             )
-            totals.update({i: float(t or 0) for i, t in self.conn.execute(q)})
-        totals.update(self.running)
+            for item_id, day, amount in self.conn.execute(q):
+                self.running[item_id].append((day, float(amount)))
         params = []
         for line, r in rows:
             item = items.get(r["code"])
@@ -707,20 +716,19 @@ class _EntryImport(_Batcher):
                 continue
             # The rules of duban log, row by row: each row sees the total the rows before it
             # left.
-            problem = entry_problem(item, r["amount"], r["day"], total=totals[item.id],
-                                    on=self.today)  # fmt: skip
+            problem = entry_problem(item, r["amount"], r["day"],
+                                    entries=self.running[item.id], on=self.today)  # fmt: skip
             if problem is not None:
                 column = "day" if problem.kind in ("future", "before_span") else "amount"
                 self.report.rejected += 1
                 name = self.col(column) if column in self.header.fields else column
                 self.report.problem(line, name, f"{item.code}: {problem.text()}")
                 continue
-            totals[item.id] += r["amount"]
+            self.running[item.id].append((r["day"], r["amount"]))
             params.append(
                 (item.id, r["day"], r["amount"], r["note"], self.actor, "log", self.batch_id,
                  self.stamp)
             )  # fmt: skip
-        self.running.update(totals)
         if not self.report.ok or not params:
             return
         insert_rows(self.conn, ENTRIES, ENTRY_COLUMNS, params)

@@ -570,12 +570,14 @@ def log_entry(
     day = day or on
     item = find_item(session, code)
     require_edit(session, actor, item)
-    total = float(
-        session.exec(
-            select(func.coalesce(func.sum(Entry.amount), 0.0)).where(Entry.item_id == item.id)
-        ).one()
+    rows = session.execute(
+        ENTRIES.select().with_only_columns(ENTRIES.c.day, ENTRIES.c.amount).where(
+            ENTRIES.c.item_id == item.id
+        )
+    ).all()
+    problem = entry_problem(
+        item, float(amount), day, entries=[(d, float(a)) for d, a in rows], on=on
     )
-    problem = entry_problem(item, float(amount), day, total=total, on=on)
     if problem is not None:
         raise EntryRefused(item.code, problem)
     txn = new_txn()

@@ -223,6 +223,7 @@ def parse_number(text: str) -> float:
     return value
 
 
+_NOT_A_UNIT_RE = re.compile(r"[.\-+,/:~]|[eE][+-]?\d")
 _TARGET_DIGITS_RE = re.compile(r"([+-]?[\d,]*\.?\d+)\s*(.*)")
 _TARGET_CN_RE = re.compile(r"([零〇一二两三四五六七八九十百千万]+)\s*(.*)")
 
@@ -302,6 +303,10 @@ def parse_target(text: str, unit: str = "") -> tuple[float, str]:
     if value < 0:
         raise BadValue(f"target must not be negative: {_quote(text)}")
     found = clean_text(match[2])
+    if _NOT_A_UNIT_RE.match(found) or any("0" <= c <= "9" for c in found):
+        # 1e10, 2024-12-31, 3-5, 1.2.3: a number the pattern cut short, not a count and its
+        # unit; reading "1" of it would be a silent wrong target.
+        raise BadValue(f"not a target: {_quote(text)} (write a count like 6, 6次 or 十六次)")
     unit = clean_text(unit)
     if found and unit and found != unit:
         raise BadValue(f"target {_quote(text)} is in {found!r} but the unit column says {unit!r}")

@@ -52,7 +52,7 @@ def listed(engine: Engine, **filters: Any) -> dict[str, ItemView]:
     ("amount", "day", "words"),
     [
         (0, TODAY, "must not be 0"),
-        (-1, TODAY, "below zero (now 0, -1)"),
+        (-1, TODAY, "below zero (lowest from that day 0, -1)"),
         (1e10 + 1, TODAY, "beyond what duban counts"),
         (float("inf"), TODAY, "beyond what duban counts"),
         (float("nan"), TODAY, "beyond what duban counts"),
@@ -78,6 +78,23 @@ def test_log_allows_corrections_late_work_and_a_month_of_preparation(engine: Eng
     assert show(engine, "DJ-001").progress.actual == 0
     with pytest.raises(EntryRefused, match="below zero"):
         write(engine, ledger.log_entry, "DJ-001", -1)
+
+
+def test_a_back_dated_correction_may_not_leave_an_earlier_day_below_zero(engine: Engine) -> None:
+    add(engine, "专题党课", period="2023", target=4.0, unit="次")
+    write(engine, ledger.log_entry, "DJ-001", 3, day=date(2023, 6, 1))
+    with pytest.raises(EntryRefused, match=r"lowest from that day 0, -3"):
+        write(engine, ledger.log_entry, "DJ-001", -3, day=date(2023, 5, 1))
+    write(engine, ledger.log_entry, "DJ-001", -3, day=date(2023, 6, 10))  # after it: fine
+    assert show(engine, "DJ-001").progress.actual == 0
+
+
+@pytest.mark.parametrize("target", ["1e10", "2026-12-15", "1.2.3", "3-5", "1.2.3次", "6次2"])
+def test_a_number_cut_short_is_no_target(target: str) -> None:
+    from store.values import BadValue, parse_target
+
+    with pytest.raises(BadValue, match="not a target"):
+        parse_target(target)
 
 
 def test_a_huge_total_is_refused_even_in_small_steps(engine: Engine) -> None:
@@ -270,3 +287,24 @@ def update_done_on() -> Any:
     from sqlalchemy import update
 
     return update(Item).where(Item.status == "done").values(done_on=date(2022, 12, 20))
+
+
+def test_an_export_brought_back_with_an_earlier_day_changes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import io
+
+    from store.export import records, write_csv
+
+    add(engine, "信息报送", pane="efficiency", period="2023", target=45.0, unit="条",
+        start=date(2023, 1, 1))  # fmt: skip
+    write(engine, ledger.log_entry, "XN-001", 10, day=date(2023, 3, 1))
+    write(engine, ledger.log_entry, "XN-001", 5, day=date(2023, 6, 10))
+    out = io.StringIO()
+    with read_session(engine) as s:
+        write_csv("items", records(s, "items", None), out, "zh")
+    path = tmp_path / "export.csv"
+    path.write_text(out.getvalue(), encoding="utf-8-sig")
+    report = import_file(engine, path, as_of=date(2023, 5, 1))
+    assert (report.updated, report.unchanged) == (0, 1)
+    assert show(engine, "XN-001").progress.actual == 15

@@ -157,7 +157,7 @@ async def test_log_form_bad_date_is_named_and_blocks_enter() -> None:
         # The row is of 2023-H1 at 3 done: a year's typo and going below zero are refused.
         ("1", "2022-06-15", "2022-06-15 is before the item's time began (2023-01-01; up to 31 "
                             "days earlier is allowed): set an earlier start date first"),
-        ("-4", "2023-06-15", "that would take the total below zero (now 3, -4)"),
+        ("-4", "2023-06-15", "that would take the count below zero (lowest from that day 3, -4)"),
         ("1e3", "2023-06-15", "not a number: 1e3"),
         ("20000000000", "2023-06-15", "the amount is beyond what duban counts (at most "
                                       "10,000,000,000 either way)"),

@@ -184,9 +184,8 @@ def count_text(actual: float, target: float | None, unit: str) -> str:
 
 
 def reason_text(view: Any) -> str:
-    """Why the light is not green, 结转 first for work carried over from before the period."""
-    reason = view.progress.light_reason
-    return "；".join(x for x in ("结转" if view.carried else "", reason) if x)
+    """Why the light is not green (结转 is in the status column)."""
+    return view.progress.light_reason
 
 
 def light_cell(light: str) -> Text:
@@ -410,7 +409,8 @@ def list_cmd(
         ("%", {"justify": "right", "min_width": 4}, lambda v: cell(
             "" if v.progress.percent is None else f"{v.progress.percent:.0f}%")),
         ("灯", {"min_width": 4}, lambda v: light_cell(v.progress.light)),
-        ("状态", {"min_width": 6}, lambda v: cell(STATUS_ZH.get(v.item.status, v.item.status))),
+        ("状态", {"min_width": 6}, lambda v: cell(
+            ("结转·" if v.carried else "") + STATUS_ZH.get(v.item.status, v.item.status))),
         ("责任科室", {"overflow": "ellipsis", "max_width": 8}, lambda v: cell(v.item.dept)),
         ("完成时限", {"min_width": 10}, lambda v: cell(v.item.due or "")),
         ("原因", {"overflow": "ellipsis", "max_width": 30}, lambda v: cell(reason_text(v))),

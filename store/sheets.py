@@ -1,0 +1,697 @@
+"""Reading spreadsheets (.xlsx, .xlsm, .xls, .ods) as rows of text cells, the shape the CSV
+reader gives (``(row number, cells)``), so the importer's column parsers see text either way.
+
+What python-calamine 0.9.1 (calamine 0.36) gives, as found by trying it on files written by
+xlsxwriter, openpyxl and LibreOffice 7.4:
+
+* ``CalamineWorkbook.from_path`` picks the reader by the file's suffix (an .xlsx renamed .xls
+  fails: "Cfb error: Invalid OLE"); ``from_filelike`` reads the whole file into memory and
+  tries each format in turn, but then reports any failure as "Cannot detect file format". So
+  the content is sniffed here first (zip / OLE), ``from_path`` is used when the suffix agrees
+  and ``from_filelike`` when it does not.
+* ``sheets_metadata`` lists every sheet with ``typ`` (WorkSheet, ChartSheet, ...; always
+  WorkSheet for .ods) and ``visible`` (Visible, Hidden, VeryHidden), in workbook order.
+* ``CalamineSheet.to_python(skip_empty_area=False)`` is the sheet whole, as a rectangle from
+  A1 to the last cell holding a value: row i is Excel's row i + 1, every row equally long,
+  empty cells ``""`` (never None). ``iter_rows()`` starts at row 1 but at the first used
+  *column*, so it is not used. Cells that only carry a format are not part of the rectangle.
+* Cell types: text ``str`` (numbers stored as text stay text: "007"); numbers ``float`` in
+  .xlsx and .ods (1 → 1.0), in .xls ``int`` when the number is whole (1 → 1, 45657 → 45657)
+  and ``float`` otherwise; booleans ``bool`` in .xlsx/.xls, but in an .ods saved by
+  LibreOffice ``float`` 1.0/0.0 (LibreOffice stores a boolean as a number with a boolean
+  format; an ``office:value-type="boolean"`` cell is ``bool``); a date-formatted number is a
+  ``datetime.date`` at midnight, ``datetime.datetime`` with a time, ``datetime.time`` below
+  1.0 (a time-only format) and ``datetime.timedelta`` for an elapsed-time format ([h]:mm) in
+  .xlsx/.xls; .ods durations over 24 h come back as the ISO text "PT30H00M00S". A plain number
+  that is a date serial (45657) stays a number.
+* Formulas: the cached value as the file holds it (calamine never computes). xlsxwriter and
+  openpyxl files not yet opened in Excel hold 0 or nothing as the cached value. In .xls a
+  formula's cached text result is read from the STRING record after it.
+* Error cells (#N/A, #REF!, #DIV/0!, ... whether typed or the cached result of a formula) come
+  back as ``""``: python-calamine turns calamine's ``Data::Error`` into its empty value, so
+  they cannot be told from empty cells through it. The text "#N/A" typed as text is the str
+  "#N/A". So this module finds error cells itself, with the standard library, reading the
+  file a second time only where it can hold one: .xlsx/.xlsm sheet XML is scanned for
+  ``t="e"`` (a byte search, parsed only on a hit), .xls records BoolErr and Formula (walked
+  in the Workbook stream, read with a small OLE reader below), .ods cells with LibreOffice's
+  ``calcext:value-type="error"`` (whose ``office:string-value`` is "", hence calamine's "").
+* Merged ranges: ``CalamineSheet.merged_cell_ranges`` is a list of ((first_row, first_col),
+  (last_row, last_col)), 0-based and inclusive, for .xlsx/.xlsm and .xls; for .ods it is None
+  (unsupported), so .ods merges are read from content.xml here (``table:number-*-spanned``).
+  Only the merged area's first cell holds the value; the others are "".
+* Failures: a text file, an empty or truncated file named .xlsx raise ``ZipError`` ("invalid
+  Zip archive: Could not find EOCD"); a zip without workbook parts ``CalamineError``
+  ("File not found '_rels/.rels'"); a password-protected .xls ``PasswordError``; all are
+  ``CalamineError`` subclasses. A missing file raises ``OSError``; a malformed file may make
+  calamine panic (pyo3's ``PanicException``, a BaseException). All become ``LedgerError``.
+
+Text, not values, leaves this module: see ``cell_text`` for the rules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import posixpath
+import re
+import struct
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree as ET
+
+from python_calamine import (
+    CalamineError,
+    CalamineWorkbook,
+    PasswordError,
+    SheetTypeEnum,
+    SheetVisibleEnum,
+)
+
+from store.errors import LedgerError
+
+__all__ = ["SHEET_SUFFIXES", "Sheet", "cell_text", "read_workbook"]
+
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+CHUNK = 1 << 20
+
+
+@dataclass
+class Sheet:
+    """One worksheet as text.
+
+    ``rows`` holds every row from 1 to the last one with a value (empty rows as all-"" lists,
+    so row numbers stay Excel's); all rows have the same number of cells, trailing columns
+    without any value trimmed. ``merged`` lists merged areas as (first_row, first_col,
+    last_row, last_col) with Excel's 1-based row numbers and 0-based column indexes; only
+    the first cell of an area holds text. ``errors`` maps (row number, column index) of error
+    cells to their code ("#N/A", "#REF!", ...); their text cell is "".
+    """
+
+    name: str
+    rows: list[tuple[int, list[str]]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden: bool = False
+
+
+# --- cell text ---------------------------------------------------------------------------------
+
+_MIDNIGHT = dt.time(0, 0)
+
+
+def cell_text(value: object) -> str:
+    """A cell value as the text the importer's parsers read.
+
+    None → ""; str as is; bool → 是/否; int → digits; a whole float → digits ("12", not
+    "12.0": a code stored as a number must not gain a ".0"); other floats → the shortest text
+    of the value to 15 significant digits, Excel's precision ("2.5", "0.1"; float noise such
+    as 0.30000000000000004 from a cached formula result shows as "0.3"), never scientific
+    below 1e15; from 1e15 on, Excel's own "1.10101199001011E+17", which is what Excel shows
+    and exports and what ``parse_code`` recognises as a code Excel turned into a number.
+    Dates → "2024-12-31"; date and time → "2024-12-31 13:45" (":05" seconds when not zero),
+    which ``parse_date`` reads; time → "13:45"; timedelta → hours:minutes ("30:00").
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, dt.datetime):
+        return _datetime_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return _clock(value.hour, value.minute, value.second + (value.microsecond >= 500_000))
+    if isinstance(value, dt.timedelta):
+        return _duration_text(value)
+    return str(value)
+
+
+def _float_text(x: float) -> str:
+    if not math.isfinite(x):
+        return repr(x)
+    if abs(x) >= 1e15:
+        return f"{x:.15G}"
+    if x.is_integer():
+        return str(int(x))
+    text = f"{x:.15g}"
+    if "e" in text:  # below 1e-4: write it out, 0.00001 rather than 1e-05
+        text = format(Decimal(text), "f")
+    return text
+
+
+def _clock(hour: int, minute: int, second: int) -> str:
+    if second >= 60:  # rounded up from 59.5 s
+        second -= 60
+        minute += 1
+        if minute == 60:
+            minute, hour = 0, hour + 1
+    text = f"{hour:02d}:{minute:02d}"
+    return f"{text}:{second:02d}" if second else text
+
+
+def _datetime_text(value: dt.datetime) -> str:
+    if value.microsecond:
+        rounded = value.replace(microsecond=0)
+        if value.microsecond >= 500_000:
+            with contextlib.suppress(OverflowError):
+                rounded += dt.timedelta(seconds=1)
+        value = rounded
+    day = value.date().isoformat()
+    if value.time() == _MIDNIGHT:
+        return day
+    return f"{day} {_clock(value.hour, value.minute, value.second)}"
+
+
+def _duration_text(value: dt.timedelta) -> str:
+    seconds = round(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    minutes, second = divmod(abs(seconds), 60)
+    hour, minute = divmod(minutes, 60)
+    text = f"{sign}{hour}:{minute:02d}"
+    return f"{text}:{second:02d}" if second else text
+
+
+# --- the workbook ------------------------------------------------------------------------------
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_SUFFIX_KIND = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
+
+
+class _Unreadable(Exception):
+    """Why a file is not a spreadsheet this module reads; becomes the LedgerError's (…)."""
+
+
+def read_workbook(path: Path) -> list[Sheet]:
+    """Every worksheet of the workbook at ``path``, in workbook order (chart and macro sheets
+    left out). Raises LedgerError "NAME: cannot read the spreadsheet (…)" for a file that is
+    not a readable spreadsheet."""
+    try:
+        kind = _sniff(path)
+        with _open_calamine(path, kind) as wb:
+            sheets: list[tuple[int, Sheet]] = []  # (position in the workbook, sheet)
+            for index, meta in enumerate(wb.sheets_metadata):
+                if meta.typ != SheetTypeEnum.WorkSheet:
+                    continue  # chart, dialog and macro sheets hold no cells
+                calamine_sheet = wb.get_sheet_by_name(meta.name)
+                values = calamine_sheet.to_python(skip_empty_area=False)
+                rows = [
+                    (number, [v if type(v) is str else cell_text(v) for v in row])
+                    for number, row in enumerate(values, start=1)
+                ]
+                del values
+                spans = calamine_sheet.merged_cell_ranges or []
+                merged = sorted((r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in spans)
+                hidden = meta.visible != SheetVisibleEnum.Visible
+                sheets.append((index, Sheet(meta.name, rows, merged, {}, hidden)))
+        _add_side_info(path, kind, sheets)
+    except _Unreadable as exc:
+        raise LedgerError(f"{path.name}: cannot read the spreadsheet ({exc})") from None
+    except PasswordError:
+        raise LedgerError(
+            f"{path.name}: cannot read the spreadsheet (it is password-protected; "
+            "remove the password in Excel and save it again)"
+        ) from None
+    except CalamineError as exc:
+        raise LedgerError(
+            f"{path.name}: cannot read the spreadsheet ({_first_line(exc)})"
+        ) from None
+    except OSError as exc:
+        raise LedgerError(
+            f"{path.name}: cannot read the spreadsheet ({exc.strerror or exc})"
+        ) from None
+    except BaseException as exc:
+        # A Rust panic inside calamine on a malformed file reaches Python as pyo3's
+        # PanicException, which derives from BaseException; it is the file's fault.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise LedgerError(
+            f"{path.name}: cannot read the spreadsheet (the file is damaged: {_first_line(exc)})"
+        ) from None
+    for _index, sheet in sheets:
+        _finish(sheet)
+    return [sheet for _index, sheet in sheets]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _open_calamine(path: Path, kind: str) -> CalamineWorkbook:
+    if _SUFFIX_KIND.get(path.suffix.lower()) == kind:
+        return CalamineWorkbook.from_path(path)
+    with path.open("rb") as fh:
+        return CalamineWorkbook.from_filelike(fh)
+
+
+def _finish(sheet: Sheet) -> None:
+    """Blank error cells and trim trailing columns that hold nothing in any row."""
+    for row, col in sheet.errors:
+        if 1 <= row <= len(sheet.rows) and col < len(sheet.rows[row - 1][1]):
+            sheet.rows[row - 1][1][col] = ""
+    width = max((col + 1 for _row, col in sheet.errors), default=0)
+    for _number, cells in sheet.rows:
+        n = len(cells)
+        while n > width and not cells[n - 1]:
+            n -= 1
+        width = n
+    for _number, cells in sheet.rows:
+        del cells[width:]
+
+
+def _sniff(path: Path) -> str:
+    """ "xlsx", "xls" or "ods" by the file's content; _Unreadable says what else it is."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except IsADirectoryError:
+        raise _Unreadable("it is a folder") from None
+    if not head:
+        raise _Unreadable("the file is empty")
+    if head.startswith(_ZIP_MAGIC):
+        return _zip_kind(path)
+    if head.startswith(_CFB_MAGIC):
+        return _cfb_kind(path)
+    lead = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"<html" in lead[:1024] or b"<table" in lead[:1024] or lead.startswith(b"<!doctype"):
+        raise _Unreadable(
+            "it is a web page (HTML) with a spreadsheet's name; open it in Excel or WPS and "
+            "save it as .xlsx"
+        )
+    if lead.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        raise _Unreadable("it is an Excel 2003 XML spreadsheet; save it as .xlsx")
+    if _looks_like_text(head):
+        raise _Unreadable("it is a text file, not a workbook; if it is CSV, name it .csv")
+    raise _Unreadable("it is not an Excel or OpenDocument workbook")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start > len(head) - 4:  # a character cut by the 4 KiB read
+                return True
+    return False
+
+
+def _zip_kind(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "mimetype" in names:
+                mime = zf.read("mimetype").strip()
+                if mime == _ODS_MIME:
+                    return "ods"
+                if mime.startswith(b"application/vnd.oasis.opendocument"):
+                    raise _Unreadable("it is an OpenDocument file but not a spreadsheet")
+            if "xl/workbook.bin" in names:
+                raise _Unreadable("it is an .xlsb workbook; save it as .xlsx")
+            if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+                return "xlsx"
+            if "word/document.xml" in names:
+                raise _Unreadable("it is a Word document, not a workbook")
+            if "ppt/presentation.xml" in names:
+                raise _Unreadable("it is a PowerPoint file, not a workbook")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, ValueError):
+        raise _Unreadable("the file is damaged or incomplete: not a whole zip archive") from None
+    raise _Unreadable("it is a zip archive but not an Excel or OpenDocument workbook")
+
+
+def _cfb_kind(path: Path) -> str:
+    try:
+        cfb = _Cfb(path.read_bytes())
+    except (ValueError, struct.error, IndexError):
+        raise _Unreadable("the file is damaged or incomplete (a broken OLE container)") from None
+    names = {name.lower() for name in cfb.names()}
+    if "encryptedpackage" in names or "encryptioninfo" in names:
+        raise _Unreadable(
+            "it is password-protected; remove the password in Excel and save it again"
+        )
+    if names & {"workbook", "book"}:
+        return "xls"
+    if "worddocument" in names:
+        raise _Unreadable("it is a Word document, not a workbook")
+    raise _Unreadable("it is an OLE file but not an Excel workbook")
+
+
+def _add_side_info(path: Path, kind: str, indexed: list[tuple[int, Sheet]]) -> None:
+    """Error cells for all formats, merged ranges for .ods: what python-calamine omits."""
+    sheets = [sheet for _index, sheet in indexed]
+    try:
+        if kind == "xlsx":
+            _xlsx_side(path, sheets)
+        elif kind == "ods":
+            _ods_side(path, sheets)
+        else:
+            _xls_side(path, indexed)
+    except (ET.ParseError, zipfile.BadZipFile, KeyError, ValueError, struct.error, IndexError):
+        # calamine read the file, so it is sound enough; a part our own scan cannot follow
+        # leaves the sheets without error marks rather than refusing the file.
+        for sheet in sheets:
+            sheet.errors = {}
+
+
+# --- .xlsx / .xlsm -----------------------------------------------------------------------------
+
+_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_REL_ID_STRICT = "{http://purl.oclc.org/ooxml/officeDocument/relationships}id"
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d+)")
+_ERROR_NEEDLES = (b't="e"', b"t='e'")
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id → (type, target part path) of ``part``."""
+    folder, name = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", name + ".rels")
+    if rels_name not in zf.namelist():
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for rel in ET.fromstring(zf.read(rels_name)):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        out[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(path))
+    return out
+
+
+def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → the zip member holding its cells."""
+    workbook = next(
+        (t for typ, t in _rels(zf, "").values() if typ.endswith("/officeDocument")),
+        "xl/workbook.xml",
+    )
+    rels = _rels(zf, workbook)
+    parts: dict[str, str] = {}
+    for elem in ET.fromstring(zf.read(workbook)).iter():
+        if _local(elem.tag) == "sheet":
+            rid = elem.get(_REL_ID) or elem.get(_REL_ID_STRICT) or ""
+            if rid in rels:
+                parts[elem.get("name", "")] = rels[rid][1]
+    return parts
+
+
+def _member_contains(zf: zipfile.ZipFile, name: str, needles: Iterable[bytes]) -> bool:
+    """Whether the (decompressed) member holds any of ``needles``, read in chunks."""
+    needles = tuple(needles)
+    keep = max(len(n) for n in needles) - 1
+    with zf.open(name) as fh:
+        tail = b""
+        while chunk := fh.read(CHUNK):
+            buf = tail + chunk
+            if any(n in buf for n in needles):
+                return True
+            tail = buf[-keep:]
+    return False
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _xlsx_side(path: Path, sheets: list[Sheet]) -> None:
+    with zipfile.ZipFile(path) as zf:
+        parts = _xlsx_sheet_parts(zf)
+        names = set(zf.namelist())
+        for sheet in sheets:
+            part = parts.get(sheet.name)
+            if part in names and _member_contains(zf, part, _ERROR_NEEDLES):
+                with zf.open(part) as fh:
+                    sheet.errors = _xlsx_errors(fh)
+
+
+def _xlsx_errors(fh: IO[bytes]) -> dict[tuple[int, int], str]:
+    errors: dict[tuple[int, int], str] = {}
+    row, col = 0, -1
+    for event, elem in ET.iterparse(fh, events=("start", "end")):
+        tag = _local(elem.tag)
+        if event == "start":
+            if tag == "row":
+                r = elem.get("r")
+                row = int(r) if r and r.isdigit() else row + 1
+                col = -1
+            elif tag == "c":
+                ref = _CELL_REF.fullmatch(elem.get("r") or "")
+                if ref:
+                    col, row = _column_index(ref[1]), int(ref[2])
+                else:
+                    col += 1
+        elif tag == "c":
+            if elem.get("t") == "e":
+                text = next((c.text for c in elem if _local(c.tag) == "v"), None)
+                errors[(row, col)] = (text or "").strip() or "#VALUE!"
+        elif tag == "row":
+            elem.clear()
+    return errors
+
+
+# --- .ods --------------------------------------------------------------------------------------
+
+_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_CALCEXT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
+_ODS_NEEDLES = (b"-spanned=", b'value-type="error"', b"value-type='error'")
+
+
+def _ods_side(path: Path, sheets: list[Sheet]) -> None:
+    with zipfile.ZipFile(path) as zf:
+        if not _member_contains(zf, "content.xml", _ODS_NEEDLES):
+            return
+        by_name = {sheet.name: sheet for sheet in sheets}
+        with zf.open("content.xml") as fh:
+            _ods_scan(fh, by_name)
+
+
+def _ods_scan(fh: IO[bytes], by_name: dict[str, Sheet]) -> None:
+    table_tag = _TABLE_NS + "table"
+    row_tag = _TABLE_NS + "table-row"
+    cell_tag = _TABLE_NS + "table-cell"
+    covered_tag = _TABLE_NS + "covered-table-cell"
+    rows_rep = _TABLE_NS + "number-rows-repeated"
+    cols_rep = _TABLE_NS + "number-columns-repeated"
+    cols_span = _TABLE_NS + "number-columns-spanned"
+    rows_span = _TABLE_NS + "number-rows-spanned"
+    depth = 0  # tables nested in cells are not rows of the sheet
+    sheet: Sheet | None = None
+    height = width = 0
+    row = col = 0
+    for event, elem in ET.iterparse(fh, events=("start", "end")):
+        tag = elem.tag
+        if tag == table_tag:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    sheet = by_name.get(elem.get(_TABLE_NS + "name", ""))
+                    height = len(sheet.rows) if sheet else 0
+                    width = len(sheet.rows[0][1]) if sheet and sheet.rows else 0
+                    row = 0
+            else:
+                depth -= 1
+                if depth == 0:
+                    elem.clear()
+                    sheet = None
+            continue
+        if depth != 1 or sheet is None:
+            continue
+        if tag == row_tag:
+            if event == "start":
+                col = 0
+            else:
+                row += _repeat(elem.get(rows_rep))
+                elem.clear()
+        elif tag in (cell_tag, covered_tag) and event == "end":
+            repeat = _repeat(elem.get(cols_rep))
+            if tag == cell_tag and row < height and col < width:
+                spanned_c = _repeat(elem.get(cols_span))
+                spanned_r = _repeat(elem.get(rows_span))
+                is_error = elem.get(_CALCEXT_TYPE) == "error"
+                if spanned_c > 1 or spanned_r > 1 or is_error:
+                    text = "".join(elem.itertext()).strip() if is_error else ""
+                    for c in range(col, min(col + repeat, width)):
+                        if spanned_c > 1 or spanned_r > 1:
+                            sheet.merged.append((row + 1, c, row + spanned_r, c + spanned_c - 1))
+                        if is_error:
+                            sheet.errors[(row + 1, c)] = text or "#VALUE!"
+            col += repeat
+    for s in by_name.values():
+        s.merged.sort()
+
+
+def _repeat(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and int(value) > 0 else 1
+
+
+# --- .xls --------------------------------------------------------------------------------------
+
+_XLS_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+    0x2B: "#GETTING_DATA",
+}
+
+
+class _Cfb:
+    """Just enough of an OLE compound file (MS-CFB) reader to get a stream's bytes."""
+
+    FREE_OR_END = 0xFFFFFFFA  # sector numbers from here up are markers, not sectors
+
+    def __init__(self, data: bytes) -> None:
+        if len(data) < 512 or not data.startswith(_CFB_MAGIC):
+            raise ValueError("not an OLE file")
+        self.data = data
+        (sector_shift, mini_shift) = struct.unpack_from("<HH", data, 0x1E)
+        if not 7 <= sector_shift <= 16 or not 2 <= mini_shift < sector_shift:
+            raise ValueError("bad sector size")
+        self.size = 1 << sector_shift
+        self.mini_size = 1 << mini_shift
+        (n_fat, dir_start, _, self.cutoff, mini_fat_start, _, difat_start, n_difat) = (
+            struct.unpack_from("<8I", data, 0x2C)
+        )
+        difat = list(struct.unpack_from("<109I", data, 0x4C))
+        per_sector = self.size // 4
+        sector = difat_start
+        for _ in range(n_difat):
+            if sector >= self.FREE_OR_END:
+                break
+            entries = struct.unpack_from(f"<{per_sector}I", data, self._offset(sector))
+            difat.extend(entries[:-1])
+            sector = entries[-1]
+        fat_sectors = [s for s in difat if s < self.FREE_OR_END][:n_fat]
+        self.fat: list[int] = []
+        for s in fat_sectors:
+            self.fat.extend(struct.unpack_from(f"<{per_sector}I", data, self._offset(s)))
+        directory = self._chain_bytes(dir_start)
+        self.entries: list[tuple[str, int, int, int]] = []  # name, type, start, size
+        for pos in range(0, len(directory) - 127, 128):
+            name_len = struct.unpack_from("<H", directory, pos + 64)[0]
+            kind = directory[pos + 66]
+            start, size = struct.unpack_from("<IQ", directory, pos + 116)
+            if self.size == 512:
+                size &= 0xFFFFFFFF  # version 3 files leave the high half undefined
+            name = directory[pos : pos + max(0, min(name_len, 64) - 2)].decode(
+                "utf-16-le", "replace"
+            )
+            self.entries.append((name, kind, start, size))
+        root = self.entries[0] if self.entries else ("", 5, self.FREE_OR_END, 0)
+        self.mini_stream = self._chain_bytes(root[2])[: root[3]]
+        mini_fat_bytes = self._chain_bytes(mini_fat_start)
+        self.mini_fat = list(struct.unpack_from(f"<{len(mini_fat_bytes) // 4}I", mini_fat_bytes))
+
+    def _offset(self, sector: int) -> int:
+        offset = (sector + 1) * self.size
+        if offset + self.size > len(self.data):
+            raise ValueError("sector beyond the end of the file")
+        return offset
+
+    def _chain(self, start: int, fat: list[int]) -> list[int]:
+        chain: list[int] = []
+        sector = start
+        while sector < self.FREE_OR_END:
+            if sector >= len(fat) or len(chain) > len(fat):
+                raise ValueError("broken sector chain")
+            chain.append(sector)
+            sector = fat[sector]
+        return chain
+
+    def _chain_bytes(self, start: int) -> bytes:
+        data = self.data
+        parts = []
+        for s in self._chain(start, self.fat):
+            offset = self._offset(s)
+            parts.append(data[offset : offset + self.size])
+        return b"".join(parts)
+
+    def names(self) -> list[str]:
+        return [name for name, kind, _start, _size in self.entries if kind == 2]
+
+    def stream(self, wanted: str) -> bytes:
+        for name, kind, start, size in self.entries:
+            if kind == 2 and name.lower() == wanted.lower():
+                if size < self.cutoff:
+                    mini = self.mini_stream
+                    return b"".join(
+                        mini[s * self.mini_size : (s + 1) * self.mini_size]
+                        for s in self._chain(start, self.mini_fat)
+                    )[:size]
+                return self._chain_bytes(start)[:size]
+        raise KeyError(wanted)
+
+
+def _xls_side(path: Path, indexed: list[tuple[int, Sheet]]) -> None:
+    cfb = _Cfb(path.read_bytes())
+    names = {n.lower() for n in cfb.names()}
+    stream = cfb.stream("Workbook" if "workbook" in names else "Book")
+    offsets = _xls_sheet_offsets(stream)
+    # BoundSheet8 records come in the order calamine lists the sheets (charts included).
+    for index, sheet in indexed:
+        if index < len(offsets):
+            sheet.errors = _xls_errors(stream, offsets[index])
+
+
+def _xls_sheet_offsets(stream: bytes) -> list[int]:
+    """Where each sheet's records start (BoundSheet8 records, in workbook order)."""
+    offsets = []
+    pos, end = 0, len(stream)
+    unpack = struct.unpack_from
+    while pos + 4 <= end:
+        typ, length = unpack("<HH", stream, pos)
+        if typ == 0x0085:
+            offsets.append(unpack("<I", stream, pos + 4)[0])
+        elif typ == 0x000A:  # EOF of the globals
+            break
+        pos += 4 + length
+    return offsets
+
+
+def _xls_errors(stream: bytes, pos: int) -> dict[tuple[int, int], str]:
+    """BoolErr cells holding an error, and formulas whose cached result is one."""
+    errors: dict[tuple[int, int], str] = {}
+    end = len(stream)
+    unpack = struct.unpack_from
+    while pos + 4 <= end:
+        typ, length = unpack("<HH", stream, pos)
+        data = pos + 4
+        if typ == 0x0205 and length >= 8:  # BoolErr
+            if stream[data + 7] == 1:
+                row, col = unpack("<HH", stream, data)
+                errors[(row + 1, col)] = _XLS_ERRORS.get(stream[data + 6], "#VALUE!")
+        elif typ == 0x0006 and length >= 20:  # Formula: result in bytes 6..13
+            if stream[data + 6] == 2 and stream[data + 12 : data + 14] == b"\xff\xff":
+                row, col = unpack("<HH", stream, data)
+                errors[(row + 1, col)] = _XLS_ERRORS.get(stream[data + 8], "#VALUE!")
+        elif typ == 0x000A:  # EOF of this sheet
+            break
+        pos = data + length
+    return errors
