@@ -157,17 +157,18 @@ class Body:
     empty: int = 0
     filled: int = 0
 
-    def report_to(self, report: object) -> None:
+    def report_to(self, report: object, where: str = "") -> None:
         """Say what was skipped and filled in (``report`` is an ImportReport: its notes)."""
         notes: list[str] = report.notes  # type: ignore[attr-defined]
+        at = f"{where.removesuffix(', row')}: " if where else ""
         if self.totals:
-            notes.append(f"{self.totals} total row(s) (合计/小计) skipped")
+            notes.append(f"{at}{self.totals} total row(s) (合计/小计) skipped")
         if self.notes:
-            notes.append(f"{self.notes} note line(s) (注：…) skipped")
+            notes.append(f"{at}{self.notes} note line(s) (注：…) skipped")
         if self.empty:
-            notes.append(f"{self.empty} empty row(s) skipped")
+            notes.append(f"{at}{self.empty} empty row(s) skipped")
         if self.filled:
-            notes.append(f"{self.filled} empty grouping cell(s) (板块/类别) filled from above")
+            notes.append(f"{at}{self.filled} merged or grouping cell(s) filled from above")
 
     def rows(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
         group_idx = [self.header.fields[f] for f in GROUPING if f in self.header.fields]

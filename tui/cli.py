@@ -585,8 +585,8 @@ def import_cmd(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="CSV files (Excel/WPS exports; any encoding), or plan documents "
-            "(.txt, .md, .docx) in the office's prose form."
+            help="Ledgers: CSV files (Excel/WPS exports; any encoding) or workbooks (.xlsx, "
+            ".xlsm, .xls, .ods); or plan documents (.txt, .md, .docx) in the office's prose form."
         ),
     ] = None,
     kind: Annotated[
@@ -622,6 +622,12 @@ def import_cmd(
     undo_batch: Annotated[
         int | None, typer.Option("--undo", metavar="BATCH", help="Take back import batch BATCH.")
     ] = None,
+    sheet: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sheet", metavar="NAME", help="Workbooks: read only this sheet (repeatable)."
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -654,6 +660,7 @@ def import_cmd(
             report = import_file(
                 engine, path, kind=kind, encoding=encoding, dry_run=dry_run,
                 on_conflict=on_conflict, on_progress=on_progress, as_of=parse_day(as_of),
+                sheets=sheet,
             )  # fmt: skip
         reports.append(report)
         failed |= not report.ok
@@ -724,6 +731,8 @@ def _progress_bar(path: Path) -> Iterator[Callable[[int, int], None] | None]:
 def _print_report(r: Any) -> None:
     for w in r.warnings:
         err.print(Text(clean_text(f"duban: warning: {r.file}: {w}")), style="yellow")
+    for note in r.notes:  # what was understood of the layout: title block, skipped rows…
+        err.print(Text(clean_text(f"duban: {r.file}: {note}")), style="dim")
     if r.duplicate_of is not None:
         say(
             f"{r.file}: already imported as batch {r.duplicate_of}; nothing done "
