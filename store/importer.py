@@ -25,7 +25,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, case, func, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from store.access import require_admin
@@ -109,6 +109,11 @@ class ImportReport:
     duplicate_of: int | None = None
     as_of: date | None = None
     """The day the file's figures speak for (--as-of, or the title block's 填报日期)."""
+    retitled: list[str] = field(default_factory=list)
+    """Items matched by code whose 工作任务 the file changes: "XN-003: 公文收办 → 召开…"."""
+    absent: list[str] = field(default_factory=list)
+    """The ledger's items of the file's panes and periods that the file does not hold (listed,
+    never deleted)."""
 
     @property
     def ok(self) -> bool:
@@ -132,7 +137,8 @@ class ImportReport:
             "rows": self.rows, "added": self.added, "updated": self.updated,
             "unchanged": self.unchanged, "skipped": self.skipped, "rejected": self.rejected,
             "problems": self.problems, "problem_count": self.problem_count,
-            "warnings": self.warnings, "notes": self.notes, "batch": self.batch_id,
+            "warnings": self.warnings, "notes": self.notes, "retitled": self.retitled,
+            "absent": self.absent, "batch": self.batch_id,
             "dry_run": self.dry_run,
             "written": self.written, "duplicate_of": self.duplicate_of,
         }  # fmt: skip
@@ -270,6 +276,10 @@ class _ItemImport(_Batcher):
         self.generated: set[str] = set()  # codes handed to code-less rows of this file
         self.seen_keys: dict[tuple[str, str, str | None, str], int] = {}
         self.next_number: dict[str, int] = {}
+        self.touched: set[int] = set()
+        """Items the file's rows matched or added."""
+        self.scope: set[tuple[str, str | None]] = set()
+        """(pane, period) of the file's rows: where an item the file lacks is looked for."""
         self.parsers: dict[str, Callable[[str], Any]] = {
             "pane": _Memo(parse_pane),
             "status": _Memo(parse_status),
@@ -395,6 +405,8 @@ class _ItemImport(_Batcher):
         if bad:
             report.rejected += 1
             return
+        if values.get("pane"):
+            self.scope.add((values["pane"], values.get("period")))
         self.buffer.append((line, values))
         if len(self.buffer) >= BATCH:
             self.flush()
@@ -535,16 +547,49 @@ class _ItemImport(_Batcher):
                 for f, new_value in changes.items():
                     self.audit("import", match["id"], match["code"], f, match[f], new_value)
                 updates.append({"id_": match["id"], "changes": changes})
+                if "title" in changes and v.get("code"):
+                    # Matched by code under another task: a sheet whose rows shifted looks
+                    # exactly like this, so every such row is named before it lands.
+                    self.report.retitled.append(
+                        f"{match['code']}: {match['title']} → {changes['title']}"
+                    )
             if changes or opening:
                 self.report.updated += 1
             else:
                 self.report.unchanged += 1
+            self.touched.add(match["id"])
         if not self.report.ok:
             return
         self._write_updates(updates)
         self._insert_openings(new_openings, audited=True)
         self._write_inserts(inserts)
         self.flush_audit()
+
+    def finish(self, *, force: bool) -> None:
+        """After the last row: refuse a file that retitles many items at once (unless
+        ``force``), and name the ledger's items of the file's panes and periods that it lacks."""
+        self.flush()
+        report = self.report
+        if len(report.retitled) > RETITLE_LIMIT and not force:
+            report.problem_count += 1
+            report.problems.append(
+                f"{len(report.retitled)} items matched by code would get another 工作任务 "
+                "(rows shifted in the sheet?); nothing was imported. Check them, then import "
+                "with --force if the file is right"
+            )
+        if not self.scope or not report.ok:
+            return
+        clauses = [
+            and_(ITEMS.c.pane == pane, ITEMS.c.period.is_(None) if period is None
+                 else ITEMS.c.period == period)
+            for pane, period in self.scope
+        ]  # fmt: skip
+        q = select(ITEMS.c.id, ITEMS.c.code, ITEMS.c.title).where(
+            ITEMS.c.deleted_at.is_(None), or_(*clauses)
+        )
+        for item_id, code, title in self.conn.execute(q.order_by(ITEMS.c.code)):
+            if item_id not in self.touched:
+                report.absent.append(f"{code}: {title}")
 
     def _new_item(self, line: int, v: dict[str, Any]) -> dict[str, Any] | None:
         report = self.report
@@ -656,6 +701,7 @@ class _ItemImport(_Batcher):
         insert_rows(self.conn, ITEMS, NEW_ITEM_COLUMNS, [values(row) for _, row in inserts])
         for _, row in inserts:
             self.known[row["code"]] = row["id"]
+            self.touched.add(row["id"])
         openings = []
         for _, row in inserts:
             item_id = row["id"]
@@ -860,6 +906,9 @@ class _ProblemImport(_Batcher):
 REQUIRED = {"items": ("title",), "entries": ("code",), "problems": ("period", "text")}
 # What a header must name for its kind to be guessed: an entries file logs amounts.
 GUESS = {"items": ("title",), "entries": ("code", "amount"), "problems": ("period", "text")}
+RETITLE_LIMIT = 3
+"""More items retitled by one file than this looks like a shifted sheet: refused without
+--force. One or two are a correction someone made on purpose."""
 SAMPLE_ROWS = 200
 """Rows read ahead to tell a 序号 of row numbers from one of codes."""
 
@@ -1031,6 +1080,7 @@ def import_file(
     on_progress: ProgressFn | None = None,
     as_of: date | None = None,
     sheets: Sequence[str] | None = None,
+    force: bool = False,
 ) -> ImportReport:
     """Import one CSV file or workbook (.xlsx .xlsm .xls .ods: every sheet with a header, or
     ``sheets``) in one transaction. The report says what was (or, with ``dry_run``, would be)
@@ -1123,6 +1173,8 @@ def import_file(
                             on_progress(consumed(), size)
                     worker.flush()
                     table.body.report_to(report, table.place if len(tables) > 1 else "")
+                if kind == "items":
+                    worker.finish(force=force)
                 if on_progress is not None:
                     on_progress(size, size)
                 if not report.ok or dry_run:

@@ -64,6 +64,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import unescape as xml_unescape
 
 from python_calamine import (
     CalamineError,
@@ -549,7 +550,133 @@ def _ods_side(path: Path, sheets: list[Sheet]) -> None:
             return
         by_name = {sheet.name: sheet for sheet in sheets}
         with zf.open("content.xml") as fh:
-            _ods_scan(fh, by_name)
+            done = _ods_quick_scan(fh, by_name)
+        if not done:
+            with zf.open("content.xml") as fh:
+                _ods_scan(fh, by_name)
+
+
+_ODS_TABLE_NS_DECL = b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+_ODS_TOKEN = re.compile(rb"<(/?)table:table(-row)?(?=[\s/>])([^>]*)>")
+_ODS_ROW_END = b"</table:table-row>"
+_ODS_CELL = re.compile(rb"<table:(table-cell|covered-table-cell)(?=[\s/>])([^>]*)>")
+_ODS_CELL_END = b"</table:table-cell>"
+_ODS_ATTR = re.compile(rb"""([\w.-]+:[\w.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ODS_TAGS = re.compile(rb"<[^>]*>")
+
+
+def _ods_attrs(raw: bytes) -> dict[bytes, bytes]:
+    return {m[1]: m[2] if m[2] is not None else m[3] for m in _ODS_ATTR.finditer(raw)}
+
+
+def _ods_quick_scan(fh: IO[bytes], by_name: dict[str, Sheet]) -> bool:
+    """Merged areas and error cells from content.xml's bytes, looking into a row's cells only
+    when the row holds a span or an error: parsing the XML costs 5 µs a cell (7 s for a
+    100k-row sheet), this a tenth of that. Needs the usual ``table:`` prefix; returns False
+    (nothing done) for a file that binds the namespace to another."""
+    depth = 0
+    sheet: Sheet | None = None
+    height = width = row = 0
+    tail = b""
+    first = True
+    while True:
+        chunk = fh.read(CHUNK)
+        buf = tail + chunk
+        if first:
+            if _ODS_TABLE_NS_DECL not in buf[:65536]:
+                if chunk and len(buf) < 65536:
+                    tail = buf
+                    continue
+                return False
+            first = False
+        pos = 0
+        cut = -1  # where an unfinished row starts
+        for token in _ODS_TOKEN.finditer(buf):
+            if token.start() < pos:
+                continue  # inside a row already read (a table nested in a cell)
+            closing, is_row, raw = token[1], token[2], token[3]
+            if not is_row:
+                if closing:
+                    depth -= 1
+                    sheet = None if depth == 0 else sheet
+                elif not raw.endswith(b"/"):
+                    depth += 1
+                    if depth == 1:
+                        name = _ods_attrs(raw).get(b"table:name", b"")
+                        sheet = by_name.get(_xml_text(name))
+                        height = len(sheet.rows) if sheet else 0
+                        width = len(sheet.rows[0][1]) if sheet and sheet.rows else 0
+                        row = 0
+                pos = token.end()
+                continue
+            if closing:
+                continue  # the end of a row inside a nested table
+            if depth != 1 or sheet is None:
+                pos = token.end()
+                continue
+            repeat = _repeat_bytes(raw, b"table:number-rows-repeated")
+            if raw.endswith(b"/"):
+                row += repeat
+                pos = token.end()
+                continue
+            end = buf.find(_ODS_ROW_END, token.end())
+            if end < 0:
+                cut = token.start()
+                break
+            if row < height and (
+                buf.find(b"-spanned=", token.end(), end) >= 0
+                or buf.find(b'value-type="error"', token.end(), end) >= 0
+            ):
+                for r in range(row, min(row + repeat, height)):
+                    _ods_row_cells(buf, token.end(), end, sheet, r, width)
+            row += repeat
+            pos = end + len(_ODS_ROW_END)
+        if not chunk:
+            break
+        if cut < 0:
+            last_tag = buf.rfind(b"<", pos)
+            cut = last_tag if last_tag >= 0 else len(buf)
+        tail = buf[cut:]
+    for s in by_name.values():
+        s.merged.sort()
+    return True
+
+
+def _ods_row_cells(buf: bytes, start: int, end: int, sheet: Sheet, row: int, width: int) -> None:
+    col = 0
+    for cell in _ODS_CELL.finditer(buf, start, end):
+        raw = cell[2]
+        repeat = _repeat_bytes(raw, b"table:number-columns-repeated")
+        if cell[1] == b"table-cell" and col < width and (b"-spanned=" in raw or b"error" in raw):
+            attrs = _ods_attrs(raw)
+            spanned_c = _repeat(_xml_text(attrs.get(b"table:number-columns-spanned", b"")))
+            spanned_r = _repeat(_xml_text(attrs.get(b"table:number-rows-spanned", b"")))
+            is_error = attrs.get(b"calcext:value-type") == b"error"
+            text = ""
+            if is_error and not raw.endswith(b"/"):
+                close = buf.find(_ODS_CELL_END, cell.end(), end)
+                inner = buf[cell.end() : close if close >= 0 else end]
+                text = _xml_text(_ODS_TAGS.sub(b"", inner)).strip()
+            for c in range(col, min(col + repeat, width)):
+                if spanned_c > 1 or spanned_r > 1:
+                    sheet.merged.append((row + 1, c, row + spanned_r, c + spanned_c - 1))
+                if is_error:
+                    sheet.errors[(row + 1, c)] = text or "#VALUE!"
+        col += repeat
+
+
+def _xml_text(raw: bytes) -> str:
+    return xml_unescape(raw.decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"})
+
+
+def _repeat_bytes(raw: bytes, name: bytes) -> int:
+    at = raw.find(name)
+    if at < 0:
+        return 1
+    value = _ODS_ATTR.match(raw, at)
+    if value is None:
+        return 1
+    return _repeat(_xml_text(value[2] if value[2] is not None else value[3]))
 
 
 def _ods_scan(fh: IO[bytes], by_name: dict[str, Sheet]) -> None:

@@ -140,3 +140,45 @@ def test_the_title_names_the_period(title: str, key: str) -> None:
     layout = find_layout(rows, ITEM_COLUMNS, required=("title",))
     assert layout is not None and layout.period is not None
     assert layout.period.key == key
+
+
+def _coded(rows: list[tuple[str, str]]) -> str:
+    return "编号,板块,工作任务\n" + "".join(f"{c},党建,{t}\n" for c, t in rows)
+
+
+def test_a_shifted_sheet_is_named_and_refused_unless_forced(
+    engine: Engine, tmp_path: Path
+) -> None:
+    titles = ["中心组学习", "主题党日", "警示教育", "专题党课", "支部书记述职"]
+    first = tmp_path / "v1.csv"
+    first.write_text(_coded([(f"D-{n}", t) for n, t in enumerate(titles, 1)]), encoding="utf-8")
+    assert import_file(engine, first).added == 5
+    # One retitle is a correction: it lands, and is named.
+    fixed = tmp_path / "v2.csv"
+    fixed.write_text(_coded([(f"D-{n}", t) for n, t in enumerate(
+        ["中心组集中学习", *titles[1:]], 1)]), encoding="utf-8")  # fmt: skip
+    report = import_file(engine, fixed)
+    assert report.ok and report.retitled == ["D-1: 中心组学习 → 中心组集中学习"]
+    # Codes typed next to rows that moved: every task shifts one down. Refused, all named.
+    shifted = tmp_path / "v3.csv"
+    shifted.write_text(_coded([(f"D-{n}", t) for n, t in enumerate(["新增调研", *titles[:4]], 1)]),
+                       encoding="utf-8")  # fmt: skip
+    report = import_file(engine, shifted)
+    assert not report.ok and len(report.retitled) == 5
+    assert "nothing was imported" in report.problems[-1]
+    assert items(engine)["主题党日"].item.code == "D-2"
+    forced = import_file(engine, shifted, force=True)
+    assert forced.ok and forced.updated == 5
+
+
+def test_items_the_file_no_longer_has_are_listed_not_deleted(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "v1.csv"
+    path.write_text(_coded([("D-1", "中心组学习"), ("D-2", "主题党日"), ("D-3", "警示教育")]),
+                    encoding="utf-8")  # fmt: skip
+    import_file(engine, path)
+    path.write_text(_coded([("D-1", "中心组学习"), ("D-3", "警示教育")]), encoding="utf-8")
+    report = import_file(engine, path)
+    assert report.absent == ["D-2: 主题党日"]
+    assert "主题党日" in items(engine)

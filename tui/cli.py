@@ -622,6 +622,10 @@ def import_cmd(
     undo_batch: Annotated[
         int | None, typer.Option("--undo", metavar="BATCH", help="Take back import batch BATCH.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Import even a file that retitles many items at once."),
+    ] = False,
     sheet: Annotated[
         list[str] | None,
         typer.Option(
@@ -660,7 +664,7 @@ def import_cmd(
             report = import_file(
                 engine, path, kind=kind, encoding=encoding, dry_run=dry_run,
                 on_conflict=on_conflict, on_progress=on_progress, as_of=parse_day(as_of),
-                sheets=sheet,
+                sheets=sheet, force=force,
             )  # fmt: skip
         reports.append(report)
         failed |= not report.ok
@@ -733,6 +737,15 @@ def _print_report(r: Any) -> None:
         err.print(Text(clean_text(f"duban: warning: {r.file}: {w}")), style="yellow")
     for note in r.notes:  # what was understood of the layout: title block, skipped rows…
         err.print(Text(clean_text(f"duban: {r.file}: {note}")), style="dim")
+    for line in r.retitled:
+        err.print(Text(clean_text(f"duban: {r.file}: retitled {line}")), style="yellow")
+    if r.absent:
+        shown = "; ".join(r.absent[:10]) + (f" … and {len(r.absent) - 10} more"
+                                           if len(r.absent) > 10 else "")  # fmt: skip
+        err.print(Text(clean_text(
+            f"duban: {r.file}: {len(r.absent)} item(s) of the same panes and periods are not "
+            f"in the file (kept; duban rm CODE removes one): {shown}"
+        )), style="yellow")  # fmt: skip
     if r.duplicate_of is not None:
         say(
             f"{r.file}: already imported as batch {r.duplicate_of}; nothing done "
