@@ -56,6 +56,7 @@ from store.values import (
     parse_bool,
     parse_code,
     parse_date,
+    parse_due,
     parse_number,
     parse_pane,
     parse_status,
@@ -265,10 +266,16 @@ class _Batcher:
 
 class _ItemImport(_Batcher):
     def __init__(
-        self, *args: Any, on_conflict: str, default_period: str | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        on_conflict: str,
+        default_period: str | None = None,
+        pane_names: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.on_conflict = on_conflict
+        names = {k.strip(): v for k, v in (pane_names or {}).items()}
         self.default_period = default_period
         """The period the title block names, for a file without a 期间 column."""
         self.buffer: list[tuple[int, dict[str, Any]]] = []
@@ -281,7 +288,8 @@ class _ItemImport(_Batcher):
         self.scope: set[tuple[str, str | None]] = set()
         """(pane, period) of the file's rows: where an item the file lacks is looked for."""
         self.parsers: dict[str, Callable[[str], Any]] = {
-            "pane": _Memo(parse_pane),
+            # An office's own 板块 names (--pane 重点工作=efficiency) before the lexicon.
+            "pane": _Memo(lambda text: names.get(text.strip()) or parse_pane(text)),
             "status": _Memo(parse_status),
             "period": _Memo(_period_key),
             "start": _Memo(parse_date),
@@ -302,6 +310,15 @@ class _ItemImport(_Batcher):
             "deleted_at": None,
         }  # fmt: skip
         self.default_pane: str | None = None
+        memo: dict[tuple[str, int], date | None] = {}
+
+        def dues(cell: str, year: int) -> date | None:
+            key = (cell, year)
+            if key not in memo:
+                memo[key] = parse_due(cell, year)
+            return memo[key]
+
+        self.dues = dues
         self.use_header(self.header, default_period=default_period)
 
     def use_header(
@@ -333,7 +350,7 @@ class _ItemImport(_Batcher):
         self.plan: list[tuple[str, int, Callable[[str], Any]]] = [
             (f, idx, self.parsers[f])
             for f, idx in self.header.fields.items()
-            if f != "target" and f not in TEXT_FIELDS
+            if f not in ("target", "due") and f not in TEXT_FIELDS
         ]
         self.width = len(self.header.names)
 
@@ -375,6 +392,8 @@ class _ItemImport(_Batcher):
             except (BadValue, PeriodError) as exc:
                 report.problem(line, self.header.names[idx], str(exc))
                 bad = True
+        if "due" in self.header.fields:
+            bad = self._due(line, cells[self.header.fields["due"]], values) or bad
         if "target" in self.header.fields:
             cell = cells[self.header.fields["target"]]
             if cell.strip():
@@ -410,6 +429,23 @@ class _ItemImport(_Batcher):
         self.buffer.append((line, values))
         if len(self.buffer) >= BATCH:
             self.flush()
+
+    def _due(self, line: int, cell: str, values: dict[str, Any]) -> bool:
+        """完成时限: a date, or words read in the ledger's year (6月底前, 年底前, 三季度末); ongoing
+        work (长期, 常态化) has no due date and spans the ledger's year. True when bad."""
+        if not cell.strip():
+            values["due"] = None
+            return False
+        period = values.get("period") or self.default_period
+        year = int(period[:4]) if period else self.as_of.year
+        try:
+            values["due"] = self.dues(cell, year)
+        except BadValue as exc:
+            self.report.problem(line, self.col("due"), str(exc))
+            return True
+        if values["due"] is None and not period:
+            values["period"] = f"{year:04d}"
+        return False
 
     def _check(self, line: int, v: dict[str, Any]) -> bool:
         report, bad = self.report, False
@@ -1081,6 +1117,7 @@ def import_file(
     as_of: date | None = None,
     sheets: Sequence[str] | None = None,
     force: bool = False,
+    pane_names: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import one CSV file or workbook (.xlsx .xlsm .xls .ods: every sheet with a header, or
     ``sheets``) in one transaction. The report says what was (or, with ``dry_run``, would be)
@@ -1150,7 +1187,8 @@ def import_file(
                                        "problems": _ProblemImport}[kind]  # fmt: skip
                 extra: dict[str, Any] = {}
                 if kind == "items":
-                    extra = {"on_conflict": on_conflict, "default_period": tables[0].period}
+                    extra = {"on_conflict": on_conflict, "default_period": tables[0].period,
+                             "pane_names": pane_names}  # fmt: skip
                 worker: Any = cls(
                     conn, tables[0].header, report, actor=actor, batch_id=batch_id,
                     as_of=report.as_of or today(), **extra,

@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from store.periods import Period, parse_period
-from store.values import PANE_PREFIX, PANE_ZH, PANES, BadValue, clean_text, fmt_num, parse_pane
+from store.values import (
+    PANE_PREFIX,
+    PANE_WORDS,
+    PANE_ZH,
+    PANES,
+    BadValue,
+    clean_text,
+    fmt_num,
+    parse_pane,
+)
 from store.values import parse_target as _parse_target
 
 __all__ = [
@@ -56,11 +65,6 @@ WORK_VERBS: Final[tuple[str, ...]] = (
     "参加", "办理", "整改", "部署", "开发", "启动", "发布", "录入", "统计",
 )  # fmt: skip
 
-PANE_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "party": ("政治建设", "党建", "党风", "党的建设", "理论武装", "思想政治"),
-    "efficiency": ("效能", "统筹", "协调", "服务保障", "办文", "办会"),
-    "supervision": ("作风", "监督", "纪律", "管理", "队伍"),
-}
 # For plan items, which have no heading to go by: looser words, most specific pane first.
 _PLAN_PANE_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "party": ("党", "理论", "思想政治", "意识形态", "三会一课", "主题党日", "学习"),

@@ -7,6 +7,7 @@ short English sentence that quotes the input, so the importer can prefix it with
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 import unicodedata
@@ -17,6 +18,7 @@ __all__ = [
     "MAX_COUNT",
     "PANES",
     "PANE_PREFIX",
+    "PANE_WORDS",
     "PANE_ZH",
     "STATUSES",
     "STATUS_ZH",
@@ -27,9 +29,11 @@ __all__ = [
     "clean_text",
     "fmt_count",
     "fmt_num",
+    "pane_by_words",
     "parse_bool",
     "parse_code",
     "parse_date",
+    "parse_due",
     "parse_number",
     "parse_pane",
     "parse_status",
@@ -144,8 +148,23 @@ _STATUS_ALIASES: Final[dict[str, Status]] = {
 }
 
 
+# The words by which a pane's long name or a document's heading is known (党的建设, 行政效能,
+# 作风建设…): the one lexicon the importer's 板块 column and the plan parser's headings share.
+PANE_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "party": ("政治建设", "党建", "党风", "党的建设", "理论武装", "思想政治", "从严治党"),
+    "efficiency": ("效能", "统筹", "协调", "服务保障", "办文", "办会", "政务服务"),
+    "supervision": ("作风", "监督", "纪律", "管理", "队伍"),
+}
+
+
+def pane_by_words(text: str) -> Pane | None:
+    """The one pane whose words the text holds (党风廉政建设 → party); None for none or two."""
+    hits = [p for p in PANES if any(w in text for w in PANE_WORDS[p])]
+    return hits[0] if len(hits) == 1 else None
+
+
 def parse_pane(text: str) -> Pane:
-    pane = _PANE_ALIASES.get(_fold_key(text))
+    pane = _PANE_ALIASES.get(_fold_key(text)) or pane_by_words(_norm(text))
     if pane is None:
         raise BadValue(
             f"unknown pane: {_quote(text)} (use party/党建/DJ, efficiency/效能/XN "
@@ -194,6 +213,55 @@ def parse_date(text: str) -> date:
         return date(int(y), int(m), int(d))
     except ValueError:
         raise BadValue(f"no such date: {_quote(text)}") from None
+
+
+# Deadlines in words, as 完成时限 cells say them; the year is the ledger's.
+_ONGOING: Final = frozenset(
+    {"长期", "长期坚持", "持续", "持续推进", "常态化", "常态化推进", "常年", "全年", "全年持续",
+     "每月", "每周", "每季度", "每半年", "按月", "按季度"}
+)  # fmt: skip
+_CN_NUM: Final = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+                  "十": 10, "十一": 11, "十二": 12}  # fmt: skip
+_MONTH_END_RE = re.compile(
+    r"(\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:份)?(?:底|末|下旬)(?:前|之前)?(?:完成)?"
+)
+_MONTH_DAY_RE = re.compile(r"(\d{1,2})月(\d{1,2})[日号](?:前|之前)?(?:完成)?")
+_QUARTER_END_RE = re.compile(r"(?:第)?([1-4一二三四])季度(?:末|底)?(?:前|之前)?(?:完成)?")
+_YEAR_END: Final = frozenset({"年底", "年底前", "年内", "年末", "年底之前", "年内完成",
+                              "年底前完成", "下半年", "本年度内"})  # fmt: skip
+
+
+def parse_due(text: str, year: int) -> date | None:
+    """A 完成时限 as offices write it: a date (parse_date), or words read in ``year`` — 6月底前
+    (06-30), 9月15日前, 年底前 / 年内 (12-31), 上半年 (06-30), 三季度末 (09-30) — or ongoing
+    work (长期, 持续推进, 常态化, 每月…), which has no due date: None."""
+    try:
+        return parse_date(text)
+    except BadValue:
+        pass
+    s = re.sub(r"\s+", "", _norm(text)).rstrip("。.")
+    if s in _ONGOING:
+        return None
+    if s in _YEAR_END:
+        return date(year, 12, 31)
+    if s in ("上半年", "上半年内", "年中"):
+        return date(year, 6, 30)
+    try:
+        if m := _MONTH_END_RE.fullmatch(s):
+            month = int(m[1]) if m[1].isdigit() else _CN_NUM[m[1]]
+            return date(year, month, calendar.monthrange(year, month)[1])
+        if m := _MONTH_DAY_RE.fullmatch(s):
+            return date(year, int(m[1]), int(m[2]))
+        if m := _QUARTER_END_RE.fullmatch(s):
+            q = int(m[1]) if m[1].isdigit() else _CN_NUM[m[1]]
+            month = 3 * q
+            return date(year, month, calendar.monthrange(year, month)[1])
+    except (ValueError, KeyError):
+        raise BadValue(f"no such date: {_quote(text)}") from None
+    raise BadValue(
+        f"not a date: {_quote(text)} (use 2023-07-31, 2023/7/31, 2023年7月31日, 6月底前, 年底前, "
+        "三季度末 or 长期)"
+    )
 
 
 def _serial_message(text: str, s: str) -> str:

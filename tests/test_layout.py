@@ -182,3 +182,47 @@ def test_items_the_file_no_longer_has_are_listed_not_deleted(
     report = import_file(engine, path)
     assert report.absent == ["D-2: 主题党日"]
     assert "主题党日" in items(engine)
+
+
+def test_deadlines_in_words_long_pane_names_and_an_offices_own(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "words.csv"
+    path.write_text(
+        "XX县2024年重点工作台账\n"
+        "序号,板块,工作任务,完成时限,责任科室\n"
+        "1,党的建设,理论学习,6月底前,办公室\n"
+        "2,行政效能,公文办理,年底前,办公室、秘书科\n"
+        "3,作风建设,作风督查,三季度末,纪检组\n"
+        "4,重点工作,项目推进,9月15日前,发改科\n"
+        "5,党风廉政,廉政谈话,长期,纪检组\n"
+        "6,党建,主题党日,每月,机关党支部\n",
+        encoding="utf-8",
+    )
+    report = import_file(engine, path)
+    assert not report.ok
+    assert report.problems == [
+        "line 6, column 板块: unknown pane: '重点工作' (use party/党建/DJ, efficiency/效能/XN or "
+        "supervision/监督/JD)"
+    ]
+    report = import_file(engine, path, pane_names={"重点工作": "efficiency"})
+    assert report.ok, report.problems
+    v = items(engine)
+    tasks = ("理论学习", "公文办理", "作风督查", "项目推进")
+    assert [(v[t].item.pane, v[t].item.due) for t in tasks] == [
+        ("party", date(2024, 6, 30)), ("efficiency", date(2024, 12, 31)),
+        ("supervision", date(2024, 9, 30)), ("efficiency", date(2024, 9, 15)),
+    ]  # fmt: skip
+    # Ongoing work: no due date; it spans the ledger's year.
+    talk = v["廉政谈话"].to_json()
+    assert (talk["due"], talk["span_start"], talk["span_end"]) == (None, "2024-01-01", "2024-12-31")
+    assert v["主题党日"].item.due is None
+    assert v["公文办理"].item.dept == "办公室、秘书科"
+
+
+@pytest.mark.parametrize("words", ["下个月", "6月30号以后", "13月底前", "2月30日前"])
+def test_deadline_words_that_say_no_day_are_refused(words: str) -> None:
+    from store.values import BadValue, parse_due
+
+    with pytest.raises(BadValue):
+        parse_due(words, 2024)

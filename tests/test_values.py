@@ -63,7 +63,20 @@ def test_parse_pane(text: str, expected: str) -> None:
     assert parse_pane(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "党务", "finance", "D J", "党建党建"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The long names offices give their 板块, from the lexicon the plan parser uses too.
+        ("党的建设", "party"), ("党风廉政建设", "party"), ("全面从严治党", "party"),
+        ("行政效能", "efficiency"), ("机关效能建设", "efficiency"), ("政务服务", "efficiency"),
+        ("作风建设", "supervision"), ("纪律监督", "supervision"), ("内部管理", "supervision"),
+    ],
+)  # fmt: skip
+def test_parse_pane_reads_long_names(text: str, expected: str) -> None:
+    assert parse_pane(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "党务", "finance", "D J", "党建与效能", "重点工作"])
 def test_parse_pane_rejects_and_lists_choices(text: str) -> None:
     with pytest.raises(BadValue) as err:
         parse_pane(text)

@@ -606,7 +606,8 @@ def import_cmd(
         typer.Option(
             "--pane",
             metavar="N=PANE",
-            help="Plans: force a subsection's pane, e.g. --pane 二=supervision.",
+            help="Plans: force a subsection's pane (--pane 二=supervision); ledgers: map an "
+            "office's own 板块 name (--pane 重点工作=efficiency).",
         ),
     ] = None,
     encoding: Annotated[
@@ -664,7 +665,7 @@ def import_cmd(
             report = import_file(
                 engine, path, kind=kind, encoding=encoding, dry_run=dry_run,
                 on_conflict=on_conflict, on_progress=on_progress, as_of=parse_day(as_of),
-                sheets=sheet, force=force,
+                sheets=sheet, force=force, pane_names=_pane_names(pane_map),
             )  # fmt: skip
         reports.append(report)
         failed |= not report.ok
@@ -677,6 +678,19 @@ def import_cmd(
 
 
 PLAN_SUFFIXES = (".txt", ".md", ".docx")
+
+
+def _pane_names(pairs: list[str] | None) -> dict[str, str]:
+    """Ledgers: --pane NAME=PANE maps an office's own 板块 name (重点工作=efficiency)."""
+    from store.values import parse_pane
+
+    names: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--pane {pair!r}: expected NAME=PANE, e.g. 重点工作=efficiency")
+        names[key.strip()] = parse_pane(value)
+    return names
 
 
 def _import_plan(
