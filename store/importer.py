@@ -18,9 +18,10 @@ import hashlib
 import itertools
 import json
 import operator
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -1085,6 +1086,10 @@ def _workbook_tables(
         )  # fmt: skip
         table.place = f"sheet {sheet.name}, row"
         table.errors = sheet.errors
+        dates = [table.header.fields[f] for f in ("start", "due", "day")
+                 if f in table.header.fields]  # fmt: skip
+        if dates:
+            table.rows = _serials_as_dates(table.rows, dates)
         # A sheet named by a pane (党建, 效能建设, supervision…) gives it to its rows that
         # name none.
         table.pane = _sheet_pane(sheet.name) if kind == "items" else None
@@ -1094,6 +1099,23 @@ def _workbook_tables(
     if not tables:
         raise LedgerError(f"{path.name}: no sheet has a header row ({', '.join(names)})")
     return kind, tables
+
+
+_SERIAL = re.compile(r"\d{5}(?:\.0+)?")
+_EPOCH = date(1899, 12, 30)
+
+
+def _serials_as_dates(
+    rows: Iterable[tuple[int, list[str]]], columns: list[int]
+) -> Iterator[tuple[int, list[str]]]:
+    """In a workbook, a number in a date column is a date cell whose format was lost (45291 is
+    2023-12-31): Excel counts days from 1899-12-30. A CSV keeps refusing it, since there the
+    number was typed as text."""
+    for line, cells in rows:
+        for idx in columns:
+            if idx < len(cells) and _SERIAL.fullmatch(cells[idx].strip()):
+                cells[idx] = (_EPOCH + timedelta(days=int(float(cells[idx])))).isoformat()
+        yield line, cells
 
 
 def _file_sha256(path: Path) -> str:

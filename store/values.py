@@ -235,11 +235,9 @@ def parse_due(text: str, year: int) -> date | None:
     """A 完成时限 as offices write it: a date (parse_date), or words read in ``year`` — 6月底前
     (06-30), 9月15日前, 年底前 / 年内 (12-31), 上半年 (06-30), 三季度末 (09-30) — or ongoing
     work (长期, 持续推进, 常态化, 每月…), which has no due date: None."""
-    try:
-        return parse_date(text)
-    except BadValue:
-        pass
     s = re.sub(r"\s+", "", _norm(text)).rstrip("。.")
+    if s[:4].isdigit() and s[:4].isascii():
+        return parse_date(text)  # a date, however wrong: its own message (no such date…)
     if s in _ONGOING:
         return None
     if s in _YEAR_END:

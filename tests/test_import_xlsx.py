@@ -124,8 +124,8 @@ def test_a_bad_cell_names_its_sheet_and_row_and_nothing_is_written(
     report = import_file(engine, path)
     assert not report.ok
     assert report.problems == [
-        "sheet 效能, row 2, column 完成时限: not a date: '下个月吧' (use 2023-07-31, 2023/7/31 or "
-        "2023年7月31日)"
+        "sheet 效能, row 2, column 完成时限: not a date: '下个月吧' (use 2023-07-31, 2023/7/31, "
+        "2023年7月31日, 6月底前, 年底前, 三季度末 or 长期)"
     ]
     assert items(engine) == {}
 
@@ -147,3 +147,51 @@ def test_an_exported_workbook_comes_back_unchanged(engine: Engine, tmp_path: Pat
         titles = sorted(v.item.title for v in list_items(s))
     assert titles == sorted(items(engine))
     other.dispose()
+
+
+def test_cells_as_excel_stores_them(engine: Engine, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "types.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("台账")
+    for col, name in enumerate(["编号", "板块", "工作任务", "目标值", "完成值", "完成时限", "重点"]):
+        ws.write_string(0, col, name)
+    ws.write_number(1, 0, 1.0)  # a code stored as a float: "1", not "1.0"
+    ws.write_string(1, 1, "党建")
+    ws.write_string(1, 2, "中心组学习")
+    ws.write_number(1, 3, 12.0)
+    ws.write_formula(1, 4, "=2*3", None, 6)  # the cached value counts
+    ws.write_number(1, 5, 45657)  # a serial: 2024-12-31 with its date format lost
+    ws.write_boolean(1, 6, True)
+    ws.write_string(2, 0, "XN-9")
+    ws.write_string(2, 1, "效能")
+    ws.write_string(2, 2, "信息报送")
+    ws.write_string(2, 3, "45")  # a number stored as text
+    wb.close()
+    report = import_file(engine, path)
+    assert report.ok, report.problems
+    with read_session(engine) as s:
+        from store.ledger import show_item
+
+        one, nine = show_item(s, "1"), show_item(s, "XN-9")
+    assert (one.item.target, one.progress.actual, one.item.due, one.item.key) == (
+        12.0, 6.0, date(2024, 12, 31), True,
+    )  # fmt: skip
+    assert nine.item.target == 45.0
+
+
+def test_an_error_cell_is_a_bad_cell(engine: Engine, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "na.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("党建")
+    for col, name in enumerate(["工作任务", "目标值"]):
+        ws.write_string(0, col, name)
+    ws.write_string(1, 0, "中心组学习")
+    ws.write_formula(1, 1, "=VLOOKUP(A2,Z:Z,2,0)", None, "#N/A")
+    wb.close()
+    report = import_file(engine, path)
+    assert not report.ok
+    assert report.problems == ["sheet 党建, row 2, column 目标值: Excel error #N/A"]
