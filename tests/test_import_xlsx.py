@@ -155,7 +155,8 @@ def test_cells_as_excel_stores_them(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "types.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("台账")
-    for col, name in enumerate(["编号", "板块", "工作任务", "目标值", "完成值", "完成时限", "重点"]):
+    names = ["编号", "板块", "工作任务", "目标值", "完成值", "完成时限", "重点"]
+    for col, name in enumerate(names):
         ws.write_string(0, col, name)
     ws.write_number(1, 0, 1.0)  # a code stored as a float: "1", not "1.0"
     ws.write_string(1, 1, "党建")
