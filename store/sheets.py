@@ -221,6 +221,7 @@ def read_workbook(path: Path) -> list[Sheet]:
     not a readable spreadsheet."""
     try:
         kind = _sniff(path)
+        found = _scan_before(path, kind)
         with _open_calamine(path, kind) as wb:
             sheets: list[tuple[int, Sheet]] = []  # (position in the workbook, sheet)
             for index, meta in enumerate(wb.sheets_metadata):
@@ -237,8 +238,10 @@ def read_workbook(path: Path) -> list[Sheet]:
                 spans = calamine_sheet.merged_cell_ranges or []
                 merged = sorted((r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in spans)
                 hidden = meta.visible != SheetVisibleEnum.Visible
-                sheets.append((index, Sheet(meta.name, rows, merged, {}, hidden)))
-        _add_side_info(path, kind, sheets)
+                errors = found.get(index) or found.get(meta.name) or {}
+                sheets.append((index, Sheet(meta.name, rows, merged, errors, hidden)))
+        if kind == "ods":
+            _ods_side(path, [sheet for _index, sheet in sheets])
     except _Unreadable as exc:
         raise LedgerError(f"{path.name}: cannot read the spreadsheet ({exc})") from None
     except PasswordError:
@@ -350,7 +353,16 @@ def _zip_kind(path: Path) -> str:
                 raise _Unreadable("it is a Word document, not a workbook")
             if "ppt/presentation.xml" in names:
                 raise _Unreadable("it is a PowerPoint file, not a workbook")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, KeyError, ValueError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        KeyError,
+        ValueError,
+        NotImplementedError,  # a compression method or zip version zipfile does not know
+        RuntimeError,  # an encrypted member
+    ):
         raise _Unreadable("the file is damaged or incomplete: not a whole zip archive") from None
     raise _Unreadable("it is a zip archive but not an Excel or OpenDocument workbook")
 
@@ -370,30 +382,61 @@ def _cfb_kind(path: Path) -> str:
     raise _Unreadable("it is an OLE file but not an Excel workbook")
 
 
-def _add_side_info(path: Path, kind: str, indexed: list[tuple[int, Sheet]]) -> None:
-    """Error cells for all formats, merged ranges for .ods: what python-calamine omits."""
-    sheets = [sheet for _index, sheet in indexed]
+# A sheet is loaded whole, as a rectangle from A1 to its last cell: calamine allocates it at
+# once (about 32 bytes a cell) and to_python makes a list entry of each. Beyond this many cells
+# the file is refused before calamine sees it: a stray value in XFD1048576 would otherwise ask
+# for half a terabyte, and a failed allocation in Rust aborts the process (no exception).
+# A real ledger is far below it (100k rows of 20 columns is 2M).
+MAX_CELLS = 20_000_000
+
+# Error cells found by our own scans: by sheet name (.xlsx) or position in the workbook (.xls).
+_Found = dict[int | str, dict[tuple[int, int], str]]
+
+_SCAN_ERRORS = (
+    ET.ParseError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    struct.error,
+    IndexError,
+    NotImplementedError,  # a zip member compressed in a way zipfile does not read
+    RuntimeError,  # an encrypted zip member
+)
+
+
+def _scan_before(path: Path, kind: str) -> _Found:
+    """What python-calamine cannot tell, found before it reads the file: error cells of .xlsx
+    sheets (by name) and .xls sheets (by position); and whether a sheet is too big to load
+    (``_Unreadable``). .ods is left to calamine, which caps its sheets, and to _ods_side."""
     try:
         if kind == "xlsx":
-            _xlsx_side(path, sheets)
-        elif kind == "ods":
-            _ods_side(path, sheets)
-        else:
-            _xls_side(path, indexed)
-    except (
-        ET.ParseError,
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        KeyError,
-        ValueError,
-        struct.error,
-        IndexError,
-    ):
-        # calamine read the file, so it is sound enough; a part our own scan cannot follow
-        # leaves the sheets without error marks rather than refusing the file.
-        for sheet in sheets:
-            sheet.errors = {}
+            return _xlsx_before(path)
+        if kind == "xls":
+            return _xls_before(path)
+    except _SCAN_ERRORS:
+        # A part our own scan cannot follow: calamine has the last word on the file, and
+        # its sheets get no error marks.
+        pass
+    return {}
+
+
+def _too_big(name: str, rows: int, cols: int) -> _Unreadable:
+    return _Unreadable(
+        f"sheet {name!r} has cells down to row {rows:,} and across to column "
+        f"{_column_letters(cols - 1)}, {rows * cols:,} cells in all, more than "
+        f"{MAX_CELLS:,}; delete what lies beyond the table and save it again"
+    )
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 # --- .xlsx / .xlsm -----------------------------------------------------------------------------
@@ -424,8 +467,8 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → the zip member holding its cells."""
+def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> tuple[str, dict[str, str]]:
+    """The workbook part, and sheet name → the zip member holding its cells."""
     workbook = next(
         (t for typ, t in _rels(zf, "").values() if typ.endswith("/officeDocument")),
         "xl/workbook.xml",
@@ -437,7 +480,7 @@ def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
             rid = elem.get(_REL_ID) or elem.get(_REL_ID_STRICT) or ""
             if rid in rels:
                 parts[elem.get("name", "")] = rels[rid][1]
-    return parts
+    return workbook, parts
 
 
 def _member_contains(zf: zipfile.ZipFile, name: str, needles: Iterable[bytes]) -> bool:
@@ -461,20 +504,73 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _xlsx_side(path: Path, sheets: list[Sheet]) -> None:
+def _xlsx_before(path: Path) -> _Found:
+    found: _Found = {}
     with zipfile.ZipFile(path) as zf:
-        parts = _xlsx_sheet_parts(zf)
+        workbook, parts = _xlsx_sheet_parts(zf)
         names = set(zf.namelist())
-        for sheet in sheets:
-            part = parts.get(sheet.name)
+        _check_shared_strings(zf, posixpath.join(posixpath.dirname(workbook), "sharedStrings.xml"))
+        for name, part in parts.items():
             if part not in names:
                 continue
             with zf.open(part) as fh:
-                errors = _xlsx_error_scan(fh)
+                scan = _xlsx_scan(fh)
+            if scan.rows * scan.cols > MAX_CELLS:
+                with zf.open(part) as fh:
+                    rows, cols = _xlsx_extent(fh)
+                if rows * cols > MAX_CELLS:
+                    raise _too_big(name, rows, cols)
+            errors = scan.errors
             if errors is None:  # an error cell without its r="C5": follow the XML instead
                 with zf.open(part) as fh:
                     errors = _xlsx_errors(fh)
-            sheet.errors = errors
+            found[name] = errors
+    return found
+
+
+def _check_shared_strings(zf: zipfile.ZipFile, member: str) -> None:
+    """calamine reserves room for the uniqueCount the string table declares, before reading
+    a string; a damaged count (10¹¹) would abort the process. Each string takes 5 bytes at
+    least (<si/>), so a count beyond a fifth of the table's size is damage."""
+    try:
+        info = zf.getinfo(member)
+    except KeyError:
+        return
+    with zf.open(info) as fh:
+        head = fh.read(4096)
+    count = re.search(rb"""uniqueCount\s*=\s*["'](\d+)""", head)
+    size = min(info.file_size, info.compress_size * 1100)  # deflate packs 1032:1 at most
+    if count and int(count[1]) > size // 5 + 1:
+        raise _Unreadable("the file is damaged: its string table declares more strings than fit")
+
+
+@dataclass
+class _XlsxScan:
+    errors: dict[tuple[int, int], str] | None  # None: some error cell has no r="C5"
+    rows: int  # the last row, or more (an upper bound)
+    cols: int  # the last column + 1, or more
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_ROW_R = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?row\s[^>]*?\br\s*=\s*["'](\d+)""")
+_WIDE_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{2,3})(\d+)""")
+_ANY_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{1,3})(\d+)""")
+
+
+def _xlsx_extent(fh: IO[bytes]) -> tuple[int, int]:
+    """The last row and column + 1 of the cells that name their position (the slow, exact
+    look, for a sheet _xlsx_scan found big)."""
+    rows = cols = 0
+    tail = b""
+    while chunk := fh.read(CHUNK):
+        buf = tail + chunk
+        for m in _ANY_REF.finditer(buf):
+            rows = max(rows, int(m[2]))
+            cols = max(cols, _column_index(m[1].decode("ascii")) + 1)
+        for m in _ROW_R.finditer(buf):
+            rows = max(rows, int(m[1]))
+        tail = buf[-64:]
+    return rows, cols
 
 
 _ERROR_ATTR = re.compile(rb"""\st\s*=\s*["']e["']""")
@@ -484,19 +580,32 @@ _CELL_R = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{1,3})(\d+)["']""")
 _CELL_V = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)<")
 
 
-def _xlsx_error_scan(fh: IO[bytes]) -> dict[tuple[int, int], str] | None:
+def _xlsx_scan(fh: IO[bytes]) -> _XlsxScan:
     """Error cells found by searching the sheet XML's bytes for t="e", chunk by chunk.
 
     Parsing the XML in Python costs 60 µs a cell (6 s for a 100k-row sheet) against 2 ms a
     megabyte for the byte search, so the parser is left for the rare sheet whose error cells
-    do not name their position (None is returned then). A cell seen twice, at the end of one
+    do not name their position (errors None then). A cell seen twice, at the end of one
     chunk and again at the start of the next, is simply recorded twice.
+
+    On the way it bounds the sheet's size: rows by the row tags (their r, or their count) and
+    columns by the cell references of two or three letters (a sheet of references A to Z
+    only is taken as 26 wide): a byte search, as a full look at every reference costs more.
     """
     errors: dict[tuple[int, int], str] = {}
+    unnamed = False
     tail = b""
+    row_tags = last_row = last_col = 0
     while True:
         chunk = fh.read(CHUNK)
         buf = tail + chunk
+        row_tags += len(_ROW_TAG.findall(buf, len(tail)))
+        for m in _ROW_R.finditer(buf):
+            last_row = max(last_row, int(m[1]))
+        if b'r="' in buf:
+            for m in _WIDE_REF.finditer(buf):
+                last_row = max(last_row, int(m[2]))
+                last_col = max(last_col, _column_index(m[1].decode("ascii")))
         # Keep the last tag, which may be cut, for the next round.
         last_tag = buf.rfind(b"<")
         carry = max(0, len(buf) - 16 if last_tag < 0 else min(len(buf) - 16, last_tag))
@@ -511,7 +620,8 @@ def _xlsx_error_scan(fh: IO[bytes]) -> dict[tuple[int, int], str] | None:
                 continue
             ref = _CELL_R.search(buf, start, tag_end)
             if ref is None:
-                return None
+                unnamed = True
+                continue
             cell = (int(ref[2]), _column_index(ref[1].decode("ascii")))
             if buf[tag_end - 1 : tag_end] == b"/":  # <c r="C5" t="e"/>: no code given
                 errors[cell] = "#VALUE!"
@@ -524,7 +634,9 @@ def _xlsx_error_scan(fh: IO[bytes]) -> dict[tuple[int, int], str] | None:
             code = value[1].decode("utf-8", "replace").strip() if value else ""
             errors[cell] = code or "#VALUE!"
         if not chunk:
-            return errors
+            rows = max(last_row, row_tags)
+            cols = max(last_col + 1, 26) if rows else 0
+            return _XlsxScan(None if unnamed else errors, rows, cols)
         tail = buf[carry:]
 
 
@@ -561,6 +673,17 @@ _ODS_NEEDLES = (b"-spanned=", b'value-type="error"', b"value-type='error'")
 
 
 def _ods_side(path: Path, sheets: list[Sheet]) -> None:
+    """Merged areas and error cells of an .ods, from content.xml (calamine gives neither)."""
+    try:
+        _ods_read_side(path, sheets)
+    except _SCAN_ERRORS:
+        # calamine read the file, so it is sound enough; a part our own scan cannot follow
+        # leaves the sheets without merges and error marks rather than refusing the file.
+        for sheet in sheets:
+            sheet.merged, sheet.errors = [], {}
+
+
+def _ods_read_side(path: Path, sheets: list[Sheet]) -> None:
     with zipfile.ZipFile(path) as zf:
         if not _member_contains(zf, "content.xml", _ODS_NEEDLES):
             return
@@ -855,49 +978,113 @@ class _Cfb:
         raise KeyError(wanted)
 
 
-def _xls_side(path: Path, indexed: list[tuple[int, Sheet]]) -> None:
+def _xls_before(path: Path) -> _Found:
     cfb = _Cfb(path.read_bytes())
     names = {n.lower() for n in cfb.names()}
     stream = cfb.stream("Workbook" if "workbook" in names else "Book")
-    offsets = _xls_sheet_offsets(stream)
+    found: _Found = {}
+    if _xls_encrypted(stream):
+        return found  # the records are ciphered: calamine says "password protected"
     # BoundSheet8 records come in the order calamine lists the sheets (charts included).
-    for index, sheet in indexed:
-        if index < len(offsets):
-            sheet.errors = _xls_errors(stream, offsets[index])
+    for index, (offset, name) in enumerate(_xls_sheets(stream)):
+        walk = _xls_walk(stream, offset)
+        if walk.reserve > 65536 * 256:
+            raise _Unreadable(
+                f"the file is damaged: sheet {name!r} claims {walk.reserve:,} cells, "
+                "more than an .xls sheet holds"
+            )
+        if walk.rows * walk.cols > MAX_CELLS:
+            raise _too_big(name, walk.rows, walk.cols)
+        found[index] = walk.errors
+    return found
 
 
-def _xls_sheet_offsets(stream: bytes) -> list[int]:
-    """Where each sheet's records start (BoundSheet8 records, in workbook order)."""
-    offsets = []
+def _xls_sheets(stream: bytes) -> list[tuple[int, str]]:
+    """Where each sheet's records start, and its name (BoundSheet8 records, in order)."""
+    sheets = []
     pos, end = 0, len(stream)
     unpack = struct.unpack_from
     while pos + 4 <= end:
         typ, length = unpack("<HH", stream, pos)
-        if typ == 0x0085:
-            offsets.append(unpack("<I", stream, pos + 4)[0])
+        if typ == 0x0085 and length >= 8:
+            data = stream[pos + 4 : pos + 4 + length]
+            cch, wide = data[6], length > 7 and data[7] & 1
+            raw = data[8 : 8 + cch * 2] if wide else data[8 : 8 + cch]
+            # BIFF8 names; a BIFF5 name has no flags byte and is shown as best we can.
+            name = raw.decode("utf-16-le" if wide else "latin-1", "replace")
+            sheets.append((unpack("<I", data, 0)[0], name))
         elif typ == 0x000A:  # EOF of the globals
             break
         pos += 4 + length
-    return offsets
+    return sheets
 
 
-def _xls_errors(stream: bytes, pos: int) -> dict[tuple[int, int], str]:
-    """BoolErr cells holding an error, and formulas whose cached result is one."""
+def _xls_encrypted(stream: bytes) -> bool:
+    """Whether the globals hold a FilePass record (whatever follows it is enciphered)."""
+    pos, end = 0, len(stream)
+    while pos + 4 <= end:
+        typ, length = struct.unpack_from("<HH", stream, pos)
+        if typ == 0x002F:
+            return True
+        if typ == 0x000A:
+            return False
+        pos += 4 + length
+    return False
+
+
+@dataclass
+class _XlsWalk:
+    errors: dict[tuple[int, int], str]
+    rows: int  # last row + 1 of any cell record
+    cols: int  # last column + 1
+    reserve: int  # cells calamine reserves room for, by the Dimensions record
+
+
+# Cell records that start with row and column (u16 each); calamine reads all of these.
+_XLS_CELLS = frozenset({0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, 0x0006})
+
+
+def _xls_walk(stream: bytes, pos: int) -> _XlsWalk:
+    """A sheet's records: error cells (BoolErr, and formulas whose cached result is an error),
+    the extent of its cells, and the room its Dimensions record makes calamine reserve
+    (computed as calamine does, u32 wrap-around included: a damaged record asks for more
+    memory than there is, and the failed allocation aborts the process)."""
     errors: dict[tuple[int, int], str] = {}
+    rows = cols = reserve = 0
     end = len(stream)
     unpack = struct.unpack_from
     while pos + 4 <= end:
         typ, length = unpack("<HH", stream, pos)
         data = pos + 4
-        if typ == 0x0205 and length >= 8:  # BoolErr
-            if stream[data + 7] == 1:
-                row, col = unpack("<HH", stream, data)
+        if data + length > end:
+            break
+        if typ in _XLS_CELLS and length >= 4:
+            row, col = unpack("<HH", stream, data)
+            rows, cols = max(rows, row + 1), max(cols, col + 1)
+            if typ == 0x0205 and length >= 8 and stream[data + 7] == 1:  # BoolErr: an error
                 errors[(row + 1, col)] = _XLS_ERRORS.get(stream[data + 6], "#VALUE!")
-        elif typ == 0x0006 and length >= 20:  # Formula: result in bytes 6..13
-            if stream[data + 6] == 2 and stream[data + 12 : data + 14] == b"\xff\xff":
-                row, col = unpack("<HH", stream, data)
+            elif (  # Formula: result in bytes 6..13, an error when 6 is 2 and 12..13 FFFF
+                typ == 0x0006
+                and length >= 20
+                and stream[data + 6] == 2
+                and stream[data + 12 : data + 14] == b"\xff\xff"
+            ):
                 errors[(row + 1, col)] = _XLS_ERRORS.get(stream[data + 8], "#VALUE!")
+        elif typ == 0x00BD and length >= 6:  # MulRk: row, first column, 6 bytes a cell
+            row, first = unpack("<HH", stream, data)
+            rows, cols = max(rows, row + 1), max(cols, first + (length - 6) // 6)
+        elif typ == 0x0200 and length in (10, 14):  # Dimensions
+            if length == 10:
+                rf, rl, cf, cl = unpack("<4H", stream, data)
+            else:
+                rf, rl, cf, cl = unpack("<IIHH", stream, data)
+            if cf > 0xFF or cl < cf:
+                cf = 0
+            if rl >= 1 and cl >= 1:
+                n_rows = ((rl - 1) - rf + 1) % (1 << 32)
+                n_cols = ((cl - 1) - cf + 1) % (1 << 32)
+                reserve = max(reserve, n_rows * n_cols)
         elif typ == 0x000A:  # EOF of this sheet
             break
         pos = data + length
-    return errors
+    return _XlsWalk(errors, rows, cols, reserve)

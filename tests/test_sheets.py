@@ -287,7 +287,7 @@ def test_xlsx_error_scan_across_chunk_boundaries(
     monkeypatch.setattr(sheets, "CHUNK", chunk)
     assert read_workbook(path)[0].errors == LEDGER_ERRORS
     with zipfile.ZipFile(path) as zf, zf.open("xl/worksheets/sheet1.xml") as fh:
-        assert sheets._xlsx_error_scan(fh) == LEDGER_ERRORS
+        assert sheets._xlsx_scan(fh).errors == LEDGER_ERRORS
 
 
 def test_xlsx_error_cells_without_a_reference_are_found_by_parsing(tmp_path: Path) -> None:
@@ -306,7 +306,7 @@ def test_xlsx_error_cells_without_a_reference_are_found_by_parsing(tmp_path: Pat
         built, bare, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb' r="[A-Z]+\d+"', b"", xml)
     )
     with zipfile.ZipFile(bare) as zf, zf.open("xl/worksheets/sheet1.xml") as fh:
-        assert sheets._xlsx_error_scan(fh) is None
+        assert sheets._xlsx_scan(fh).errors is None
     (sheet,) = read_workbook(bare)
     assert sheet.errors == {(3, 1): "#N/A", (3, 2): "#DIV/0!"}
     assert sheet.rows == [(1, ["编号", "目标值", "完成值"]), (2, ["DJ-001", "6", "4"]),
