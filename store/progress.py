@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal, Protocol
 
-from store.spans import span
+from store.spans import Spanned, span
 from store.values import fmt_num
 
 DEFAULT_YELLOW_DAYS = 7
@@ -48,8 +48,9 @@ REASON_TEXT: Final[dict[str, dict[str, str]]] = {
 }
 
 
-class Plannable(Protocol):
-    """What a light depends on (an Item, a dashboard row, a plain tuple of these)."""
+class Plannable(Spanned, Protocol):
+    """What a light depends on (an Item, a dashboard row, a plain tuple of these): the span's
+    period, start and due, and these."""
 
     @property
     def status(self) -> str: ...
@@ -57,12 +58,6 @@ class Plannable(Protocol):
     def target(self) -> float | None: ...
     @property
     def unit(self) -> str: ...
-    @property
-    def period(self) -> str | None: ...
-    @property
-    def start(self) -> date | None: ...
-    @property
-    def due(self) -> date | None: ...
 
 
 @dataclass(frozen=True)
