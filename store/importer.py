@@ -963,7 +963,11 @@ def _locate(head: list[tuple[int, list[str]]], kind: str) -> tuple[str, Layout |
 
 
 def _settle_header(
-    layout: Layout, kind: str, sample: list[tuple[int, list[str]]], report: ImportReport
+    layout: Layout,
+    kind: str,
+    sample: list[tuple[int, list[str]]],
+    report: ImportReport,
+    at: str = "",
 ) -> Header:
     """The header, with a 序号 column of whole numbers (1, 2, 3…) taken as the row number it
     is, never as codes: a row inserted in Excel renumbers every row below it."""
@@ -980,13 +984,13 @@ def _settle_header(
         del header.fields["code"]
         header.ignored.append(names[code_at])
         report.notes.append(
-            f"column {names[code_at]!r} holds row numbers (1, 2, 3…): not used as codes; "
+            f"{at}column {names[code_at]!r} holds row numbers (1, 2, 3…): not used as codes; "
             "rows are matched by 板块 + 工作任务 + 单位 + 期间"
         )
     for n in header.ignored:
         if is_row_number_column(n):
             if "code" in header.fields:  # beside a 编号 column
-                report.notes.append(f"column {n!r} is a row number; the codes are in another")
+                report.notes.append(f"{at}column {n!r} is a row number; the codes are in another")
             continue
         report.warnings.append(f"column {n!r} repeats another column; ignored")
     report.warnings += [f"column {n!r} is not a {kind} column; ignored" for n in header.unknown]
@@ -1018,7 +1022,8 @@ def _prepare(
     """A located table's header settled (序号), its body's filling chosen, its title block's
     period and day noted."""
     sample = list(itertools.islice(data, SAMPLE_ROWS))
-    header = _settle_header(layout, kind, sample, report)
+    at = f"{place}: " if place else ""
+    header = _settle_header(layout, kind, sample, report, at)
     # A file without codes groups its rows by 板块/类别 written once (a merged cell saved as
     # CSV); duban's own export, with codes, is taken as written.
     body = Body(
@@ -1027,7 +1032,6 @@ def _prepare(
         fill_grouping=kind == "items" and "code" not in header.fields and not merged,
     )
     period = None
-    at = f"{place}: " if place else ""
     if kind == "items" and layout.period and "period" not in header.fields:
         period = layout.period.key
         report.notes.append(f"{at}period {period} for every row, from the title block")
