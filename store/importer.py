@@ -1008,6 +1008,8 @@ class _Table:
     period: str | None = None
     pane: str | None = None
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    size: int = 0
+    """How many rows the table has (for progress)."""
 
 
 def _prepare(
@@ -1090,6 +1092,7 @@ def _workbook_tables(
         )  # fmt: skip
         table.place = f"sheet {sheet.name}, row"
         table.errors = sheet.errors
+        table.size = len(sheet.rows)
         dates = [table.header.fields[f] for f in ("start", "due", "day")
                  if f in table.header.fields]  # fmt: skip
         if dates:
@@ -1170,7 +1173,9 @@ def import_file(
             sha256, size = _file_sha256(path), path.stat().st_size
             report.encoding = path.suffix.lower().lstrip(".")
             kind, tables = _workbook_tables(path, kind, sheets, report)
-            consumed: Callable[[], int] = lambda: size  # noqa: E731
+            total_rows = max(1, sum(t.size for t in tables))
+            # A workbook is read before the rows are: progress is the rows written.
+            consumed: Callable[[], int] = lambda: size * n // total_rows  # noqa: E731
         else:
             if sheets:
                 raise LedgerError(f"{path.name}: --sheet is for workbooks (.xlsx, .xls, .ods)")
@@ -1187,6 +1192,7 @@ def import_file(
             tables = [_prepare(layout, kind, data, report, place="")]
             consumed = lambda: csvrows.reader.consumed  # noqa: E731
         report.kind = kind
+        n = 0
         try:
             with write_connection(engine) as conn:
                 trans = conn.begin()
@@ -1219,7 +1225,6 @@ def import_file(
                     conn, tables[0].header, report, actor=actor, batch_id=batch_id,
                     as_of=report.as_of or today(), **extra,
                 )  # fmt: skip
-                n = 0
                 for table in tables:
                     report.place = table.place
                     if kind == "items":

@@ -196,3 +196,32 @@ def test_an_error_cell_is_a_bad_cell(engine: Engine, tmp_path: Path) -> None:
     report = import_file(engine, path)
     assert not report.ok
     assert report.problems == ["sheet 党建, row 2, column 目标值: Excel error #N/A"]
+
+
+@pytest.mark.parametrize("name", ["sheet_ledger.ods", "sheet_ledger.xls"])
+def test_ods_and_xls_workbooks_are_read_and_their_error_cells_refused(
+    engine: Engine, name: str
+) -> None:
+    # Made with LibreOffice (see tests/test_sheets.py): a title block, a two-row header, merged
+    # 板块, a 填表说明 sheet, a hidden 数据源 sheet, and two error cells in 完成值.
+    path = Path(__file__).resolve().parent / "data" / name
+    report = import_file(engine, path)
+    assert report.problems == [
+        "sheet 2024年度台账, row 7, column 完成值: Excel error #N/A",
+        "sheet 2024年度台账, row 8, column 完成值: Excel error #DIV/0!",
+    ]
+    notes = " | ".join(report.notes)
+    assert "sheet 填表说明: no header row; skipped" in notes
+    assert "sheet 数据源: hidden; skipped" in notes
+    assert items(engine) == {}
+
+
+def test_a_workbook_import_is_one_batch_that_undo_takes_back(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from store.importer import undo_import
+
+    report = import_file(engine, workbook(tmp_path))
+    assert report.batch_id is not None and len(items(engine)) == 5
+    undo_import(engine, report.batch_id)
+    assert items(engine) == {}
