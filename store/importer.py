@@ -562,6 +562,8 @@ class _ItemImport(_Batcher):
                 # back, whatever day it claims) changes nothing.
                 if v["actual"] != counted and v["actual"] != whole:
                     opening = v["actual"] - counted
+            if opening and opening > 0 and "status" not in v and match["status"] == "todo":
+                changes["status"] = "doing"  # as a first log does
             if (changes or opening) and self.on_conflict == "fail":
                 self.report.problem(
                     line,

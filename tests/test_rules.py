@@ -308,3 +308,14 @@ def test_an_export_brought_back_with_an_earlier_day_changes_nothing(
     report = import_file(engine, path, as_of=date(2023, 5, 1))
     assert (report.updated, report.unchanged) == (0, 1)
     assert show(engine, "XN-001").progress.actual == 15
+
+
+def test_a_first_count_brought_by_a_sheet_starts_the_item(engine: Engine, tmp_path: Path) -> None:
+    sheet = "编号,板块,工作任务,目标值,单位,完成值\nK-1,党建,主题党日,12,次,{n}\n"
+    path = tmp_path / "s.csv"
+    path.write_text(sheet.format(n=0), encoding="utf-8")
+    import_file(engine, path)
+    assert show(engine, "K-1").item.status == "todo"
+    path.write_text(sheet.format(n=3), encoding="utf-8")
+    import_file(engine, path)
+    assert show(engine, "K-1").item.status == "doing"
