@@ -716,6 +716,95 @@ def test_damaged_files_give_a_ledger_error_never_a_traceback(tmp_path: Path, nam
                 assert [n for n, _c in sheet.rows] == list(range(1, len(sheet.rows) + 1))
 
 
+# --- damage that would crash or hang calamine: refused before it reads -------------------------
+
+
+def test_a_stray_cell_far_out_is_refused_not_loaded(tmp_path: Path) -> None:
+    # calamine would allocate the whole A1:XFD1048576 rectangle (half a terabyte); a failed
+    # allocation in Rust aborts the process.
+    path = tmp_path / "stray.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("台账")
+    ws.write_string("A1", "序号")
+    ws.write_string(1_048_575, 16_383, "x")
+    wb.close()
+    with pytest.raises(LedgerError, match=r"sheet '台账' has cells down to row 1,048,576 and "
+                       r"across to column XFD, .* delete what lies beyond the table"):  # fmt: skip
+        read_workbook(path)
+
+
+def test_a_long_narrow_sheet_below_the_limit_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The byte scan takes a sheet of references A..Z as 26 columns wide: 40 rows x 26 is over
+    # this limit, so the exact look finds the two columns (80 cells) and lets it through.
+    monkeypatch.setattr(sheets, "MAX_CELLS", 1000)
+    path = tmp_path / "narrow.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_string("A1", "序号")
+    ws.write_number("B40", 7)
+    wb.close()
+    (sheet,) = read_workbook(path)
+    assert len(sheet.rows) == 40 and sheet.rows[-1] == (40, ["", "7"])
+    ws_wide = tmp_path / "wide.xlsx"
+    wb = xlsxwriter.Workbook(str(ws_wide))
+    wb.add_worksheet("宽表").write_number("AN26", 1)  # 26 rows x 40 columns
+    wb.close()
+    with pytest.raises(LedgerError, match="sheet '宽表' has cells down to row 26 and across to "
+                       "column AN, 1,040 cells in all, more than 1,000"):  # fmt: skip
+        read_workbook(ws_wide)
+
+
+def test_a_damaged_row_number_is_refused(tmp_path: Path) -> None:
+    built = tmp_path / "built.xlsx"
+    build_ledger(built)
+    damaged = tmp_path / "damaged.xlsx"
+    _rewrite_member(
+        built,
+        damaged,
+        "xl/worksheets/sheet3.xml",
+        lambda x: x.replace(b'r="A3"', b'r="A71559835126"'),
+    )
+    with pytest.raises(LedgerError, match="sheet '数据源' has cells down to row 71,559,835,126"):
+        read_workbook(damaged)
+
+
+def test_a_damaged_string_count_is_refused(tmp_path: Path) -> None:
+    built = tmp_path / "built.xlsx"
+    build_ledger(built)
+    damaged = tmp_path / "damaged.xlsx"
+    _rewrite_member(
+        built,
+        damaged,
+        "xl/sharedStrings.xml",
+        lambda xml: re.sub(rb'uniqueCount="\d+"', b'uniqueCount="99999999999"', xml),
+    )
+    with pytest.raises(LedgerError, match="damaged: its string table declares more strings"):
+        read_workbook(damaged)
+
+
+def test_a_damaged_xls_dimensions_record_is_refused(tmp_path: Path) -> None:
+    data = bytearray((DATA / "sheet_small.xls").read_bytes())
+    dimensions = data.find(bytes.fromhex("00020e00"))  # Dimensions, 14 bytes
+    assert dimensions > 0
+    data[dimensions + 8 : dimensions + 12] = b"\xff\xff\xff\xff"  # last row + 1: 2**32 - 1
+    path = tmp_path / "damaged.xls"
+    path.write_bytes(data)
+    with pytest.raises(LedgerError, match=r"damaged: sheet '小表' claims [\d,]+ cells"):
+        read_workbook(path)
+
+
+def test_an_ods_sheet_never_closed_is_refused(tmp_path: Path) -> None:
+    # calamine would look for </table:table> for ever.
+    path = tmp_path / "open.ods"
+    write_ods(
+        path, _ODS_CONTENT.replace("</table:table>\n</office:spreadsheet>", "</office:spreadsheet>")
+    )
+    with pytest.raises(LedgerError, match=r"damaged: a sheet in content\.xml is never closed"):
+        read_workbook(path)
+
+
 def test_sheet_suffixes() -> None:
     assert SHEET_SUFFIXES == (".xlsx", ".xlsm", ".xls", ".ods")
 
