@@ -202,12 +202,6 @@ class CountingReader(io.RawIOBase):
         return n
 
 
-def sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
 @dataclass
 class CsvRows:
     """An open CSV file: its first rows (where the title block and the header are) and an
