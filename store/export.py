@@ -20,7 +20,7 @@ from store.importer import FORMULA_LEAD
 from store.ledger import list_items
 from store.models import AuditEvent, Entry, Item
 from store.periods import parse_period
-from store.values import PANE_ZH, STATUS_ZH, clean_text, fmt_num
+from store.values import PANE_ZH, STATUS_ZH, clean_text, escape_controls, fmt_num
 
 KINDS = ("items", "entries", "audit")
 
@@ -146,16 +146,14 @@ def write_csv(
     return n
 
 
-# json escapes C0 controls itself; DEL and C1 (\x9b is a one-byte CSI) it leaves raw.
-_JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
-
-
 def write_json(records: Iterator[dict[str, Any]], out: TextIO) -> int:
     n = 0
+    # json escapes C0 controls itself; DEL, C1 (\x9b is a one-byte CSI) and the bidi controls
+    # it would leave raw.
     out.write("[")
     for rec in records:
         out.write(",\n" if n else "\n")
-        out.write(json.dumps(rec, ensure_ascii=False, default=_json_default).translate(_JSON_C1))
+        out.write(escape_controls(json.dumps(rec, ensure_ascii=False, default=_json_default)))
         n += 1
     out.write("\n]\n" if n else "]\n")
     return n

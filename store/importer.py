@@ -1213,7 +1213,7 @@ def import_file(
                         return report
                 batch_id = conn.execute(
                     BATCHES.insert().returning(BATCHES.c.id),
-                    {"file_name": path.name, "sha256": sha256,
+                    {"file_name": clean_text(path.name), "sha256": sha256,
                      "encoding": report.encoding, "kind": kind, "actor": actor, "at": now(),
                      "added": 0, "updated": 0, "unchanged": 0, "undone": False},
                 ).scalar_one()  # fmt: skip

@@ -456,7 +456,9 @@ def _lines(text: str) -> list[str]:
     text = text.translate(_HALF_DIGITS).replace("\r\n", "\n").replace("\r", "\n")
     out = []
     for raw in text.split("\n"):
-        line = raw.strip().lstrip("\ufeff").strip()
+        # Every title, heading and note is taken from these lines: no control character of
+        # the document (an escape sequence in a title, a bidi override, a BOM) gets further.
+        line = clean_text(raw)
         # Markdown headings and list bullets, if the office wrote it in Markdown.
         line = re.sub(r"^(?:#{1,6}\s+|[-*]\s+)", "", line).replace("**", "").strip()
         if line:

@@ -31,7 +31,7 @@ from store.ledger import ItemView, list_items
 from store.models import Problem, Setting
 from store.periods import Period, parse_period
 from store.spans import span
-from store.values import PANES, fmt_num
+from store.values import PANES, clean_text, fmt_num
 
 __all__ = [
     "MISSING",
@@ -142,18 +142,22 @@ class Report:
     sections: list[Section] = field(default_factory=list)
 
     def blocks(self) -> Iterator[Block]:
-        """The document in reading order; every renderer writes exactly these."""
-        yield Block("title", self.title)
+        """The document in reading order; every renderer writes exactly these. Each block is
+        one line with no control character (``clean_text``): a ledger written before text was
+        cleaned on the way in, or by another program, may hold escape sequences or bidi
+        overrides, which must neither drive a terminal nor sit in a file (python-docx refuses
+        most of them outright)."""
+        yield Block("title", clean_text(self.title))
         for text in self.intro:
-            yield Block("p", text)
+            yield Block("p", clean_text(text))
         for section in self.sections:
-            yield Block("h1", section.heading)
+            yield Block("h1", clean_text(section.heading))
             for text in section.paragraphs:
-                yield Block("p", text)
+                yield Block("p", clean_text(text))
             for sub in section.subsections:
-                yield Block("h2", sub.heading)
+                yield Block("h2", clean_text(sub.heading))
                 for text in sub.paragraphs:
-                    yield Block("p", text)
+                    yield Block("p", clean_text(text))
 
     def text(self) -> str:
         """All of the report's text, one block a line (for searching and tests)."""
@@ -406,7 +410,7 @@ def to_docx(report: Report, path: str | Path) -> Path:
         s.page_height, s.page_width = Mm(297), Mm(210)
         s.top_margin, s.bottom_margin = Mm(37), Mm(35)
         s.left_margin, s.right_margin = Mm(28), Mm(26)
-    doc.core_properties.title = report.title
+    doc.core_properties.title = clean_text(report.title)
 
     styles = {
         "title": ("duban 标题", FONT_TITLE, SIZE_TITLE, None),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import math
 import re
-import unicodedata
 from datetime import date, timedelta
 from typing import Final, Literal
 
@@ -26,7 +25,9 @@ __all__ = [
     "Pane",
     "Status",
     "TooLarge",
+    "clean_lines",
     "clean_text",
+    "escape_controls",
     "fmt_count",
     "fmt_num",
     "pane_by_words",
@@ -436,21 +437,52 @@ def fmt_num(x: float | None) -> str:
     return f"{x:.12g}"
 
 
-# Bidi embeddings/overrides/isolates can make a stored line display in a different order than
-# it reads (the "Trojan Source" trick); a work ledger has no use for them.
-_BIDI: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# --- text that reaches a terminal -----------------------------------------------------------
+
+# The one set of characters that never reaches a terminal or a file duban writes (and is not
+# stored): C0 controls (ESC starts every escape sequence: OSC 52 writes the clipboard, OSC 0
+# the window title, ESC c resets the terminal; BEL, backspace and CR overprint), DEL, C1
+# controls (0x9B is a one-byte CSI, 0x9D OSC, 0x85 a line break), lone surrogates (from
+# undecodable bytes; they crash the terminal writer), the byte-order mark, and Unicode's
+# Bidi_Control characters (embeddings, overrides, isolates and the three marks), which make a
+# line display in a different order than it reads (the "Trojan Source" trick). Ordinary text,
+# CJK and full-width punctuation, the zero-width joiner of emoji sequences, is not in it.
+_CONTROL_CLASS: Final = (
+    "["
+    "\x00-\x1f\x7f-\x9f"  # C0 (the newline too: clean_lines keeps it), DEL, C1
+    "\ud800-\udfff\ufeff"  # lone surrogates, the BOM
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # Bidi_Control
+    "]"
+)
+_CONTROL_RE: Final = re.compile(_CONTROL_CLASS)
+_CONTROL_BUT_NEWLINE_RE: Final = re.compile(f"(?!\n){_CONTROL_CLASS}")
 _LINE_BREAKS_RE = re.compile(r"(?:[ \t]*(?:\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]))+[ \t]*")
+_ONE_BREAK_RE = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 
 
 def _is_control(ch: str) -> bool:
-    # Cc covers C0, DEL and C1; Cs are lone surrogates from undecodable bytes, which would
-    # crash the terminal writer rather than style it.
-    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI or ch == "\ufeff"
+    return _CONTROL_RE.match(ch) is not None
 
 
 def clean_text(text: str) -> str:
-    """Text safe to store and later print: no control characters, one line, no outer spaces."""
+    """Text safe to store and later print: no control characters, one line, no outer spaces.
+    For a cell, a title, a message."""
     text = _LINE_BREAKS_RE.sub(" ", text)
     # A tab between words is a space to the reader; dropping it would glue the words.
     text = text.replace("\t", " ")
-    return "".join(ch for ch in text if not _is_control(ch)).strip()
+    return _CONTROL_RE.sub("", text).strip()
+
+
+def clean_lines(text: str) -> str:
+    """Text of several lines (a report, a document) safe to print or write: the same set
+    dropped as by ``clean_text`` but the newlines kept (every line break made one ``\\n``),
+    tabs made spaces, and indents and blank lines left as they are."""
+    text = _ONE_BREAK_RE.sub("\n", text).replace("\t", " ")
+    return _CONTROL_BUT_NEWLINE_RE.sub("", text)
+
+
+def escape_controls(text: str) -> str:
+    """Each character of the set but ``\\n`` written as a JSON escape (``\\u202e``): for JSON
+    text, where json.dumps has already escaped newlines inside strings, so what it leaves
+    stays valid JSON and keeps every character."""
+    return _CONTROL_BUT_NEWLINE_RE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

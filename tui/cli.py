@@ -27,7 +27,16 @@ from rich.text import Text
 
 from store.errors import Invalid, LedgerError
 from store.periods import PeriodError
-from store.values import PANE_ZH, STATUS_ZH, BadValue, clean_text, fmt_count, fmt_num
+from store.values import (
+    PANE_ZH,
+    STATUS_ZH,
+    BadValue,
+    clean_lines,
+    clean_text,
+    escape_controls,
+    fmt_count,
+    fmt_num,
+)
 
 APP_HELP = """督办 duban — track an office's work plan: three checklists (党建 party, 效能
 efficiency, 监督 supervision), every bit of progress logged, reports from what was logged.
@@ -164,13 +173,11 @@ def reading(ctx: typer.Context) -> Iterator[Any]:
         yield session
 
 
-# json escapes C0 controls itself; DEL and C1 (\x9b is a one-byte CSI) it leaves raw.
-_JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
-
-
 def print_json(data: Any) -> None:
-    """JSON on stdout, Chinese kept readable, no character that could drive a terminal."""
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str).translate(_JSON_C1)
+    """JSON on stdout, Chinese kept readable, no character that could drive a terminal: json
+    escapes C0 controls itself; DEL, C1 (\\x9b is a one-byte CSI) and the bidi controls
+    become \\u escapes too, so a program reading it still gets every character."""
+    text = escape_controls(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     sys.stdout.write(text + "\n")
 
 
@@ -655,10 +662,10 @@ def import_cmd(
     if not files:
         fail("name at least one FILE to import, or --undo BATCH")
     failed = False
-    reports = []
+    reports: list[Any] = []
     for path in files:
         if kind == "plan" or (kind == "auto" and path.suffix.lower() in PLAN_SUFFIXES):
-            ok = _import_plan(engine, path, period, pane_map, dry_run, as_json)
+            ok = _import_plan(engine, path, period, pane_map, dry_run, as_json, reports)
             failed |= not ok
             continue
         with _progress_bar(path) as on_progress:
@@ -700,8 +707,10 @@ def _import_plan(
     pane_map: list[str] | None,
     dry_run: bool,
     as_json: bool,
+    json_reports: list[Any],
 ) -> bool:
-    """A plan document: parse it, show the tree on --dry-run, write it like a CSV import."""
+    """A plan document: parse it, show the tree on --dry-run, write it like a CSV import.
+    With --json its reports join ``json_reports``, printed once (one JSON document)."""
     from store.plan import import_plan, render_tree
 
     forced: dict[str, str] = {}
@@ -717,10 +726,12 @@ def _import_plan(
     )
     reports = [r for r in (items, problems) if r is not None]
     if as_json:
-        print_json([r.to_json() for r in reports])
+        json_reports += reports
     else:
         if dry_run:
-            out.print(Text(render_tree(tree)))
+            # The tree's text was cleaned as the document was read; a second time costs
+            # nothing and keeps the terminal safe whatever parse_plan misses.
+            out.print(Text(clean_lines(render_tree(tree))))
         for note in tree.notes:
             say(f"{path.name}: {note}")
         for r in reports:
@@ -893,7 +904,9 @@ def report(
         to_docx(doc, output)
         err.print(Text(f"wrote the {key} report to {output}"))
         return
-    text = to_markdown(doc) if fmt == "md" else to_text(doc)
+    # Old ledgers may hold text written before it was cleaned on the way in (or by another
+    # program): nothing in the report may drive the terminal or sit in the file.
+    text = clean_lines(to_markdown(doc) if fmt == "md" else to_text(doc))
     if output is None:
         sys.stdout.write(text)
         return

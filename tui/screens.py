@@ -38,6 +38,7 @@ from store.values import (
     PANES,
     BadValue,
     TooLarge,
+    clean_lines,
     clean_text,
     fmt_count,
     fmt_num,
@@ -602,7 +603,9 @@ class ReportScreen(DubanModal[bool]):
 
     def __init__(self, t: Translator, markdown: str) -> None:
         super().__init__(t)
-        self.markdown = markdown
+        # The report builder cleans what it writes; this keeps the terminal safe from any
+        # Markdown handed in (Textual's Markdown widget passes ESC and C1 through).
+        self.markdown = clean_lines(markdown)
 
     def compose(self) -> ComposeResult:
         from textual.containers import VerticalScroll
@@ -712,7 +715,8 @@ class DetailScreen(DubanModal[None]):
             line.append(pace, "bold yellow" if row.actual < should else "")
         if row.reasons:
             line.append("\n")
-            line.append(describe(row.reasons, t.lang), LIGHT_STYLE.get(row.light, ""))
+            # The reasons name the item's unit, which is ledger text.
+            line.append(clean_text(describe(row.reasons, t.lang)), LIGHT_STYLE.get(row.light, ""))
         return line
 
     def field_table(self) -> Table:
