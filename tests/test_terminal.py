@@ -264,3 +264,55 @@ async def test_dashboard_report_and_detail_screens(old_ledger: tuple[Path, Engin
         assert isinstance(dashboard.screen, DetailScreen)
         assert dashboard.screen.row.code == "DJ-001"
         assert_clean(screen_text(dashboard), "DJ-001", "pwned", "措施", "第一次")
+
+
+# --- a real terminal -------------------------------------------------------------------------
+
+
+def _on_a_pty(db: Path, *args: str) -> bytes:
+    """What the console script writes to stdout when stdout is a terminal (a pty), as bytes."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "duban"
+    if not script.exists():
+        pytest.skip("the duban console script is not installed next to this Python")
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "200"}
+    env.pop("NO_COLOR", None)
+    try:
+        proc = subprocess.Popen(
+            [str(script), "--db", str(db), *args],
+            stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
+        )  # fmt: skip
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0, stderr
+    return b"".join(chunks)
+
+
+def test_a_real_terminal_gets_no_escape_from_ledger_text(
+    old_ledger: tuple[Path, Engine], tmp_path: Path
+) -> None:
+    db, _ = old_ledger
+    # Unstyled output: not one ESC (or CSI, or bidi override) reaches the terminal.
+    raw = _on_a_pty(db, "report", "--period", "2023-H1", "--format", "txt")
+    shown = raw.decode("utf-8")
+    assert_clean(shown.replace("\r\n", "\n"), "pwned", "问题", "党建")
+    plan = tmp_path / "plan.txt"
+    plan.write_text("\n".join(_plan_lines(HOSTILE)) + "\n", encoding="utf-8")
+    shown = _on_a_pty(db, "import", "--dry-run", str(plan)).decode("utf-8")
+    assert_clean(shown.replace("\r\n", "\n"), "pwned", "强化理论武装", "would import")
