@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,6 +223,9 @@ HEAD_ROWS = 12
 """Rows read before the rest: a title block and a two-row header fit in them."""
 
 
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
 def open_csv(path: Path, encoding: str) -> tuple[CsvRows, BinaryIO]:
     raw = path.open("rb")
     counter = CountingReader(raw)
@@ -237,8 +241,10 @@ def open_csv(path: Path, encoding: str) -> tuple[CsvRows, BinaryIO]:
     if not any(line.strip(" \t,;\r\n\ufeff") for line in first_lines):
         raw.close()
         raise LedgerError(f"{path.name}: no header row")
-    delimiter = max((",", "\t", ";"), key=lambda d: sum(line.count(d) for line in first_lines))
-    if not any(delimiter in line for line in first_lines):
+    # Only delimiters outside quotes count: a quoted cell may hold a run of semicolons.
+    bare = [_QUOTED.sub("", line) for line in first_lines]
+    delimiter = max((",", "\t", ";"), key=lambda d: sum(line.count(d) for line in bare))
+    if not any(delimiter in line for line in bare):
         delimiter = ","
     reader = csv.reader(itertools.chain(first_lines, text), delimiter=delimiter)
 

@@ -849,12 +849,12 @@ def import_plan(
     with tempfile.TemporaryDirectory() as tmp:
         items_csv = Path(tmp) / f"{Path(name).stem}.items.csv"
         with items_csv.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
             writer.writerow(ITEM_HEADER)
             writer.writerows(tree_rows(tree))
         prob_csv = Path(tmp) / f"{Path(name).stem}.problems.csv"
         with prob_csv.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
             writer.writerow(("期间", "问题"))
             writer.writerows((p.period or "", p.text) for p in tree.problems)
 

@@ -434,3 +434,17 @@ def test_cli_reads_a_docx_plan(tmp_path: Path) -> None:
     assert by_title["完成公文收办"] == 2007
     again = CliRunner().invoke(app, ["--db", db, "import", str(path)])
     assert "0 added, 0 updated" in again.stdout
+
+
+def test_import_plan_with_semicolons_in_a_problem(sqlite_engine: Engine) -> None:
+    # ASCII semicolons in a problem's text once made the problems file read as ;-separated.
+    text = FINANCE.replace(
+        "一是信息报送质量有待提高；",
+        "一是信息报送质量有待提高(见附件1;附件2;附件3;附件4;附件5)；",
+    )
+    tree, report, preport = import_plan(sqlite_engine, text)
+    assert report.ok, report.problems
+    assert preport is not None and preport.ok, preport.problems
+    assert tree.problems[0].text == "信息报送质量有待提高(见附件1;附件2;附件3;附件4;附件5)"
+    with read_session(sqlite_engine) as s:
+        assert {p.text for p in s.exec(select(Problem))} == {p.text for p in tree.problems}
