@@ -821,7 +821,7 @@ def _unchanged_since(session: Session, item: Item, row: AuditEvent) -> None:
             AuditEvent.action != "undo",
             col(AuditEvent.undone).is_(False),
         )
-        .order_by(col(AuditEvent.id).desc())
+        .order_by(col(AuditEvent.id))  # the first change since: a log, not the 推进中 it set
     ).first()
     if later is not None:
         what = "logged on" if later.field in ("entry", "opening") else "changed"
