@@ -114,17 +114,29 @@ def build(db: str, workdir: Path) -> dict[str, str]:
     return {"csv": str(csv), "batch": str(report.batch_id)}
 
 
+_readers: dict[str, Engine] = {}
+
+
 def dump(db: str) -> dict[str, list[str]]:
     """Every row of every table: a refused command must leave all of it as it was."""
-    engine = create_ledger_engine(resolve_url(db))
-    try:
-        with engine.connect() as conn:
-            return {
-                t.name: sorted(repr(tuple(r)) for r in conn.execute(t.select()))
-                for t in SQLModel.metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
+    if db not in _readers:
+        _readers[db] = create_ledger_engine(resolve_url(db))
+    with _readers[db].connect() as conn:
+        return {
+            t.name: sorted(repr(tuple(r)) for r in conn.execute(t.select()))
+            for t in SQLModel.metadata.sorted_tables
+        }
+
+
+def close_readers() -> None:
+    while _readers:
+        _readers.popitem()[1].dispose()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_readers() -> Iterator[None]:
+    yield
+    close_readers()
 
 
 @dataclass
@@ -188,9 +200,8 @@ def _postgresql(tmp: Path) -> Backend:
         raise
 
     def fresh() -> str:
-        engine = create_ledger_engine(resolve_url(scratch))
         tables = SQLModel.metadata.sorted_tables
-        with engine.begin() as conn:
+        with writer.begin() as conn:
             listed = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
             for t in tables:
@@ -201,10 +212,10 @@ def _postgresql(tmp: Path) -> Backend:
                         f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), "
                         f"COALESCE(MAX(id), 0) + 1, false) FROM \"{t.name}\""
                     ))  # fmt: skip
-        engine.dispose()
         return scratch
 
-    return Backend("postgresql", shared, fresh, values, [drop_all])
+    writer = create_ledger_engine(resolve_url(scratch))
+    return Backend("postgresql", shared, fresh, values, [writer.dispose, drop_all])
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -214,6 +225,7 @@ def backend(
     tmp = tmp_path_factory.mktemp(f"matrix-{request.param}")
     b = _sqlite(tmp) if request.param == "sqlite" else _postgresql(tmp)
     yield b
+    close_readers()  # before its databases are dropped
     for cleanup in b.cleanups:
         cleanup()
 
