@@ -23,6 +23,9 @@ class InDept(Protocol):
     """Anything that belongs to a dept: an Item, a dashboard row."""
 
     @property
+    def code(self) -> str: ...
+
+    @property
     def dept(self) -> str: ...
 
 
@@ -44,6 +47,17 @@ class Access:
             return False
         return item is None or not self.dept or item.dept == self.dept
 
+    def refusal(self, item: InDept | None = None) -> str | None:
+        """Why this user may not change ``item`` (or add one, when None); None if they may.
+        The one wording of a refusal, for the CLI and the dashboard alike."""
+        if self.can_edit(item):
+            return None
+        if self.role != "editor":
+            return f"{self.name} is a viewer and may not change the ledger"
+        dept = item.dept if item is not None and item.dept else "another dept"
+        code = item.code if item is not None else "this"
+        return f"{self.name} edits items of {self.dept} only; {code} belongs to {dept}"
+
 
 def access_of(session: Session, actor: str) -> Access:
     if session.exec(select(User.name).limit(1)).first() is None:
@@ -56,15 +70,9 @@ def access_of(session: Session, actor: str) -> Access:
 
 def require_edit(session: Session, actor: str, item: Item | None = None) -> None:
     """Refuse a change to ``item`` (or a new item, when None) the actor may not make."""
-    who = access_of(session, actor)
-    if who.can_edit(item):
-        return
-    if who.role == "viewer":
-        raise Forbidden(f"{actor} is a viewer and may not change the ledger")
-    dept = item.dept if item is not None and item.dept else "another dept"
-    raise Forbidden(
-        f"{actor} edits items of {who.dept} only; {item.code if item else 'this'} belongs to {dept}"
-    )
+    reason = access_of(session, actor).refusal(item)
+    if reason is not None:
+        raise Forbidden(reason)
 
 
 def require_admin(session: Session, actor: str, what: str) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from store.access import require_edit
+from store.access import Forbidden, require_admin, require_edit
 from store.bulk import insert_rows
 from store.checks import EntryRefused, entry_problem
 from store.errors import Conflict, Invalid, LedgerError, NotFound
@@ -702,8 +702,14 @@ def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
     if rows[0].undone:
         raise LedgerError("that action was undone already")
     undo_txn_id = new_txn()
+    if any(r.batch_id is not None for r in rows) or rows[-1].action == "import":
+        require_admin(session, actor, "undo an import")  # imports are admin-only
     if rows[-1].batch_id is not None and rows[-1].action == "import":
         return _undo_import(session, rows, actor=actor, txn=undo_txn_id)
+    # Undo is a write: it passes the checks of the change it takes back, for the actor as
+    # they are now, on each item as it is now and as the undo would leave it.
+    touched = [session.get(Item, i) for i in dict.fromkeys(r.item_id for r in rows) if i]
+    _may_undo(session, actor, [None, *(i for i in touched if i is not None)])
     items: dict[int, Item] = {}
     codes: list[str] = []
     for row in rows:
@@ -712,6 +718,7 @@ def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
         session.add(row)
         if row.item_code and row.item_code not in codes:
             codes.append(row.item_code)
+    _may_undo(session, actor, list(items.values()))
     for item in items.values():
         item.version += 1
         item.updated_at = now()
@@ -731,6 +738,16 @@ def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
         at=rows[-1].at,
         batch_id=batch_id,
     )
+
+
+def _may_undo(session: Session, actor: str, items: list[Item | None]) -> None:
+    """Refuse the undo (``require_edit``) unless the actor may change every one of ``items``
+    (None: may the actor change the ledger at all)."""
+    for item in items:
+        try:
+            require_edit(session, actor, item)
+        except Forbidden as exc:
+            raise Forbidden(f"cannot undo: {exc}") from exc
 
 
 def _undo_import(session: Session, rows: list[AuditEvent], *, actor: str, txn: str) -> Undone:
@@ -792,10 +809,31 @@ def _item(session: Session, row: AuditEvent, cache: dict[int, Item]) -> Item:
     return cache[row.item_id]
 
 
+def _unchanged_since(session: Session, item: Item, row: AuditEvent) -> None:
+    """Undoing an add takes the item away: not from under someone who has logged on it or
+    changed it since (and not undone that)."""
+    later = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.item_id == item.id,
+            col(AuditEvent.id) > row.id,
+            AuditEvent.txn != row.txn,
+            AuditEvent.action != "undo",
+            col(AuditEvent.undone).is_(False),
+        )
+        .order_by(col(AuditEvent.id))  # the first change since: a log, not the 推进中 it set
+    ).first()
+    if later is not None:
+        what = "logged on" if later.field in ("entry", "opening") else "changed"
+        raise Conflict(f"cannot undo: {item.code} was {what} by {later.actor} since")
+
+
 def _revert(
     session: Session, row: AuditEvent, items: dict[int, Item], *, actor: str, txn: str
 ) -> None:
     item = _item(session, row, items) if row.item_id is not None else None
+    if item is not None and row.action == "add" and row.field in ("*", "deleted_at"):
+        _unchanged_since(session, item, row)
     if row.field == "*" and item is not None:  # the item was created: undoing removes it
         _audit(
             session,

@@ -335,6 +335,35 @@ def test_undo_of_another_field_is_not_blocked(engine: Engine) -> None:
     assert (item.owner, item.dept) == ("", "办公室")
 
 
+def test_undo_of_an_add_refused_once_someone_else_logged_on_or_changed_it(
+    engine: Engine,
+) -> None:
+    add(engine, "公文收办", "efficiency", actor="alice")
+    write(engine, ledger.log_entry, "XN-001", 3, actor="bob")
+    before = audit_rows(engine)
+    with pytest.raises(Conflict) as refused:
+        write(engine, ledger.undo, actor="alice")
+    assert str(refused.value) == "cannot undo: XN-001 was logged on by bob since"
+    assert codes(engine) == ["XN-001"] and show(engine, "XN-001").progress.actual == 3
+    assert [(r.id, r.undone) for r in audit_rows(engine)] == [(r.id, r.undone) for r in before]
+    # Once bob takes his log back, nothing of anyone else's hangs on the item any more.
+    write(engine, ledger.undo, actor="bob")
+    assert write(engine, ledger.undo, actor="alice").action == "add"
+    assert codes(engine) == []
+
+
+def test_undo_of_an_add_that_brought_an_item_back_is_refused_the_same_way(
+    engine: Engine,
+) -> None:
+    add(engine, "公文收办", "efficiency", code="XN-001", actor="alice")
+    write(engine, ledger.remove_item, "XN-001", actor="alice")
+    add(engine, "审定发文", "efficiency", code="XN-001", actor="alice")  # the code, reused
+    write(engine, ledger.edit_item, "XN-001", {"owner": "张三"}, actor="bob")
+    with pytest.raises(Conflict, match=r"^cannot undo: XN-001 was changed by bob since$"):
+        write(engine, ledger.undo, actor="alice")
+    assert show(engine, "XN-001").item.title == "审定发文"
+
+
 # --- history ---------------------------------------------------------------------------------
 
 

@@ -13,7 +13,8 @@ from store.access import Forbidden, access_of, add_user, remove_user
 from store.db import read_session, write_session
 from store.errors import LedgerError
 from store.importer import import_file, undo_import
-from store.ledger import add_item, edit_item, log_entry, remove_item, show_item
+from store.ledger import add_item, edit_item, log_entry, remove_item, show_item, undo
+from store.models import ImportBatch
 from tests.conftest import SAMPLES
 from tui.cli import app
 
@@ -68,6 +69,55 @@ def test_roles(office: Engine) -> None:
     with read_session(office) as s:
         assert show_item(s, "DJ-001").progress.actual == 1
         assert show_item(s, "XN-001").progress.actual == 0
+
+
+def test_undo_is_judged_by_who_the_user_is_now(office: Engine) -> None:
+    with write_session(office) as s:
+        add_user(s, "boss", "admin", actor="boss")
+        add_user(s, "li", "editor", "办公室", actor="boss")
+    with write_session(office) as s:
+        log_entry(s, "DJ-001", 2, actor="li")
+    with write_session(office) as s:
+        add_user(s, "li", "viewer", actor="boss")  # demoted since
+    refused = pytest.raises(Forbidden, match=r"^cannot undo: li is a viewer")
+    with refused, write_session(office) as s:
+        undo(s, actor="li")
+    with read_session(office) as s:
+        assert show_item(s, "DJ-001").progress.actual == 2
+
+
+def test_undo_may_not_leave_an_item_in_a_dept_the_editor_may_not_touch(office: Engine) -> None:
+    with write_session(office) as s:
+        add_user(s, "boss", "admin", actor="boss")
+        add_user(s, "li", "editor", actor="boss")  # every item, for now
+    with write_session(office) as s:
+        edit_item(s, "XN-001", {"dept": "办公室"}, actor="li")
+    with write_session(office) as s:
+        add_user(s, "li", "editor", "办公室", actor="boss")
+    # XN-001 is 办公室's now, but undoing the move would hand it back to 秘书科.
+    with pytest.raises(Forbidden, match="XN-001 belongs to 秘书科"), write_session(office) as s:
+        undo(s, actor="li")
+    with read_session(office) as s:
+        assert show_item(s, "XN-001").item.dept == "办公室"
+
+
+def test_plain_undo_of_an_import_needs_an_admin(office: Engine) -> None:
+    with write_session(office) as s:
+        add_user(s, "boss", "admin", actor="boss")
+        add_user(s, "ma", "admin", actor="boss")
+    report = import_file(office, SAMPLES / "problems.csv", actor="ma")
+    assert report.ok
+    with write_session(office) as s:
+        add_user(s, "ma", "editor", actor="boss")
+    refused = pytest.raises(Forbidden, match="only an admin may undo an import")
+    with refused, write_session(office) as s:
+        undo(s, actor="ma")
+    with read_session(office) as s:
+        assert not s.get(ImportBatch, report.batch_id).undone  # type: ignore[union-attr]
+    with write_session(office) as s:
+        add_user(s, "ma", "admin", actor="boss")
+    with write_session(office) as s:
+        assert undo(s, actor="ma").batch_id == report.batch_id
 
 
 def test_last_admin_stays_while_others_remain(office: Engine) -> None:

@@ -9,7 +9,7 @@ moved. Nothing animates: an idle dashboard sends nothing over SSH.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -18,10 +18,12 @@ from typing import Any, ClassVar
 from rich.text import Text
 from sqlalchemy import Engine
 from textual import events, work
-from textual.actions import SkipAction
+from textual.actions import ActionParseResult, SkipAction
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -462,10 +464,29 @@ class DubanApp(App[None]):
         refuse them anyway)."""
         if action not in WRITE_ACTIONS or self.access is None or not self.access.roles_on:
             return True
-        if action == "add":
-            return True if self.access.role in ("admin", "editor") else None
-        row = self.current_row
-        return True if self.access.can_edit(row) else None
+        return True if self.access.can_edit(self._write_target(action)) else None
+
+    def _write_target(self, action: str) -> BoardRow | None:
+        """The item a write key changes: the highlighted one; none for add (a new item) and
+        undo (the user's own last change, whichever item it was: the store checks those)."""
+        return None if action in ("add", "undo") else self.current_row
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """A write key the role does not allow is dimmed; pressed anyway, it says why (the
+        store's own words), instead of doing nothing."""
+        namespace, name, params = parse_action(action) if isinstance(action, str) else action
+        ours = namespace in ("", "app") and default_namespace in (None, self)
+        if ours and name in WRITE_ACTIONS and not self.check_action(name, params):
+            assert self.access is not None  # check_action allows everything without it
+            reason = self.access.refusal(self._write_target(name)) or ""
+            self.notify_text(self.t("msg.error", error=reason), error=True)
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def selected(self) -> BoardRow | None:
         row = self.current_row
