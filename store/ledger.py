@@ -761,6 +761,7 @@ def _undo_import(session: Session, rows: list[AuditEvent], *, actor: str, txn: s
     # Entries the batch created (logged rows, opening balances) carry its id.
     conn.execute(delete(Entry).where(col(Entry.batch_id) == batch_id))
     created = [r for r in rows if r.field == "*" and r.item_id is not None]
+    _batch_unchanged_since(session, created, rows[0].txn)
     for start in range(0, len(created), 500):
         ids = [r.item_id for r in created[start : start + 500]]
         conn.execute(
@@ -823,9 +824,31 @@ def _unchanged_since(session: Session, item: Item, row: AuditEvent) -> None:
         )
         .order_by(col(AuditEvent.id))  # the first change since: a log, not the 推进中 it set
     ).first()
+    _refuse_later(later)
+
+
+def _refuse_later(later: AuditEvent | None) -> None:
     if later is not None:
         what = "logged on" if later.field in ("entry", "opening") else "changed"
-        raise Conflict(f"cannot undo: {item.code} was {what} by {later.actor} since")
+        raise Conflict(f"cannot undo: {later.item_code} was {what} by {later.actor} since")
+
+
+def _batch_unchanged_since(session: Session, created: list[AuditEvent], txn: str) -> None:
+    """``_unchanged_since`` for the items an import batch added, a query per 500 of them."""
+    for start in range(0, len(created), 500):
+        chunk = created[start : start + 500]
+        later = session.exec(
+            select(AuditEvent)
+            .where(
+                col(AuditEvent.item_id).in_([r.item_id for r in chunk]),
+                col(AuditEvent.id) > min(r.id or 0 for r in chunk),
+                AuditEvent.txn != txn,
+                AuditEvent.action != "undo",
+                col(AuditEvent.undone).is_(False),
+            )
+            .order_by(col(AuditEvent.id))
+        ).first()
+        _refuse_later(later)
 
 
 def _revert(

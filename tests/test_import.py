@@ -689,6 +689,19 @@ def test_undo_import_of_new_items(ledger: Engine, tmp_path: Path) -> None:
         item(ledger, "U-1")
 
 
+def test_undo_import_refused_when_someone_logged_on_an_added_item(
+    ledger: Engine, tmp_path: Path
+) -> None:
+    report = imp(ledger, tmp_path, "编号,板块,工作任务\nU-1,党建,甲\nU-2,监督,乙\n")
+    assert report.batch_id is not None
+    with write_session(ledger) as s:
+        log_entry(s, "U-2", 1, actor="bob")
+    before = snapshot(ledger)
+    with pytest.raises(LedgerError, match="U-2 was logged on by bob since"):
+        undo_import(ledger, report.batch_id)
+    assert snapshot(ledger) == before and "U-1" in codes(ledger)
+
+
 def test_undo_import_of_updates(ledger: Engine, tmp_path: Path) -> None:
     before = snapshot(ledger)
     report = imp(
