@@ -170,7 +170,12 @@ _JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
 
 def print_json(data: Any) -> None:
     """JSON on stdout, Chinese kept readable, no character that could drive a terminal."""
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str).translate(_JSON_C1)
+    from store.values import json_safe
+
+    # Valid JSON always: a NaN or infinity (a ledger from before numbers were bounded) is null.
+    text = json.dumps(
+        json_safe(data), ensure_ascii=False, indent=2, allow_nan=False, default=str
+    ).translate(_JSON_C1)
     sys.stdout.write(text + "\n")
 
 
