@@ -41,6 +41,7 @@ from store.layout import (
     Layout,
     find_layout,
     is_row_number_column,
+    marks_no_item,
     merged_values,
     not_an_item,
     whole_numbers,
@@ -92,17 +93,21 @@ FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 # forms (an IME's ＝ is a formula lead to some spreadsheets) and the apostrophe itself, so that
 # the guard is invertible: a cell starting with ' followed by one of these lost exactly one '
 # on the way in (``unguard``), and "'abc" or "'＝x" typed by a person comes back as typed.
+# Text the importer would take for a 合计 or 注： row is guarded the same way, so that an item
+# whose code, category or title says 合计 is not skipped when its export comes back.
 GUARDED_LEAD = (*FORMULA_LEAD, "＝", "＋", "－", "＠", "'")
 
 
 def guard(cell: str) -> str:
     """A text cell as duban's CSV export writes it (``unguard`` reads it back)."""
-    return "'" + cell if cell[:1] in GUARDED_LEAD else cell
+    return "'" + cell if cell[:1] in GUARDED_LEAD or marks_no_item(cell) else cell
 
 
 def unguard(cell: str) -> str:
     """A CSV cell without the apostrophe ``guard`` would have added."""
-    return cell[1:] if cell[:1] == "'" and cell[1:2] in GUARDED_LEAD else cell
+    if cell[:1] == "'" and (cell[1:2] in GUARDED_LEAD or marks_no_item(cell[1:])):
+        return cell[1:]
+    return cell
 
 
 def _unguarded(rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
@@ -1231,10 +1236,10 @@ def import_file(
             if layout is None:
                 raise _no_header(path, csvrows.head, kind)
             last = layout.header_rows[-1]
-            data = _unguarded(
-                itertools.chain(((n, c) for n, c in csvrows.head if n > last), csvrows.rest)
-            )
+            data = itertools.chain(((n, c) for n, c in csvrows.head if n > last), csvrows.rest)
             tables = [_prepare(layout, kind, data, report, place="")]
+            # After the 合计/注： rows are told apart, which sees the cells as guarded.
+            tables[0].rows = _unguarded(tables[0].rows)
             consumed = lambda: csvrows.reader.consumed  # noqa: E731
         report.kind = kind
         n = 0

@@ -372,6 +372,7 @@ def _cn_int(s: str) -> int:
 def parse_target(text: str, unit: str = "") -> tuple[float, str]:
     """A counted target such as "6", "6次", "1,200件次" or "十六次", checked against ``unit``."""
     s = _norm(text)
+    given = clean_text(unit)  # kept as written (ｋｇ stays ｋｇ), compared folded
     unit = _norm(unit)
     value: float
     if match := _TARGET_DIGITS_RE.fullmatch(s):
@@ -401,7 +402,7 @@ def parse_target(text: str, unit: str = "") -> tuple[float, str]:
     if found and unit and found != unit:
         raise BadValue(f"target {_quote(text)} is in {found!r} but the unit column says {unit!r}")
     # -0.0 + 0.0 is 0.0: "-0" should not come back as a negative zero.
-    return value + 0.0, unit or found
+    return value + 0.0, given or found
 
 
 # --- flags, codes, text ----------------------------------------------------------------------
