@@ -16,7 +16,7 @@ from sqlalchemy import Table, case, func, literal, not_, select, union_all
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from store.ledger import _filtered, counted
+from store.ledger import _filtered, count_of, counted
 from store.models import Entry, Item
 from store.periods import Period, parse_period, today
 from store.progress import Reason, progress, yellow_days
@@ -76,12 +76,13 @@ def _select(on: date, period: Period | None) -> Any:
     return select(*_COLUMNS, *extra)
 
 
-def _rows(session: Session, q: Any, on: date) -> list[BoardRow]:
+def _rows(session: Session, q: Any, on: date, *, within: bool) -> list[BoardRow]:
+    """``within``: ``q`` counts what was done in a period (``_select`` with one)."""
     out = []
     for r in session.execute(q):
         row = BoardRow(*r[:-3])
-        row.actual = float(r[-3])
-        row.period_actual = None if r[-2] is None else float(r[-2])
+        row.actual = count_of(r[-3])
+        row.period_actual = count_of(r[-2]) if within else None
         row.carried = bool(r[-1])
         p = progress(row, row.actual, on)
         row.light, row.percent, row.expected, row.reasons = (
@@ -111,14 +112,14 @@ def pane_rows(
     if period is None:
         q = _filtered(_select(on, None), pane=pane, text=text, on=on).order_by(ITEMS.c.code)
         q = q.offset(offset)
-        return _rows(session, q if limit is None else q.limit(limit), on)
+        return _rows(session, q if limit is None else q.limit(limit), on, within=False)
     p = parse_period(period)
     ids = union_all(
         *(_filtered(select(ITEMS.c.id), pane=pane, text=text).where(part)
           for part in carried_parts(ITEMS.c, p, on))
     )  # fmt: skip
     carried = _select(on, p).where(ITEMS.c.id.in_(select(ids.subquery().c.id)))
-    every_carried = _rows(session, carried.order_by(ITEMS.c.code), on)
+    every_carried = _rows(session, carried.order_by(ITEMS.c.code), on, within=True)
     rows = every_carried[offset:] if limit is None else every_carried[offset : offset + limit]
     if limit is not None and len(rows) == limit:
         return rows
@@ -128,7 +129,7 @@ def pane_rows(
     rest = rest.offset(skip)
     if limit is not None:
         rest = rest.limit(limit - len(rows))
-    return rows + _rows(session, rest, on)
+    return rows + _rows(session, rest, on, within=True)
 
 
 def board_row(
@@ -139,7 +140,7 @@ def board_row(
     q = _select(on, parse_period(period) if period else None).where(
         ITEMS.c.id == item_id, ITEMS.c.deleted_at.is_(None)
     )
-    rows = _rows(session, q, on)
+    rows = _rows(session, q, on, within=period is not None)
     return rows[0] if rows else None
 
 
@@ -226,7 +227,7 @@ def light_counts(
     red = yellow = 0
     for status, target, unit, key, start, due, actual in session.execute(q):
         plan = _Plan(status, target, unit, key, start, due)
-        light = progress(plan, float(actual), on, warn).light
+        light = progress(plan, count_of(actual), on, warn).light
         red += light == "red"
         yellow += light == "yellow"
     return red, yellow

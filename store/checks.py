@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, Literal
 
+from sqlalchemy import Connection, text
+
 from store.errors import Invalid
 from store.spans import Spanned, bounds, span
 from store.values import MAX_COUNT, fmt_num
@@ -161,3 +163,39 @@ def entry_problem(
     return amount_problem(amount, total, lowest_from(entries, day)) or day_problem(
         item, day, on
     )
+
+
+def number_problems(conn: Connection, limit: int = 20) -> list[str]:
+    """Targets and amounts a ledger holds out of range (NaN, infinite or beyond MAX_COUNT
+    either way), which only a ledger written before numbers were bounded can hold: one line
+    each (the first ``limit``), for `duban db check`. The dashboard and lists show such a count
+    as ?, JSON as null; CSV export refuses it. Fix with `duban set CODE target=…`, or undo the
+    import batch that brought it."""
+    bounds = {"lo": -MAX_COUNT, "hi": MAX_COUNT}
+    targets = conn.execute(
+        text(
+            "SELECT code, target FROM items WHERE target IS NOT NULL "
+            "AND NOT (target BETWEEN :lo AND :hi) ORDER BY code"
+        ),
+        bounds,
+    ).fetchall()
+    amounts = conn.execute(
+        text(
+            "SELECT i.code, e.day, e.amount, e.batch_id FROM entries e "
+            "JOIN items i ON i.id = e.item_id "
+            "WHERE NOT (e.amount BETWEEN :lo AND :hi) ORDER BY i.code, e.day, e.id"
+        ),
+        bounds,
+    ).fetchall()
+    lines = [f"{code}: target {target!r} is out of range" for code, target in targets]
+    for code, day, amount, batch in amounts:
+        came = f" (import batch {batch})" if batch is not None else ""
+        lines.append(f"{code}: entry of {amount!r} on {day} is out of range{came}")
+    if len(lines) > limit:
+        lines[limit:] = [f"… and {len(lines) - limit} more numbers out of range"]
+    if lines:
+        lines.append(
+            f"numbers must be finite and at most {MAX_COUNT:,} either way: fix a target with "
+            "`duban set CODE target=…`, undo an import with `duban import --undo BATCH`"
+        )
+    return lines

@@ -351,6 +351,9 @@ def check(engine: Engine) -> list[str]:
         ).scalar_one()
         if orphan:
             problems.append(f"{orphan} entries belong to no item")
+        from store.checks import number_problems
+
+        problems.extend(number_problems(conn))
     return problems
 
 

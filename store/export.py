@@ -1,14 +1,19 @@
 """Export the ledger as CSV (for Excel/WPS) or JSON (for machines).
 
-CSV cells that a spreadsheet would read as a formula (starting with = + - @ tab or CR) get a
-leading apostrophe (OWASP's advice against CSV injection); the importer takes it off again, so
-an export imports back unchanged. Numbers are written as numbers.
+Text cells that a spreadsheet would read as a formula (starting with = + - @ tab or CR, or
+full-width ＝ ＋ － ＠) get a leading apostrophe (OWASP's advice against CSV injection), and so
+does text that starts with an apostrophe; the CSV importer takes exactly one off again
+(``store.importer.unguard``), so an export imports back unchanged. Numbers are written as
+numbers, never guarded (an amount of -7 stays -7), in their exact form (``exact_num``).
+JSON is always valid JSON: a NaN or infinity, which only a ledger from before numbers were
+bounded holds, is written as null.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, TextIO
@@ -16,17 +21,22 @@ from typing import Any, TextIO
 from sqlmodel import Session, col, select
 
 from store.csvfile import ENTRY_COLUMNS, ITEM_COLUMNS
-from store.importer import FORMULA_LEAD
+from store.errors import LedgerError
+from store.importer import guard
 from store.ledger import list_items
 from store.models import AuditEvent, Entry, Item
 from store.periods import parse_period
-from store.values import PANE_ZH, STATUS_ZH, clean_text, escape_controls, fmt_num
+from store.values import (
+    PANE_ZH,
+    STATUS_ZH,
+    clean_text,
+    escape_controls,
+    exact_num,
+    fmt_num,
+    json_safe,
+)
 
 KINDS = ("items", "entries", "audit")
-
-
-def guard(cell: str) -> str:
-    return "'" + cell if cell[:1] in FORMULA_LEAD else cell
 
 
 def _plain(text: str) -> str:
@@ -42,7 +52,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else ""
     if isinstance(value, float | int):
-        return fmt_num(value)
+        return exact_num(value)
     if isinstance(value, date | datetime):
         return value.isoformat()
     return guard(_plain(str(value)))
@@ -140,6 +150,12 @@ def write_csv(
                 value = PANE_ZH.get(value or "", value)
             elif headers == "zh" and f == "status":
                 value = STATUS_ZH.get(value or "", value)
+            elif isinstance(value, float) and not math.isfinite(value):
+                # Written empty, it would import back as no value: a different ledger.
+                raise LedgerError(
+                    f"{rec.get('code', '')}: {f} is {fmt_num(value)}, not a number duban "
+                    "keeps (`duban db check` lists every such item); fix or undo it first"
+                )
             row.append(_cell(value))
         writer.writerow(row)
         n += 1
@@ -153,7 +169,10 @@ def write_json(records: Iterator[dict[str, Any]], out: TextIO) -> int:
     out.write("[")
     for rec in records:
         out.write(",\n" if n else "\n")
-        out.write(escape_controls(json.dumps(rec, ensure_ascii=False, default=_json_default)))
+        text = json.dumps(
+            json_safe(rec), ensure_ascii=False, allow_nan=False, default=_json_default
+        )
+        out.write(escape_controls(text))
         n += 1
     out.write("\n]\n" if n else "]\n")
     return n

@@ -41,6 +41,7 @@ from store.layout import (
     Layout,
     find_layout,
     is_row_number_column,
+    marks_no_item,
     merged_values,
     not_an_item,
     whole_numbers,
@@ -50,6 +51,7 @@ from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
 from store.periods import PeriodError, parse_period, today
 from store.spans import span
 from store.values import (
+    MAX_COUNT,
     PANE_PREFIX,
     BadValue,
     clean_text,
@@ -85,8 +87,36 @@ NEW_ITEM_COLUMNS = (
 )  # fmt: skip
 TEXT_FIELDS = ("category", "title", "detail", "dept", "assist", "owner", "unit", "evidence",
                "reason", "progress_note", "notes")  # fmt: skip
-# Text our own export guarded against spreadsheet formulas ('=…): read back without the quote.
+# What a spreadsheet would run as a formula at the start of a cell.
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+# What duban's CSV export guards with a leading apostrophe: the formula leads, their full-width
+# forms (an IME's ＝ is a formula lead to some spreadsheets) and the apostrophe itself, so that
+# the guard is invertible: a cell starting with ' followed by one of these lost exactly one '
+# on the way in (``unguard``), and "'abc" or "'＝x" typed by a person comes back as typed.
+# Text the importer would take for a 合计 or 注： row is guarded the same way, so that an item
+# whose code, category or title says 合计 is not skipped when its export comes back.
+GUARDED_LEAD = (*FORMULA_LEAD, "＝", "＋", "－", "＠", "'")
+
+
+def guard(cell: str) -> str:
+    """A text cell as duban's CSV export writes it (``unguard`` reads it back)."""
+    return "'" + cell if cell[:1] in GUARDED_LEAD or marks_no_item(cell) else cell
+
+
+def unguard(cell: str) -> str:
+    """A CSV cell without the apostrophe ``guard`` would have added."""
+    if cell[:1] == "'" and (cell[1:2] in GUARDED_LEAD or marks_no_item(cell[1:])):
+        return cell[1:]
+    return cell
+
+
+def _unguarded(rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    # Every cell of a CSV's body, so codes, texts and notes alike; numbers are never guarded,
+    # so a cell "'-7" is not one duban wrote and reads as -7, as a person would mean.
+    for line, cells in rows:
+        if any(c[:1] == "'" for c in cells):
+            cells = [unguard(c) for c in cells]
+        yield line, cells
 
 
 @dataclass
@@ -176,7 +206,10 @@ def _code(cell: str) -> str:
 
 
 def _number(cell: str) -> float:
-    return float(cell) if cell.isdigit() and cell.isascii() else parse_number(cell)
+    # The digits-only shortcut is bounded too: 400 nines would be infinity.
+    if cell.isdigit() and cell.isascii() and len(cell) <= 10:
+        return float(cell)
+    return parse_number(cell)
 
 
 def _span_end(due: date | None, period: str | None) -> date | None:
@@ -190,8 +223,6 @@ def _task_key(v: Any) -> tuple[str, str, str | None, str]:
 
 
 def _text(cell: str) -> str:
-    if cell[:1] == "'" and cell[1:2] in FORMULA_LEAD:
-        cell = cell[1:]
     # isprintable() is False for every control, format and separator character, so the slow
     # scrub only runs on the rare cell that needs it.
     return cell.strip() if cell.isprintable() else clean_text(cell)
@@ -372,9 +403,9 @@ class _ItemImport(_Batcher):
             return
         report.rows += 1
         joined = "".join(cells)
-        if joined.isprintable() and "'" not in joined:
-            # Nearly every row: no control characters, no guarded formula, so the text
-            # columns only need their outer spaces trimmed, done in C.
+        if joined.isprintable():
+            # Nearly every row: no control characters, so the text columns only need their
+            # outer spaces trimmed, done in C.
             values: dict[str, Any] = dict(
                 zip(self.text_names, map(str.strip, self.text_cells(cells)), strict=True)
             )
@@ -399,7 +430,8 @@ class _ItemImport(_Batcher):
             cell = cells[self.header.fields["target"]]
             if cell.strip():
                 try:
-                    if cell.isdigit() and cell.isascii():  # the common case, without regexes
+                    if cell.isdigit() and cell.isascii() and len(cell) <= 10:
+                        # the common case, without regexes (and within MAX_COUNT)
                         values["target"], unit = float(cell), ""
                     else:
                         values["target"], unit = parse_target(cell, values.get("unit") or "")
@@ -562,6 +594,17 @@ class _ItemImport(_Batcher):
                 # back, whatever day it claims) changes nothing.
                 if v["actual"] != counted and v["actual"] != whole:
                     opening = v["actual"] - counted
+                    if whole + opening > MAX_COUNT:
+                        # Work logged after the file's day stays: the whole must stay bounded.
+                        self.report.problem(
+                            line,
+                            self.col("actual"),
+                            f"{fmt_num(v['actual'])} and the {fmt_num(whole - counted)} logged "
+                            f"on {match['code']} after {self.as_of} are beyond what duban "
+                            f"counts (at most {MAX_COUNT:,})",
+                        )
+                        self.report.rejected += 1
+                        continue
             if opening and opening > 0 and "status" not in v and match["status"] == "todo":
                 changes["status"] = "doing"  # as a first log does
             if (changes or opening) and self.on_conflict == "fail":
@@ -694,6 +737,9 @@ class _ItemImport(_Batcher):
         q = (
             select(ENTRIES.c.item_id, logged, counted, func.sum(ENTRIES.c.amount))
             .where(ENTRIES.c.item_id.in_(ids))
+            # An amount out of range (a ledger from before numbers were bounded, reported by
+            # `duban db check`) would overflow PostgreSQL's sum; it is left out here.
+            .where(ENTRIES.c.amount.between(-MAX_COUNT, MAX_COUNT))
             .group_by(ENTRIES.c.item_id)
         )
         return {
@@ -1192,6 +1238,8 @@ def import_file(
             last = layout.header_rows[-1]
             data = itertools.chain(((n, c) for n, c in csvrows.head if n > last), csvrows.rest)
             tables = [_prepare(layout, kind, data, report, place="")]
+            # After the 合计/注： rows are told apart, which sees the cells as guarded.
+            tables[0].rows = _unguarded(tables[0].rows)
             consumed = lambda: csvrows.reader.consumed  # noqa: E731
         report.kind = kind
         n = 0

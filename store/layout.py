@@ -204,6 +204,13 @@ class Body:
             yield line, cells
 
 
+def marks_no_item(text: str) -> bool:
+    """Whether a cell alone makes its row a total (合计) or note (注：…) row for
+    ``not_an_item``: duban's CSV export guards such text so that an item keeps it."""
+    text = text.strip()
+    return bool(_TOTAL_RE.match(text) or _NOTE_RE.match(text))
+
+
 def not_an_item(cells: list[str]) -> str | None:
     """"empty", "note" (注：…), "total" (合计/小计/总计) for a row that is no item, else None."""
     first = [c.strip() for c in cells[:4] if c.strip()]

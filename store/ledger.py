@@ -11,16 +11,17 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import math
 import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import case, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from store.access import Forbidden, require_admin, require_edit
@@ -39,6 +40,7 @@ from store.values import (
     BadValue,
     clean_text,
     fmt_num,
+    in_range,
     parse_bool,
     parse_code,
     parse_date,
@@ -210,13 +212,34 @@ class ItemView:
 
 def counted(item_id: Any, on: date, within: Period | None = None) -> Any:
     """SQL: the sum of an item's entries dated up to ``on`` (and inside ``within``), for use as
-    a column of a query on items. Entries dated after today do not count yet."""
-    q = select(func.coalesce(func.sum(ENTRIES.c.amount), 0.0)).where(
+    a column of a query on items. Entries dated after today do not count yet.
+
+    NULL when one of them is out of range (NaN, infinite or beyond MAX_COUNT: only a ledger
+    from before numbers were bounded holds one, and `duban db check` names it); the sum then
+    runs over the others only, so that PostgreSQL's sum cannot overflow. Read with
+    ``count_of``."""
+    amount = ENTRIES.c.amount
+    ok = amount.between(-MAX_COUNT, MAX_COUNT)  # False for NaN on PostgreSQL too
+    bad = func.max(case((ok, 0), else_=1))
+    total = func.coalesce(func.sum(case((ok, amount), else_=0.0)), 0.0)
+    q = select(case((bad == 1, None), else_=total)).where(
         ENTRIES.c.item_id == item_id, ENTRIES.c.day <= on
     )
     if within is not None:
         q = q.where(ENTRIES.c.day >= within.start, ENTRIES.c.day <= within.end)
     return q.correlate_except(ENTRIES).scalar_subquery()
+
+
+def count_of(value: Any) -> float:
+    """A ``counted`` column as a float: NaN for a count that cannot be made (shown as ?, in
+    JSON as null)."""
+    return math.nan if value is None else float(value)
+
+
+def total_of(amounts: Iterable[float]) -> float:
+    """The sum of amounts, NaN when one is out of range (as ``counted``)."""
+    amounts = list(amounts)
+    return sum(amounts) if all(in_range(a) for a in amounts) else math.nan
 
 
 def _filtered(
@@ -282,9 +305,9 @@ def list_items(
     q = q.order_by(col(Item.id))
     views = []
     for item, actual, *within in session.exec(q):
-        view = ItemView(item, progress(item, float(actual), on), period=p)
+        view = ItemView(item, progress(item, count_of(actual), on), period=p)
         if p is not None:
-            view.period_actual = float(within[0])
+            view.period_actual = count_of(within[0])
             view.carried = carried(item, item.status, p, on)
         views.append(view)
     views.sort(key=_ledger_order)
@@ -349,11 +372,13 @@ def show_item(
             .order_by(col(Entry.day).desc(), col(Entry.id).desc())
         )
     )
-    actual = sum(e.amount for e in entries if e.day <= on)
+    actual = total_of(e.amount for e in entries if e.day <= on)
     view = ItemView(item, progress(item, actual, on), entries)
     if period:
         p = view.period = parse_period(period)
-        view.period_actual = sum(e.amount for e in entries if p.start <= e.day <= min(p.end, on))
+        view.period_actual = total_of(
+            e.amount for e in entries if p.start <= e.day <= min(p.end, on)
+        )
         view.carried = carried(item, item.status, p, on)
     return view
 

@@ -28,6 +28,7 @@ from store.values import (
     BadValue,
     clean_text,
     fmt_num,
+    in_range,
     parse_pane,
 )
 from store.values import parse_target as _parse_target
@@ -232,6 +233,8 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
                 continue
         else:
             value = float(num)
+            if not in_range(value):
+                continue  # 400 digits are not a count duban keeps (nor a finite float)
         found.append((start, end, value, unit))
     return found
 
@@ -836,7 +839,7 @@ def import_plan(
 ) -> tuple[PlanTree, Any, Any]:
     """Parse a document and write it through the CSV importer (upsert by the derived codes,
     counts as opening entries). Returns (tree, items report, problems report or None)."""
-    from store.importer import import_file
+    from store.importer import guard, import_file
 
     if isinstance(path_or_text, Path) or _is_file(path_or_text):
         text = read_document(Path(path_or_text))
@@ -851,12 +854,14 @@ def import_plan(
         with items_csv.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
             writer.writerow(ITEM_HEADER)
-            writer.writerows(tree_rows(tree))
+            # The importer reads a CSV as duban's export writes one: text guarded (store.importer
+            # .unguard), so a title starting with ' or = comes through as written.
+            writer.writerows([guard(c) for c in row] for row in tree_rows(tree))
         prob_csv = Path(tmp) / f"{Path(name).stem}.problems.csv"
         with prob_csv.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
             writer.writerow(("期间", "问题"))
-            writer.writerows((p.period or "", p.text) for p in tree.problems)
+            writer.writerows((guard(p.period or ""), guard(p.text)) for p in tree.problems)
 
         def run(dry: bool) -> tuple[Any, Any]:
             report = import_file(engine, items_csv, kind="items", dry_run=dry, actor=actor)

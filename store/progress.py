@@ -21,7 +21,7 @@ from datetime import date
 from typing import Final, Literal, Protocol
 
 from store.spans import Spanned, span
-from store.values import fmt_num
+from store.values import fmt_num, in_range
 
 DEFAULT_YELLOW_DAYS = 7
 LIGHTS = ("red", "yellow", "green")
@@ -119,7 +119,12 @@ def expected_count(target: float, share: float) -> float:
 
 def progress(item: Plannable, actual: float, today: date, warn_days: int | None = None) -> Progress:
     warn_days = yellow_days() if warn_days is None else warn_days
-    percent = actual / item.target * 100 if item.target else None
+    # A target or count out of range (NaN, infinite, beyond MAX_COUNT) is only in a ledger
+    # from before numbers were bounded (`duban db check` names it): no percent, no pace.
+    target = item.target if item.target is not None and in_range(item.target) else None
+    if not math.isfinite(actual):
+        target = None
+    percent = actual / target * 100 if target else None
     start, end = span(item)
     expected = None
     if start is not None and end is not None:
@@ -135,8 +140,8 @@ def progress(item: Plannable, actual: float, today: date, warn_days: int | None 
         elif end is not None and (end - today).days <= warn_days:
             left = (end - today).days
             reasons.append(Reason("due_today") if left == 0 else Reason("due_soon", days=left))
-        if item.target and expected is not None:
-            should = expected_count(item.target, expected)
+        if target and expected is not None:
+            should = expected_count(target, expected)
             if actual < should:
                 reasons.append(
                     Reason("behind", expected=should, actual=actual, unit=item.unit or "")

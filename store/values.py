@@ -25,11 +25,15 @@ __all__ = [
     "Pane",
     "Status",
     "TooLarge",
+    "bounded",
     "clean_lines",
     "clean_text",
     "escape_controls",
+    "exact_num",
     "fmt_count",
     "fmt_num",
+    "in_range",
+    "json_safe",
     "pane_by_words",
     "parse_bool",
     "parse_code",
@@ -274,8 +278,27 @@ def _serial_message(text: str, s: str) -> str:
 # --- numbers and targets ---------------------------------------------------------------------
 
 # Thousands separators are only accepted in groups of three, because "1,5" is a European
-# decimal and guessing either way would silently put a wrong number in the ledger.
-_NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
+# decimal and guessing either way would silently put a wrong number in the ledger. Scientific
+# notation is a number (1.5e3 is 1500): Excel and duban's own export write tiny decimals so.
+_EXPONENT = r"(?:[eE][+-]?\d+)?"
+_NUMBER_RE = re.compile(
+    rf"[+-]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?{_EXPONENT}|[+-]?\.\d+{_EXPONENT}"
+)
+
+
+def in_range(value: float) -> bool:
+    """A count duban keeps: finite and at most ``MAX_COUNT`` either way (False for NaN)."""
+    return -MAX_COUNT <= value <= MAX_COUNT
+
+
+def bounded(value: float, text: str | None = None) -> float:
+    """``value`` if it is a count duban keeps (``in_range``), else TooLarge quoting ``text``
+    (default: the value). Every number that becomes a target or an amount passes here or
+    through ``parse_number``, which calls it."""
+    if not in_range(value):
+        shown = _quote(text) if text is not None else repr(value)
+        raise TooLarge(f"number too large: {shown} (at most {MAX_COUNT:,} either way)")
+    return value
 
 
 def parse_number(text: str) -> float:
@@ -284,14 +307,11 @@ def parse_number(text: str) -> float:
     # means in a ledger cell, so the shape is checked first.
     if not _NUMBER_RE.fullmatch(s):
         raise BadValue(f"not a number: {_quote(text)}")
-    value = float(s.replace(",", ""))
-    if not math.isfinite(value) or abs(value) > MAX_COUNT:
-        raise TooLarge(f"number too large: {_quote(text)} (at most {MAX_COUNT:,} either way)")
-    return value
+    return bounded(float(s.replace(",", "")), text)
 
 
 _NOT_A_UNIT_RE = re.compile(r"[.\-+,/:~]|[eE][+-]?\d")
-_TARGET_DIGITS_RE = re.compile(r"([+-]?[\d,]*\.?\d+)\s*(.*)")
+_TARGET_DIGITS_RE = re.compile(rf"([+-]?[\d,]*\.?\d+{_EXPONENT})\s*(.*)")
 _TARGET_CN_RE = re.compile(r"([零〇一二两三四五六七八九十百千万]+)\s*(.*)")
 
 _CN_DIGITS: Final[dict[str, int]] = {
@@ -353,11 +373,16 @@ def _cn_int(s: str) -> int:
 def parse_target(text: str, unit: str = "") -> tuple[float, str]:
     """A counted target such as "6", "6次", "1,200件次" or "十六次", checked against ``unit``."""
     s = _norm(text)
+    given = clean_text(unit)  # kept as written (ｋｇ stays ｋｇ), compared folded
     unit = _norm(unit)
     value: float
     if match := _TARGET_DIGITS_RE.fullmatch(s):
         try:
             value = parse_number(match[1])
+        except TooLarge:
+            raise TooLarge(
+                f"number too large: {_quote(text)} (at most {MAX_COUNT:,} either way)"
+            ) from None
         except BadValue:
             raise BadValue(f"not a number: {_quote(text)}") from None
     elif match := _TARGET_CN_RE.fullmatch(s):
@@ -378,7 +403,7 @@ def parse_target(text: str, unit: str = "") -> tuple[float, str]:
     if found and unit and found != unit:
         raise BadValue(f"target {_quote(text)} is in {found!r} but the unit column says {unit!r}")
     # -0.0 + 0.0 is 0.0: "-0" should not come back as a negative zero.
-    return value + 0.0, unit or found
+    return value + 0.0, given or found
 
 
 # --- flags, codes, text ----------------------------------------------------------------------
@@ -430,11 +455,37 @@ def fmt_num(x: float | None) -> str:
     if x is None:
         return ""
     x = float(x)
+    if not math.isfinite(x):
+        # Only a ledger written before numbers were bounded holds one (`duban db check`).
+        return "?"
     if x.is_integer():
         # int() rather than "%g": 1200000 must not come out as "1.2e+06" in a report.
         return str(int(x))
     # 12 significant digits hide float noise (0.1 + 0.2) without cutting real decimals.
     return f"{x:.12g}"
+
+
+def exact_num(x: float) -> str:
+    """A number as text that reads back as the very same float: digits for a whole number,
+    else the shortest exact form (0.30000000000000004, 1e-07). For files duban reads back
+    (CSV export), where fmt_num's 12 digits would change the ledger on the way round."""
+    x = float(x)
+    if x.is_integer() and abs(x) < 2**53:
+        return str(int(x))
+    return repr(x)
+
+
+def json_safe(value: object) -> object:
+    """``value`` with every NaN or infinity (only in a ledger from before numbers were bounded)
+    turned into None, so that json.dumps(..., allow_nan=False) writes valid JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
 
 
 # --- text that reaches a terminal -----------------------------------------------------------

@@ -158,7 +158,10 @@ async def test_log_form_bad_date_is_named_and_blocks_enter() -> None:
         ("1", "2022-06-15", "2022-06-15 is before the item's time began (2023-01-01; up to 31 "
                             "days earlier is allowed): set an earlier start date first"),
         ("-4", "2023-06-15", "that would take the count below zero (lowest from that day 3, -4)"),
-        ("1e3", "2023-06-15", "not a number: 1e3"),
+        ("1_000", "2023-06-15", "not a number: 1_000"),
+        # Scientific notation is a number (1e3 = 1000), and 1e309 is beyond the bound.
+        ("1e309", "2023-06-15", "the amount is beyond what duban counts (at most "
+                                "10,000,000,000 either way)"),
         ("20000000000", "2023-06-15", "the amount is beyond what duban counts (at most "
                                       "10,000,000,000 either way)"),
     ],

@@ -231,6 +231,12 @@ def test_parse_date_explains_excel_serials(text: str, meant: str) -> None:
         ("0", 0.0),
         (".5", 0.5),
         ("007", 7.0),
+        # Scientific notation is a number (Excel and duban's export write tiny decimals so).
+        ("1e3", 1000.0),
+        ("1.5E3", 1500.0),
+        ("-2.5e-3", -0.0025),
+        ("1e-07", 1e-07),
+        ("1e10", 1e10),
     ],
 )
 def test_parse_number(text: str, expected: float) -> None:
@@ -249,7 +255,9 @@ def test_parse_number(text: str, expected: float) -> None:
         "-inf",
         "Infinity",
         "1_000",
-        "1e3",
+        "1e",
+        "e3",
+        "1e3.5",
         "1,2",
         "12,00",
         "1,2000",

@@ -176,8 +176,13 @@ def reading(ctx: typer.Context) -> Iterator[Any]:
 def print_json(data: Any) -> None:
     """JSON on stdout, Chinese kept readable, no character that could drive a terminal: json
     escapes C0 controls itself; DEL, C1 (\\x9b is a one-byte CSI) and the bidi controls
-    become \\u escapes too, so a program reading it still gets every character."""
-    text = escape_controls(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    become \\u escapes too, so a program reading it still gets every character. Valid JSON
+    always: a NaN or infinity (a ledger from before numbers were bounded) is null."""
+    from store.values import json_safe
+
+    text = escape_controls(
+        json.dumps(json_safe(data), ensure_ascii=False, indent=2, allow_nan=False, default=str)
+    )
     sys.stdout.write(text + "\n")
 
 
