@@ -191,7 +191,7 @@ def backup(
     ledger, so it gets the ledger file's permissions (0600 by default); it appears at ``dest``
     only when complete (``store.files.write_atomically``): an existing file there is replaced
     only with ``force``, and the ledger itself never."""
-    from store.files import DestinationRefused, write_atomically
+    from store.files import DestinationRefused, check_destination, write_atomically
 
     path = sqlite_path(ledger_info(engine).url)
     if path is None:
@@ -206,6 +206,7 @@ def backup(
             n += 1
             dest = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
     dest = Path(dest)
+    check_destination(dest, force=force, ledger=path)
     for suffix in ("-wal", "-journal"):
         # SQLite would replay a journal left beside the old file into the new copy.
         if force and os.path.lexists(f"{dest}{suffix}"):

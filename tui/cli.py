@@ -1169,6 +1169,9 @@ def main() -> None:
     sys.exit(code)
 
 
+_PIECE = 1024  # characters: at most 4 KiB of UTF-8, within io's 8 KiB buffer
+
+
 class _Stdout:
     """sys.stdout, remembering the error a write to it raised: that error, and no other, is
     the output's failure."""
@@ -1178,8 +1181,13 @@ class _Stdout:
         self.error: OSError | None = None
 
     def write(self, text: str) -> int:
+        # In pieces: io's buffered writer, handed a large block that the file takes only part
+        # of (a pipe closed meanwhile, a disk filling up), returns the part and drops the rest
+        # without an error; pieces that fit its buffer go through its flush, which raises.
         try:
-            return int(self._stream.write(text))
+            for start in range(0, len(text), _PIECE):
+                self._stream.write(text[start : start + _PIECE])
+            return len(text)
         except OSError as exc:
             self.error = exc
             raise
