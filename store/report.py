@@ -19,6 +19,7 @@ No UI toolkit here: the CLI, the dashboard and scripts all call this module.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -453,7 +454,11 @@ def to_docx(
         _east_asia(run._element.get_or_add_rPr(), font[0])
 
     _font_fallbacks(doc, [FONT_TITLE, FONT_BODY, FONT_H1, FONT_H2])
-    write_atomically(path, lambda tmp: doc.save(str(tmp)), force=force, ledger=ledger)
+    # Built in memory, then written: python-docx leaves its zip file open when a write to
+    # disk fails, and its clean-up at exit would print a traceback.
+    buf = io.BytesIO()
+    doc.save(buf)
+    write_atomically(path, lambda tmp: tmp.write_bytes(buf.getvalue()), force=force, ledger=ledger)
     return path
 
 
