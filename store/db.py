@@ -179,7 +179,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def ledger_file(engine: Engine) -> Path | None:
     """The SQLite ledger's file (None for PostgreSQL): never a destination of a write."""
-    return sqlite_path(ledger_info(engine).url)
+    info = _info.get(engine)
+    return sqlite_path(info.url if info else engine.url.render_as_string(hide_password=False))
 
 
 def backup(
