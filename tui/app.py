@@ -737,8 +737,9 @@ class DubanApp(App[None]):
     @staticmethod
     def report_paths(period: str) -> tuple[Path, Path]:
         """Where s saves the report: next to where duban was started, .md and .docx."""
-        stem = Path.cwd() / f"duban-report-{period}"
-        return stem.with_suffix(".md"), stem.with_suffix(".docx")
+        # Not with_suffix: a range's key (2024-01..2024-09) has a dot of its own.
+        stem = f"duban-report-{period}"
+        return Path.cwd() / f"{stem}.md", Path.cwd() / f"{stem}.docx"
 
     @work(thread=True, group="report")
     def save_report(self, period: str, report: Any, markdown: str, *, force: bool) -> None:
