@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -176,8 +177,23 @@ def current_revision(engine: Engine) -> str | None:
             return None
 
 
-def backup(engine: Engine, dest: Path | None = None, *, label: str = "backup") -> Path:
-    """Copy an SQLite ledger with SQLite's online backup (consistent even mid-WAL)."""
+def ledger_file(engine: Engine) -> Path | None:
+    """The SQLite ledger's file (None for PostgreSQL): never a destination of a write."""
+    info = _info.get(engine)
+    return sqlite_path(info.url if info else engine.url.render_as_string(hide_password=False))
+
+
+def backup(
+    engine: Engine, dest: Path | None = None, *, label: str = "backup", force: bool = False
+) -> Path:
+    """Copy an SQLite ledger with SQLite's online backup (consistent even mid-WAL).
+
+    With no ``dest`` the copy goes beside the ledger under a new name. The copy holds the whole
+    ledger, so it gets the ledger file's permissions (0600 by default); it appears at ``dest``
+    only when complete (``store.files.write_atomically``): an existing file there is replaced
+    only with ``force``, and the ledger itself never."""
+    from store.files import DestinationRefused, check_destination, write_atomically
+
     path = sqlite_path(ledger_info(engine).url)
     if path is None:
         raise LedgerError(
@@ -187,20 +203,34 @@ def backup(engine: Engine, dest: Path | None = None, *, label: str = "backup") -
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         dest = path.with_name(f"{path.name}.{label}-{stamp}")
         n = 1
-        while dest.exists():
+        while os.path.lexists(dest):
             n += 1
             dest = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
-    src = sqlite3.connect(path)
-    try:
-        out = sqlite3.connect(dest)
+    dest = Path(dest)
+    check_destination(dest, force=force, ledger=path)
+    for suffix in ("-wal", "-journal"):
+        # SQLite would replay a journal left beside the old file into the new copy.
+        if force and os.path.lexists(f"{dest}{suffix}"):
+            raise DestinationRefused(
+                f"cannot write {dest}: {dest.name}{suffix} beside it says it is an SQLite "
+                "database in use; choose another name"
+            )
+
+    def copy(tmp: Path) -> None:
+        src = sqlite3.connect(path)
         try:
-            src.backup(out)
-            # The copy inherits WAL mode; a backup is one self-contained file.
-            out.execute("PRAGMA journal_mode=DELETE")
+            out = sqlite3.connect(tmp)
+            try:
+                src.backup(out)
+                # The copy inherits WAL mode; a backup is one self-contained file.
+                out.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                out.close()
         finally:
-            out.close()
-    finally:
-        src.close()
+            src.close()
+
+    mode = stat.S_IMODE(path.stat().st_mode) & 0o777
+    write_atomically(dest, copy, force=force, ledger=path, mode=mode)
     return dest
 
 
@@ -267,9 +297,13 @@ def open_ledger(db: str | None = None, *, migrate: bool = True) -> Engine:
 
 def busy_error(exc: OperationalError) -> Exception:
     """The user-facing error for a write that could not get the lock in time."""
+    from store.files import DiskFull, is_disk_full
+
     msg = str(exc.orig).lower()
     if "locked" in msg or "busy" in msg or "lock timeout" in msg:
         return LedgerBusy("ledger busy: another process is writing; try again")
+    if is_disk_full(exc):
+        return DiskFull("the ledger's disk is full: nothing was written (the ledger is as it was)")
     return exc
 
 

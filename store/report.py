@@ -19,6 +19,7 @@ No UI toolkit here: the CLI, the dashboard and scripts all call this module.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,7 @@ from typing import Final, Literal
 
 from sqlmodel import Session, col, select
 
+from store.files import write_atomically
 from store.ledger import ItemView, list_items
 from store.models import Problem, Setting
 from store.periods import Period, parse_period
@@ -394,11 +396,15 @@ def to_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_docx(report: Report, path: str | Path) -> Path:
+def to_docx(
+    report: Report, path: str | Path, *, force: bool = False, ledger: Path | None = None
+) -> Path:
     """The report as a Word document, formatted as offices submit it (GB/T 9704 style): title
     centred in 小标宋 22pt, body 仿宋 16pt with a two-character first-line indent, 一、 headings
     in 黑体 and （一） headings in 楷体. Fonts are set for East Asian text too (w:eastAsia), which
-    is what Word uses for Chinese characters."""
+    is what Word uses for Chinese characters. The file is written as every file duban writes
+    (``store.files.write_atomically``): complete or not at all, an existing one only with
+    ``force``."""
     from docx import Document
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -452,8 +458,11 @@ def to_docx(report: Report, path: str | Path) -> Path:
         _east_asia(run._element.get_or_add_rPr(), font[0])
 
     _font_fallbacks(doc, [FONT_TITLE, FONT_BODY, FONT_H1, FONT_H2])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
+    # Built in memory, then written: python-docx leaves its zip file open when a write to
+    # disk fails, and its clean-up at exit would print a traceback.
+    buf = io.BytesIO()
+    doc.save(buf)
+    write_atomically(path, lambda tmp: tmp.write_bytes(buf.getvalue()), force=force, ledger=ledger)
     return path
 
 

@@ -14,15 +14,15 @@ each sheet be written top to bottom, which the title row (merged first, then the
 the items) does; column widths and page settings are sheet-level and are set at the end, when
 the widest cell of each column is known.
 
-The file appears at its path only when it is complete: the workbook (and xlsxwriter's own
-scratch files) are written inside a private temporary directory next to the destination and
-renamed into place, so an error leaves the old file as it was and nothing behind.
+The file appears at its path only when it is complete (``store.files.write_atomically``; its
+rules for existing files and the ledger apply), and xlsxwriter's own scratch files go to a
+private temporary directory next to it, so an error leaves the old file as it was and nothing
+behind.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import tempfile
 import unicodedata
@@ -39,6 +39,7 @@ from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from store.csvfile import ITEM_COLUMNS
 from store.errors import LedgerError
+from store.files import write_atomically
 from store.importer import FORMULA_LEAD
 from store.periods import parse_period
 from store.values import PANE_ZH, PANES, STATUS_ZH, clean_text, fmt_num
@@ -256,49 +257,43 @@ def _discard(wb: Workbook) -> None:
 
 
 def write_xlsx(
-    records: Iterable[dict[str, Any]], path: Path, *, title: str, by_pane: bool = False
+    records: Iterable[dict[str, Any]],
+    path: Path,
+    *,
+    title: str,
+    by_pane: bool = False,
+    force: bool = False,
+    ledger: Path | None = None,
 ) -> int:
     """Write ``records`` (as ``store.export.item_records`` yields them) to ``path`` as a 台账:
     one sheet 台账, or with ``by_pane`` one sheet per pane (党建, 效能, 监督, each titled and
     numbered on its own). Returns the number of items written. ``path`` changes only when the
-    whole file is written."""
-    path = Path(path)
-    dest = path.resolve() if path.is_symlink() else path  # write through a link, as open() does
-    if dest.is_dir():
-        raise LedgerError(f"cannot write {path}: it is a directory")
-    try:
-        scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    except OSError as exc:
-        raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        # A name of its own inside the 0700 directory: the file gets the mode open() gives a
-        # new file (the umask's), not mkstemp's 0600, and nobody sees it half-written.
-        tmp = scratch / "ledger.xlsx"
-        wb = Workbook(
-            str(tmp),
-            {
-                "constant_memory": True,
-                "tmpdir": str(scratch),
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
+    whole file is written, an existing file only with ``force`` (``store.files``)."""
+
+    def fill(tmp: Path) -> int:
+        # xlsxwriter's own row files go to a private directory beside the destination.
+        scratch = Path(tempfile.mkdtemp(prefix=f"{tmp.name}.", dir=tmp.parent))
         try:
-            n = _fill(wb, records, title, by_pane)
-            wb.close()
-        except BaseException:
-            _discard(wb)
-            raise
-        if dest.exists():
-            shutil.copymode(dest, tmp)  # replacing a file keeps its permissions
-        with tmp.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-        return n
-    except (OSError, XlsxWriterException) as exc:
-        cause = exc.__context__ if isinstance(exc, XlsxWriterException) else exc
-        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else exc
-        raise LedgerError(f"cannot write {path}: {reason}") from exc
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+            wb = Workbook(
+                str(tmp),
+                {
+                    "constant_memory": True,
+                    "tmpdir": str(scratch),
+                    "strings_to_formulas": False,
+                    "strings_to_numbers": False,
+                    "strings_to_urls": False,
+                },
+            )
+            try:
+                n = _fill(wb, records, title, by_pane)
+                wb.close()
+            except BaseException:
+                _discard(wb)
+                raise
+            return n
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    return write_atomically(
+        Path(path), fill, force=force, ledger=ledger, errors=(XlsxWriterException,)
+    )

@@ -350,7 +350,7 @@ def test_failed_close_keeps_the_old_file(
 
     monkeypatch.setattr(Workbook, "close", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        export(annual, path, title="新标题")
+        export(annual, path, title="新标题", force=True)
     assert path.read_bytes() == before
     assert os.listdir(out) == ["台账.xlsx"]
 
@@ -365,7 +365,7 @@ def test_failure_midway_keeps_the_old_file(annual: Engine, out: Path) -> None:
         raise ValueError("the ledger went away")
 
     with pytest.raises(ValueError, match="went away"):
-        write_xlsx(failing(), path, title=TITLE)
+        write_xlsx(failing(), path, title=TITLE, force=True)
     assert path.read_bytes() == before
     assert os.listdir(out) == ["台账.xlsx"]
 
@@ -378,10 +378,18 @@ def test_unwritable_place_is_a_ledger_error(sqlite_engine: Engine, out: Path) ->
     assert os.listdir(out) == []
 
 
+def test_an_existing_file_is_replaced_only_with_force(annual: Engine, out: Path) -> None:
+    path, before = old_file(annual, out)
+    with pytest.raises(LedgerError, match="already exists; --force replaces it"):
+        export(annual, path, title="第二版")
+    assert path.read_bytes() == before
+    assert os.listdir(out) == ["台账.xlsx"]
+
+
 def test_replacing_keeps_the_files_permissions(annual: Engine, out: Path) -> None:
     path, _ = old_file(annual, out)
     path.chmod(0o640)
-    export(annual, path, title="第二版")
+    export(annual, path, title="第二版", force=True)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert open_sheet(path)["A1"].value == "第二版"
 

@@ -9,6 +9,7 @@ moved. Nothing animates: an idle dashboard sends nothing over SSH.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
@@ -734,25 +735,49 @@ class DubanApp(App[None]):
         self.call_from_thread(self._show_report, period, report, to_markdown(report))
 
     def _show_report(self, period: str, report: Any, markdown: str) -> None:
-        from tui.screens import ReportScreen
+        from tui.screens import ConfirmScreen, ReportScreen
 
         def done(save: bool | None) -> None:
-            if save:
-                self.save_report(period, report, markdown)
+            if not save:
+                return
+            paths = self.report_paths(period)
+            there = [p.name for p in paths if os.path.lexists(p)]
+            if not there:
+                self.save_report(period, report, markdown, force=False)
+                return
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.save_report(period, report, markdown, force=True)
+
+            question = self.t("confirm.overwrite", files=", ".join(there))
+            self.push_screen(ConfirmScreen(self.t, question), confirmed)
 
         self.push_screen(ReportScreen(self.t, markdown), done)
 
+    @staticmethod
+    def report_paths(period: str) -> tuple[Path, Path]:
+        """Where s saves the report: next to where duban was started, .md and .docx."""
+        # Not with_suffix: a range's key (2024-01..2024-09) has a dot of its own.
+        stem = f"duban-report-{period}"
+        return Path.cwd() / f"{stem}.md", Path.cwd() / f"{stem}.docx"
+
     @work(thread=True, group="report")
-    def save_report(self, period: str, report: Any, markdown: str) -> None:
-        """Save next to where duban was started: the Markdown and the .docx offices submit."""
+    def save_report(self, period: str, report: Any, markdown: str, *, force: bool) -> None:
+        """Save the Markdown and the .docx offices submit, as every file duban writes
+        (``store.files``): whole or not at all, existing files only when ``force`` (the user
+        said yes to replacing them), never over the ledger."""
+        from store.db import ledger_file
+        from store.errors import LedgerError
+        from store.files import write_text_atomically
         from store.report import to_docx
 
-        stem = Path.cwd() / f"duban-report-{period}"
-        md, docx = stem.with_suffix(".md"), stem.with_suffix(".docx")
+        md, docx = self.report_paths(period)
+        ledger = ledger_file(self.engine)
         try:
-            md.write_text(markdown, encoding="utf-8")
-            to_docx(report, docx)
-        except OSError as exc:
+            write_text_atomically(md, lambda fh: fh.write(markdown), force=force, ledger=ledger)
+            to_docx(report, docx, force=force, ledger=ledger)
+        except LedgerError as exc:
             self.post_message(self.Failed(str(exc)))
             return
         self.call_from_thread(

@@ -12,7 +12,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -221,6 +221,12 @@ PeriodOpt = Annotated[
     typer.Option("--period", help="Period: 2023, 2023-H1, 2023-Q3, 2023-07, 2023年上半年 …"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace an existing -o file (or a link there; never the ledger)."
+    ),
+]
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -266,7 +272,8 @@ def add(
         fields["target"], fields["unit"] = parse_target(target, unit)
     with writing(ctx) as session:
         item = add_item(session, pane=pane, title=title, code=code, **fields)
-        say(f"added {item.code}: {item.title}")
+        message = f"added {item.code}: {item.title}"
+    say(message)
 
 
 # Click would read the "-2" of `duban log DJ-001 -2` as an unknown option; let unknown options
@@ -297,7 +304,8 @@ def log(
         total = actual_of(session, item)
         sign = "+" if entry.amount > 0 else ""
         now = count_text(total, item.target, item.unit)
-        say(f"logged {sign}{fmt_num(entry.amount)} on {item.code} ({entry.day}); now {now}")
+        message = f"logged {sign}{fmt_num(entry.amount)} on {item.code} ({entry.day}); now {now}"
+    say(message)
 
 
 @app.command()
@@ -315,7 +323,8 @@ def done(
     with writing(ctx) as session:
         item = mark_done(session, code, evidence=evidence)
         note = "" if item.evidence else " (no evidence given)"
-        say(f"{item.code} done{note}")
+        message = f"{item.code} done{note}"
+    say(message)
 
 
 @app.command()
@@ -328,7 +337,8 @@ def reopen(
 
     with writing(ctx) as session:
         item = reopen_item(session, code)
-        say(f"{item.code} reopened ({STATUS_ZH[item.status]})")
+        message = f"{item.code} reopened ({STATUS_ZH[item.status]})"
+    say(message)
 
 
 @app.command("set")
@@ -350,7 +360,8 @@ def set_fields(
     changes = parse_assignments(assignments)
     with writing(ctx) as session:
         item = edit_item(session, code, changes)
-        say(f"{item.code} updated (version {item.version})")
+        message = f"{item.code} updated (version {item.version})"
+    say(message)
 
 
 @app.command()
@@ -361,7 +372,8 @@ def rm(ctx: typer.Context, code: Annotated[str, typer.Argument(help="The item's 
 
     with writing(ctx) as session:
         item = remove_item(session, code)
-        say(f"removed {item.code}: {item.title} (duban undo brings it back)")
+        message = f"removed {item.code}: {item.title} (duban undo brings it back)"
+    say(message)
 
 
 @app.command()
@@ -373,7 +385,8 @@ def undo(ctx: typer.Context) -> None:
 
     with writing(ctx) as session:
         result = undo_last(session, actor=current_actor())
-        say(result.describe())
+        message = result.describe()
+    say(message)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -825,10 +838,13 @@ def export(
     by_pane: Annotated[
         bool, typer.Option("--by-pane", help="xlsx: one sheet per pane (党建, 效能, 监督).")
     ] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Export items, entries or the audit trail as CSV (Excel-safe) or JSON; items also as the
     .xlsx 台账 an office submits (title row, import-ready header, 序号, date cells)."""
+    from store.db import ledger_file, read_session
     from store.export import KINDS, records, write_csv, write_json
+    from store.files import write_text_atomically
 
     if kind not in KINDS:
         fail(f"--kind must be one of {', '.join(KINDS)}")
@@ -848,11 +864,15 @@ def export(
         engine = engine_of(ctx)
         key = parse_period(period).key if period else None
         title = ledger_title(get_setting(engine, "office"), key)
-        with reading(ctx) as session:
-            n = write_xlsx(records(session, kind, key), output, title=title, by_pane=by_pane)
+        with read_session(engine) as session:
+            n = write_xlsx(
+                records(session, kind, key), output, title=title, by_pane=by_pane,
+                force=force, ledger=ledger_file(engine),
+            )  # fmt: skip
         err.print(Text(f"wrote {n} item(s) to {output}"))
         return
-    with reading(ctx) as session:
+    engine = engine_of(ctx)
+    with read_session(engine) as session:
         rows = records(session, kind, period)
         if output is None:
             n = (
@@ -862,9 +882,15 @@ def export(
             )
         else:
             # utf-8-sig: Excel opens a CSV as UTF-8 only when it starts with a BOM.
-            enc = "utf-8-sig" if fmt == "csv" else "utf-8"
-            with output.open("w", encoding=enc, newline="") as fh:
-                n = write_csv(kind, rows, fh, headers) if fmt == "csv" else write_json(rows, fh)
+            n = write_text_atomically(
+                output,
+                lambda fh: (
+                    write_csv(kind, rows, fh, headers) if fmt == "csv" else write_json(rows, fh)
+                ),
+                encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+                force=force,
+                ledger=ledger_file(engine),
+            )
             err.print(Text(f"wrote {n} {kind} row(s) to {output}"))
 
 
@@ -891,9 +917,12 @@ def report(
         str | None,
         typer.Option("--office", help="Office name for the title (default: the 'office' setting)."),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Write the period's summary report (工作总结): results per pane with the ledger's figures,
     problems, and the next period's plan; missing data shows as 【待补】."""
+    from store.db import ledger_file, read_session
+    from store.files import write_text_atomically
     from store.periods import current_period, parse_period
     from store.report import build_report, to_docx, to_markdown, to_text
 
@@ -902,11 +931,12 @@ def report(
     if fmt == "docx" and output is None:
         fail("--format docx writes a Word file: give it a name with -o FILE")
     key = parse_period(period).key if period else current_period("half").key
-    with reading(ctx) as session:
+    engine = engine_of(ctx)
+    with read_session(engine) as session:
         doc = build_report(session, period=key, office=office)
     if fmt == "docx":
         assert output is not None
-        to_docx(doc, output)
+        to_docx(doc, output, force=force, ledger=ledger_file(engine))
         err.print(Text(f"wrote the {key} report to {output}"))
         return
     # Old ledgers may hold text written before it was cleaned on the way in (or by another
@@ -915,7 +945,8 @@ def report(
     if output is None:
         sys.stdout.write(text)
         return
-    output.write_text(text, encoding="utf-8")
+    write_text_atomically(output, lambda fh: fh.write(text), force=force,
+                          ledger=ledger_file(engine))  # fmt: skip
     err.print(Text(f"wrote the {key} report to {output}"))
 
 
@@ -976,7 +1007,8 @@ def user_add(
 
     with writing(ctx) as session:
         user = add_user(session, name, role, dept, actor=current_actor())
-        say(f"{user.name}: {user.role}" + (f" of {user.dept}" if user.dept else ""))
+        message = f"{user.name}: {user.role}" + (f" of {user.dept}" if user.dept else "")
+    say(message)
 
 
 @user_app.command("rm")
@@ -988,7 +1020,7 @@ def user_rm(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Login 
 
     with writing(ctx) as session:
         remove_user(session, name, actor=current_actor())
-        say(f"removed {name}")
+    say(f"removed {name}")
 
 
 @user_app.command("list")
@@ -1106,12 +1138,19 @@ def db_check(ctx: typer.Context) -> None:
 @user_errors
 def db_backup(
     ctx: typer.Context,
-    dest: Annotated[Path | None, typer.Argument(help="Where to write the copy.")] = None,
+    dest: Annotated[
+        Path | None,
+        typer.Argument(help="Where to write the copy (default: beside the ledger, dated)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing DEST (never the ledger).")
+    ] = False,
 ) -> None:
-    """Copy an SQLite ledger safely while others may be using it."""
+    """Copy an SQLite ledger safely while others may be using it. The copy gets the ledger's
+    permissions; an existing DEST is replaced only with --force."""
     from store.db import backup
 
-    path = backup(engine_of(ctx), dest)
+    path = backup(engine_of(ctx), dest, force=force)
     out.print(Text(f"backed up to {path}"))
 
 
@@ -1127,4 +1166,76 @@ def db_path(ctx: typer.Context) -> None:
 
 
 def main() -> None:
-    app()
+    """The console script. Output that cannot be written (stdout on a full disk, /dev/full, a
+    pipe whose reader has gone) ends the command with exit 1, never a traceback: one line on
+    stderr, or nothing for a closed pipe (`duban list | head`), as other tools do."""
+    stdout = _Stdout(sys.stdout)
+    sys.stdout = stdout
+    code: int | str | None = 0
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code
+    except OSError as exc:
+        if exc is not stdout.error:
+            raise
+        _output_lost(exc)
+    try:
+        stdout.flush()  # what is still buffered is this command's output too
+    except OSError as exc:
+        _output_lost(exc)
+    sys.exit(code)
+
+
+_PIECE = 1024  # characters: at most 4 KiB of UTF-8, within io's 8 KiB buffer
+
+
+class _Stdout:
+    """sys.stdout, remembering the error a write to it raised: that error, and no other, is
+    the output's failure."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.error: OSError | None = None
+
+    def write(self, text: str) -> int:
+        # In pieces: io's buffered writer, handed a large block that the file takes only part
+        # of (a pipe closed meanwhile, a disk filling up), returns the part and drops the rest
+        # without an error; pieces that fit its buffer go through its flush, which raises.
+        try:
+            for start in range(0, len(text), _PIECE):
+                self._stream.write(text[start : start + _PIECE])
+            return len(text)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _output_lost(exc: OSError) -> NoReturn:
+    import errno
+    import os
+
+    if sys.__stdout__ is not None:
+        # Point stdout at /dev/null, so the interpreter's last flush has nowhere to fail.
+        with suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.__stdout__.fileno())
+            os.close(devnull)
+    if exc.errno != errno.EPIPE:
+        with suppress(OSError):
+            err.print(Text(f"duban: cannot write the output: {exc.strerror or exc}"), style="red")
+    sys.exit(1)
