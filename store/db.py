@@ -640,6 +640,9 @@ def check(engine: Engine) -> list[str]:
             rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
             if rows != ["ok"]:
                 problems.extend(f"integrity: {r}" for r in rows)
+                path = sqlite_path(ledger_info(engine).url)
+                if path is not None:
+                    problems.append(_backup_hint(path))
             for row in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
                 problems.append(f"foreign key: table {row[0]} rowid {row[1]} -> {row[2]}")
     with engine.connect() as conn:

@@ -177,6 +177,31 @@ def test_a_damaged_ledger_points_to_the_newest_backup_beside_it(
     assert check.returncode == 0 and check.stdout.rstrip().endswith("ok"), check.stderr
 
 
+def test_a_damaged_page_inside_fails_db_check_in_one_line(ledger: Path, tmp_path: Path) -> None:
+    saved = ledger.with_name("ledger.db.backup-20230601-120000")
+    shutil.copyfile(ledger, saved)
+    with sqlite3.connect(ledger) as conn:
+        page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ix_items_pane_due'")
+        (root,) = page.fetchone()
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    data = bytearray(ledger.read_bytes())
+    data[(root - 1) * size : root * size] = b"\xff" * size  # the header is fine, an index not
+    ledger.write_bytes(bytes(data))
+    before = sha(ledger)
+    one_error_line(duban(ledger, "db check", tmp_path), "is damaged", str(saved))
+    assert sha(ledger) == before
+
+
+def test_the_dashboard_on_a_damaged_ledger_is_one_line(ledger: Path, tmp_path: Path) -> None:
+    zeroed(ledger)
+    result = subprocess.run(
+        [*DUBAN, "--db", str(ledger)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    one_error_line(result, "not an SQLite database")
+
+
 def test_without_a_backup_the_message_says_there_is_none(ledger: Path, tmp_path: Path) -> None:
     zeroed(ledger)
     one_error_line(duban(ledger, "db check", tmp_path), "no backup")

@@ -148,7 +148,12 @@ def main_callback(
     """With no command: open the dashboard on the ledger."""
     ctx.obj = {"db": db, "lang": lang}
     if ctx.invoked_subcommand is None:
-        open_dashboard(ctx, engine_of(ctx))
+        _dashboard(ctx)
+
+
+@user_errors
+def _dashboard(ctx: typer.Context) -> None:
+    open_dashboard(ctx, engine_of(ctx))
 
 
 # --- plumbing --------------------------------------------------------------------------------
@@ -1101,6 +1106,8 @@ def db_check(ctx: typer.Context) -> None:
     if info.journal_mode is not None:
         note = "" if info.journal_mode == "wal" else " (not WAL: readers may block writers)"
         out.print(Text(f"journal mode: {info.journal_mode}{note}"))
+    if info.read_only:
+        out.print(Text(f"read-only: {info.read_only}"))
     if problems:
         fail("; ".join(problems), problems)
     out.print("ok")
