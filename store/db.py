@@ -103,7 +103,6 @@ def _refuse_target(url: str) -> None:
     """Raise LedgerError for a URL that cannot be parsed or names no lasting database."""
     try:
         u = make_url(url)
-        u.port  # noqa: B018 (parsed lazily by some versions)
     except (ArgumentError, ValueError) as exc:
         why = str(exc)
         if "invalid literal for int()" in why:
