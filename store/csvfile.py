@@ -126,6 +126,53 @@ def guess_kind(names: list[str]) -> str:
     return max(scores, key=lambda k: scores[k])
 
 
+# Codecs that read a byte-order mark to know the byte order, and fail without one.
+_BOMS = {
+    "utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+    "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE),
+}
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What says a file is the same file, unchanged: compared before and after reading it."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp:
+        st = path.stat()
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def check_unchanged(path: Path, before: FileStamp, read: int | None = None) -> None:
+    """Refuse a file that changed while it was read (a copy still arriving, an editor saving,
+    a truncation): what was read is not the file anyone will look at. ``read`` is how many
+    bytes the reader got, which must be the whole file."""
+    try:
+        after: FileStamp | None = FileStamp.of(path)
+    except OSError:
+        after = None
+    if after is None:
+        why = "it is gone"
+    elif after.inode != before.inode:
+        why = "it was replaced"
+    elif after.size != before.size:
+        why = f"its size went from {before.size} to {after.size} bytes"
+    elif after.mtime_ns != before.mtime_ns:
+        why = "it was modified"
+    elif read is not None and read != before.size:
+        why = f"{read} of its {before.size} bytes could be read"
+    else:
+        return
+    raise LedgerError(
+        f"{path.name}: the file changed while it was read ({why}); nothing was written: "
+        "import it again once it is complete"
+    )
+
+
 @dataclass
 class Sniffed:
     encoding: str
@@ -144,9 +191,22 @@ def sniff_encoding(path: Path, encoding: str = "auto") -> Sniffed:
             try:
                 # The codec's own name: "UTF-16" and "utf_16" are "utf-16" (the NUL check
                 # below must know a UTF-16 file however the user spelled it).
-                chosen = codecs.lookup(encoding).name
+                info = codecs.lookup(encoding)
             except LookupError:
                 raise LedgerError(f"unknown encoding {encoding!r}") from None
+            chosen = info.name
+            # rot13, base64, zlib…: codecs Python has, but from text to text or bytes to bytes.
+            if not getattr(info, "_is_text_encoding", True):
+                raise LedgerError(
+                    f"{encoding!r} is not a text encoding (it does not turn bytes into text); "
+                    "name one such as utf-8, gb18030 or utf-16"
+                )
+            boms = _BOMS.get(chosen)
+            if boms is not None and not head.startswith(boms):
+                raise LedgerError(
+                    f"{path.name}: {chosen} needs a byte-order mark at the start of the file "
+                    f"and this one has none; name {chosen}-le or {chosen}-be"
+                )
         elif head.startswith(codecs.BOM_UTF8):
             chosen = "utf-8-sig"
         elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -168,10 +228,13 @@ def sniff_encoding(path: Path, encoding: str = "auto") -> Sniffed:
                 except UnicodeDecodeError as exc:
                     failed[name] = f"byte {size - len(chunk) + exc.start}"
                     del decoders[name]
+                except UnicodeError as exc:  # a codec's own complaint, without a position
+                    failed[name] = str(exc)
+                    del decoders[name]
         for name, dec in list(decoders.items()):
             try:
                 dec.decode(b"", final=True)
-            except UnicodeDecodeError:
+            except UnicodeError:
                 failed[name] = "the end of the file"
                 del decoders[name]
     if size == 0:

@@ -10,6 +10,7 @@ retry that; taking the write lock up front turns it into an ordinary wait.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 import weakref
@@ -23,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from store.errors import LedgerBusy, LedgerError
@@ -50,6 +51,9 @@ HEAD_REVISION = "0006"
 class LedgerInfo:
     url: str
     journal_mode: str | None = None
+    # Why this process can only read the ledger (an SQLite file or folder it may not write);
+    # None when it can write.
+    read_only: str | None = None
 
 
 _writing: ContextVar[bool] = ContextVar("duban_writing", default=False)
@@ -63,17 +67,69 @@ def default_db_path() -> Path:
 
 
 def resolve_url(db: str | None = None) -> str:
-    """``--db`` or ``DUBAN_DB``: an SQLAlchemy URL, or else a path to an SQLite file."""
+    """``--db`` or ``DUBAN_DB``: an SQLAlchemy URL, or else a path to an SQLite file.
+
+    Targets that would lose or misplace the ledger are refused here: an in-memory SQLite
+    database forgets every change when the command ends, and a PostgreSQL URL without a
+    database name would put duban's tables in whatever database the server defaults to."""
     db = db or os.environ.get("DUBAN_DB") or None
     if db is None:
         path = default_db_path()
     elif "://" in db:
         if db.startswith(("postgresql://", "postgres://")):
             db = "postgresql+psycopg://" + db.split("://", 1)[1]
+        _refuse_target(db)
         return db
     else:
+        if db.strip() == ":memory:":
+            raise LedgerError(_IN_MEMORY.format(target=":memory:"))
         path = Path(db).expanduser()
     return f"sqlite:///{path.resolve()}"
+
+
+# Databases every PostgreSQL server has for itself: never a ledger.
+SERVER_DATABASES = ("postgres", "template0", "template1")
+
+_IN_MEMORY = (
+    "{target} is an in-memory database: it would forget every change when the command ends; "
+    "name a ledger file"
+)
+
+
+def _hide_password(url: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def _refuse_target(url: str) -> None:
+    """Raise LedgerError for a URL that cannot be parsed or names no lasting database."""
+    try:
+        u = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        why = str(exc)
+        if "invalid literal for int()" in why:
+            port = why.rsplit(":", 1)[-1].strip().strip("'")
+            why = f"the port {port!r} is not a number"
+        raise LedgerError(f"not a database URL: {_hide_password(url)} ({why})") from None
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        database = u.database or ""
+        if (
+            not database
+            or ":memory:" in database
+            or u.query.get("mode") == "memory"
+            or "mode=memory" in database
+        ):
+            raise LedgerError(_IN_MEMORY.format(target=_hide_password(url)))
+    elif backend == "postgresql" and not u.database:
+        raise LedgerError(
+            f"{_safe_url(url)} names no database: add one (postgresql://HOST/NAME); "
+            "duban keeps its tables in a database of their own"
+        )
+    elif backend == "postgresql" and u.database in SERVER_DATABASES:
+        raise LedgerError(
+            f"{_safe_url(url)} is the server's own {u.database!r} database: create one for "
+            "duban (createdb duban) and name that"
+        )
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -91,12 +147,25 @@ def create_ledger_engine(url: str) -> Engine:
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         path = sqlite_path(url)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            create_private(path)
+        read_only = None
+        creator = None
         wait_ms = busy_timeout_ms()
-        engine = create_engine(url, connect_args={"timeout": wait_ms / 1000})
-        info = _info[engine] = LedgerInfo(url)
+        if path is not None:
+            read_only = _prepare_sqlite_file(path)
+            if read_only is not None:
+                uri = _read_only_uri(path)
+
+                def creator() -> sqlite3.Connection:
+                    return sqlite3.connect(
+                        uri, uri=True, timeout=wait_ms / 1000, check_same_thread=False
+                    )
+
+        engine = (
+            create_engine(url, connect_args={"timeout": wait_ms / 1000})
+            if creator is None
+            else create_engine(url, creator=creator)
+        )
+        info = _info[engine] = LedgerInfo(url, read_only=read_only)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: sqlite3.Connection, _rec: Any) -> None:
@@ -104,7 +173,9 @@ def create_ledger_engine(url: str) -> Engine:
             # switch it off so the "begin" hook below decides.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            mode = cur.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            # Only read the mode here: setting it writes the file's header, which must wait
+            # until the file is known to be a duban ledger (see upgrade()).
+            mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
             info.journal_mode = str(mode).lower()
             cur.execute(f"PRAGMA busy_timeout={wait_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -146,6 +217,181 @@ def ledger_info(engine: Engine) -> LedgerInfo:
     return _info[engine]
 
 
+# --- SQLite files: new, read-only, damaged -----------------------------------------------------
+
+
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def _prepare_sqlite_file(path: Path) -> str | None:
+    """Create a new ledger file (privately), or say why an existing one can only be read.
+
+    A new ledger goes only into a folder that exists, unless it is the default one in the
+    data directory: a mistyped --db path should not quietly start an empty ledger."""
+    if path.is_dir():
+        raise LedgerError(f"{path} is a directory, not a ledger file")
+    if path.exists():
+        return _read_only_reason(path)
+    folder = path.parent
+    if not folder.is_dir():
+        if folder.exists():
+            raise LedgerError(f"cannot create ledger {path}: {folder} is not a directory")
+        if path != default_db_path().resolve():
+            raise LedgerError(
+                f"cannot create ledger {path}: there is no directory {folder} "
+                "(create it first, or check the path)"
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerError(f"cannot create {folder} for the ledger: {exc.strerror}") from None
+    try:
+        create_private(path)
+    except OSError as exc:
+        raise LedgerError(
+            f"cannot create ledger {path}: {exc.strerror} (may this user write in {folder}?)"
+        ) from None
+    return None
+
+
+def _read_only_reason(path: Path) -> str | None:
+    """Why an existing SQLite ledger cannot be written by this process; None if it can."""
+    if not os.access(path, os.W_OK):
+        return f"this user may not write {path}"
+    folder = path.parent
+    if os.access(folder, os.W_OK | os.X_OK):
+        return None
+    # SQLite keeps a writer's journal (-wal, -shm) beside the file: without them, no write.
+    if all(p.exists() and os.access(p, os.W_OK) for p in _sidecars(path)):
+        return None
+    return f"this user may not write in {folder}, where SQLite keeps the ledger's -wal and -shm"
+
+
+def _is_wal(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return len(head) == 20 and head.startswith(b"SQLite format 3\x00") and head[18] == 2
+
+
+def _read_only_uri(path: Path) -> str:
+    """The URI that opens ``path`` for reading only. A WAL ledger needs a -shm beside it; when
+    none is there and none can be made (a read-only folder or mount), SQLite may still read the
+    file as immutable, which is only true when no -wal holds changes the file lacks."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path))}?mode=ro"
+    wal, shm = _sidecars(path)
+    if shm.exists() or os.access(path.parent, os.W_OK | os.X_OK) or not _is_wal(path):
+        return uri
+    if wal.exists() and wal.stat().st_size > 0:
+        raise LedgerError(
+            f"cannot read {path}: its {wal.name} holds changes not yet in the file, and SQLite "
+            f"cannot make the {shm.name} it needs to read them in {path.parent}"
+        )
+    return uri + "&immutable=1"
+
+
+def read_only_error(info: LedgerInfo) -> LedgerError:
+    return LedgerError(
+        f"ledger {_ledger_name(info.url)} is read-only ({info.read_only}): "
+        "it can be read but not changed"
+    )
+
+
+def _ledger_name(url: str) -> str:
+    path = sqlite_path(url)
+    return str(path) if path is not None else _safe_url(url)
+
+
+def newest_backup(path: Path) -> Path | None:
+    """The newest copy ``backup`` or ``upgrade`` left beside an SQLite ledger."""
+    found = [
+        p
+        for pattern in (f"{path.name}.pre-*", f"{path.name}.backup-*")
+        for p in path.parent.glob(pattern)
+        if p.is_file()
+    ]
+    return max(found, key=lambda p: p.stat().st_mtime, default=None)
+
+
+def _backup_hint(path: Path) -> str:
+    saved = newest_backup(path)
+    if saved is None:
+        return f"no backup of it ({path.name}.pre-* or .backup-*) is beside it"
+    return (
+        f"the newest backup beside it is {saved} (check it with: duban --db {saved} db check; "
+        "then copy it over the ledger)"
+    )
+
+
+def _one_line(exc: BaseException | None) -> str:
+    return " ".join(str(exc).split())
+
+
+def describe_error(exc: DBAPIError, url: str | None) -> LedgerError | None:
+    """A one-line error for a database failure the user can act on (a damaged, foreign,
+    read-only or unreachable ledger); None for anything else, which is a bug."""
+    if isinstance(exc, OperationalError) and isinstance(busy := busy_error(exc), LedgerError):
+        return busy
+    msg = str(exc.orig).lower()
+    name = _ledger_name(url) if url else "the ledger"
+    path = sqlite_path(url) if url else None
+    if "file is not a database" in msg:
+        hint = f"; {_backup_hint(path)}" if path is not None else ""
+        return LedgerError(f"{name} is not an SQLite database, or its header is damaged{hint}")
+    if "malformed" in msg or "database corrupt" in msg:
+        hint = f"; {_backup_hint(path)}" if path is not None else ""
+        return LedgerError(f"ledger {name} is damaged ({_one_line(exc.orig)}){hint}")
+    if "readonly database" in msg or getattr(exc.orig, "sqlstate", None) == "25006":
+        return LedgerError(f"ledger {name} is read-only: it can be read but not changed")
+    if "unable to open database file" in msg:
+        where = f" (may this user read and write in {path.parent}?)" if path is not None else ""
+        return LedgerError(f"cannot open ledger {name}: unable to open the file{where}")
+    if "disk i/o error" in msg:
+        return LedgerError(f"cannot read ledger {name}: disk I/O error")
+    postgres = url is not None and make_url(url).get_backend_name() == "postgresql"
+    if postgres and isinstance(exc, OperationalError):  # unreachable, refused, no such database
+        return LedgerError(f"ledger {name}: {_one_line(exc.orig)}")
+    return None
+
+
+def _open_error(engine: Engine, exc: DBAPIError) -> Exception:
+    url = ledger_info(engine).url
+    return describe_error(exc, url) or LedgerError(
+        f"cannot open ledger {_ledger_name(url)}: {_one_line(exc.orig)}"
+    )
+
+
+def _no_such_table(exc: DBAPIError) -> bool:
+    return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
+
+
+def _tables(conn: Connection) -> list[str]:
+    """The tables and views already in the database (PostgreSQL: in every user schema)."""
+    if conn.dialect.name == "sqlite":
+        sql = (
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    else:
+        sql = (
+            "SELECT CASE WHEN table_schema = current_schema() THEN table_name "
+            "ELSE table_schema || '.' || table_name END FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+            "AND left(table_schema, 3) <> 'pg_' ORDER BY 1"
+        )
+    return [str(r[0]) for r in conn.execute(text(sql)) if r[0] != "alembic_version"]
+
+
+def known_revisions() -> set[str]:
+    """The schema revisions this duban's migrations know (their files are named for them)."""
+    return {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py")}
+
+
 # --- migrations -----------------------------------------------------------------------------
 
 
@@ -168,13 +414,52 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The ledger's schema revision; None for a ledger with no schema yet."""
-    with engine.connect() as conn:
-        try:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except (OperationalError, ProgrammingError):
-            conn.rollback()
-            return None
+    """The ledger's schema revision; None for an empty database, which duban may make its own.
+
+    A database that is not duban's (other tables and no duban revision), a revision this duban
+    does not know, and a file SQLite cannot read are refused with a LedgerError that says so:
+    duban creates its tables only where nobody else's are."""
+    url = ledger_info(engine).url
+    name = _ledger_name(url)
+    try:
+        with engine.connect() as conn:
+            try:
+                rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except (OperationalError, ProgrammingError) as exc:
+                if not _no_such_table(exc):
+                    raise
+                conn.rollback()
+                rev = None
+            others = [] if rev is not None else _tables(conn)
+    except DBAPIError as exc:
+        raise _open_error(engine, exc) from exc
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        raise LedgerError(
+            f"{name} is not a duban ledger: it holds other tables ({shown}); duban makes its "
+            "tables only in an empty database or a new file"
+        )
+    if rev is not None and rev not in known_revisions():
+        raise LedgerError(
+            f"{name} is not a ledger this duban knows: its schema revision is {rev!r} (this "
+            f"duban's newest is {HEAD_REVISION}): a newer duban's ledger, or another program's"
+        )
+    return None if rev is None else str(rev)
+
+
+def _ensure_wal(engine: Engine) -> None:
+    """Switch an SQLite ledger (new, or restored from a backup) to WAL. Best effort: another
+    process using it in rollback mode keeps it there until the next open."""
+    info = ledger_info(engine)
+    if info.read_only or info.journal_mode in (None, "wal"):
+        return
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            info.journal_mode = str(raw.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
+    except (OperationalError, sqlite3.OperationalError):
+        pass
 
 
 def ledger_file(engine: Engine) -> Path | None:
@@ -239,6 +524,7 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
 
     Returns the backup's path when one was made."""
     current = current_revision(engine)
+    _ensure_wal(engine)
     if current == (HEAD_REVISION if revision == "head" else revision):
         return None
     from alembic import command
@@ -246,6 +532,12 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
     target = head_revision() if revision == "head" else revision
     if current == target:
         return None
+    info = ledger_info(engine)
+    if info.read_only:
+        raise LedgerError(
+            f"ledger {_ledger_name(info.url)} is read-only ({info.read_only}) and its schema is "
+            f"at {current or 'nothing yet'}, not {target}: someone who may write it must open it"
+        )
     saved = None
     path = sqlite_path(ledger_info(engine).url)
     if current is not None and path is not None and path.exists():
@@ -272,8 +564,8 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
             finally:
                 if raw is not None:
                     raw.execute("PRAGMA foreign_keys=ON")
-    except OperationalError as exc:
-        raise busy_error(exc) from exc
+    except DBAPIError as exc:
+        raise _open_error(engine, exc) from exc
     finally:
         _writing.reset(token)
     return saved
@@ -283,12 +575,7 @@ def open_ledger(db: str | None = None, *, migrate: bool = True) -> Engine:
     """The engine of the ledger named by ``db`` / ``DUBAN_DB`` / the default, migrated."""
     engine = create_ledger_engine(resolve_url(db))
     if migrate:
-        try:
-            upgrade(engine)
-        except OperationalError as exc:
-            raise LedgerError(
-                f"cannot open ledger {_safe_url(str(engine.url))}: {exc.orig}"
-            ) from exc
+        upgrade(engine)
     return engine
 
 
@@ -311,6 +598,7 @@ def busy_error(exc: OperationalError) -> Exception:
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: BEGIN IMMEDIATE on SQLite, committed on success, rolled back
     whole on any error. Bumps the change counter that dashboards poll."""
+    _check_writable(engine)
     token = _writing.set(True)
     try:
         with Session(engine, expire_on_commit=False) as session:
@@ -318,9 +606,12 @@ def write_session(engine: Engine) -> Iterator[Session]:
                 yield session
                 bump_changes(session.connection())
                 session.commit()
-            except OperationalError as exc:
+            except DBAPIError as exc:
                 session.rollback()
-                raise busy_error(exc) from exc
+                known = describe_error(exc, ledger_info(engine).url)
+                if known is None:
+                    raise
+                raise known from exc
             except BaseException:
                 session.rollback()
                 raise
@@ -336,12 +627,24 @@ def bump_changes(conn: Connection) -> None:
 def write_connection(engine: Engine) -> Iterator[Connection]:
     """A connection whose transactions take the write lock at BEGIN (bulk paths use Core);
     the caller begins, commits or rolls back."""
+    _check_writable(engine)
     token = _writing.set(True)
     try:
         with engine.connect() as conn:
             yield conn
+    except DBAPIError as exc:
+        known = describe_error(exc, ledger_info(engine).url)
+        if known is None:
+            raise
+        raise known from exc
     finally:
         _writing.reset(token)
+
+
+def _check_writable(engine: Engine) -> None:
+    info = _info.get(engine)
+    if info is not None and info.read_only:
+        raise read_only_error(info)
 
 
 @contextmanager
@@ -370,6 +673,9 @@ def check(engine: Engine) -> list[str]:
             rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
             if rows != ["ok"]:
                 problems.extend(f"integrity: {r}" for r in rows)
+                path = sqlite_path(ledger_info(engine).url)
+                if path is not None:
+                    problems.append(_backup_hint(path))
             for row in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
                 problems.append(f"foreign key: table {row[0]} rowid {row[1]} -> {row[2]}")
     with engine.connect() as conn:

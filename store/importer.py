@@ -32,7 +32,16 @@ from sqlalchemy.exc import OperationalError
 from store.access import require_admin
 from store.bulk import allocate_ids, insert_rows
 from store.checks import entry_problem
-from store.csvfile import KIND_COLUMNS, Header, guess_kind, map_header, open_csv, sniff_encoding
+from store.csvfile import (
+    KIND_COLUMNS,
+    FileStamp,
+    Header,
+    check_unchanged,
+    guess_kind,
+    map_header,
+    open_csv,
+    sniff_encoding,
+)
 from store.db import bump_changes, busy_error, read_session, write_connection
 from store.errors import LedgerError
 from store.layout import (
@@ -1217,6 +1226,8 @@ def import_file(
         require_admin(session, actor, "import files")
     with contextlib.ExitStack() as stack:
         report = ImportReport(file=path.name, kind=kind, dry_run=dry_run, as_of=as_of)
+        stamp = FileStamp.of(path)
+        read_bytes: Callable[[], int | None] = lambda: None  # noqa: E731
         if path.suffix.lower() in SHEET_SUFFIXES:
             sha256, size = _file_sha256(path), path.stat().st_size
             report.encoding = path.suffix.lower().lstrip(".")
@@ -1241,6 +1252,9 @@ def import_file(
             # After the 合计/注： rows are told apart, which sees the cells as guarded.
             tables[0].rows = _unguarded(tables[0].rows)
             consumed = lambda: csvrows.reader.consumed  # noqa: E731
+            read_bytes = consumed
+            if sniffed.size != stamp.size:  # the encoding was judged on another file
+                check_unchanged(path, stamp, sniffed.size)
         report.kind = kind
         n = 0
         try:
@@ -1296,6 +1310,7 @@ def import_file(
                     worker.finish(force=force)
                 if on_progress is not None:
                     on_progress(size, size)
+                check_unchanged(path, stamp, read_bytes())
                 if not report.ok or dry_run:
                     trans.rollback()
                     return report

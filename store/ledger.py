@@ -383,8 +383,17 @@ def show_item(
     return view
 
 
+HISTORY_LIMIT_MAX = 2**31 - 1
+
+
 def history(session: Session, code: str | None = None, *, limit: int = 200) -> list[AuditEvent]:
-    """Audit rows, newest first; of one item when ``code`` is given (deleted items too)."""
+    """Audit rows, newest first; of one item when ``code`` is given (deleted items too).
+
+    ``limit`` must be at least 1; a limit beyond any ledger's size means every row (the
+    databases' own LIMIT stops at 64 bits)."""
+    if limit < 1:
+        raise Invalid(f"the history limit must be at least 1, not {limit}")
+    limit = min(limit, HISTORY_LIMIT_MAX)
     q = select(AuditEvent)
     if code:
         item = find_item(session, code, deleted=True)

@@ -431,6 +431,29 @@ def current_period(kind: str = "half", on: date | None = None) -> Period:
     return _period_of(cast(PeriodKind, kind), today() if on is None else on)
 
 
+def periods_around(d: date) -> list[Period | None]:
+    """The periods a person picks from on ``d`` (the dashboard's period picker), ``None``
+    between groups: the halves either side of this year with the year and its halves, then
+    the quarters, then the months. A neighbour past the calendar's ends (the half after
+    9999-H2) is left out rather than computed."""
+    year = d.year
+
+    def within(y: int, kind: PeriodKind, n: int = 0) -> list[Period | None]:
+        return [Period(y, kind, n)] if date.min.year <= y <= date.max.year else []
+
+    return [
+        *within(year - 1, "half", 2),
+        Period(year, "year"),
+        Period(year, "half", 1),
+        Period(year, "half", 2),
+        *within(year + 1, "half", 1),
+        None,
+        *(Period(year, "quarter", q) for q in range(1, 5)),
+        None,
+        *(Period(year, "month", m) for m in range(1, 13)),
+    ]
+
+
 def periods_containing(d: date) -> list[Period]:
     """Year, half, quarter and month that contain ``d``, largest first."""
     return [_period_of(kind, d) for kind in KINDS]

@@ -807,7 +807,17 @@ PLAN_SUFFIXES = (".txt", ".md", ".docx")
 
 def read_document(path: Path) -> str:
     """A plan document's text: .docx paragraphs one per line (python-docx), else the file
-    decoded as UTF-8 (BOM or not) or, failing that, GB18030."""
+    decoded as UTF-8 (BOM or not) or, failing that, GB18030. A file that changes while it is
+    read is refused."""
+    from store.csvfile import FileStamp, check_unchanged
+
+    stamp = FileStamp.of(path)
+    text = _read_document(path)
+    check_unchanged(path, stamp)
+    return text
+
+
+def _read_document(path: Path) -> str:
     if path.suffix.lower() == ".docx":
         import docx
 

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from store.files import write_atomically
 from store.ledger import ItemView, list_items
 from store.models import Problem, Setting
-from store.periods import Period, parse_period
+from store.periods import Period, PeriodError, parse_period
 from store.spans import span
 from store.values import PANES, clean_text, fmt_num
 
@@ -186,8 +186,12 @@ def _short_label(p: Period, relative_to: Period | None = None) -> str:
 
 def _plan_periods(p: Period) -> list[Period]:
     """The periods whose plans follow ``p``'s results: after a half-year, its next month (the
-    "7月工作计划") and then the next half; otherwise just the next period of the same kind."""
-    nxt = p.next()
+    "7月工作计划") and then the next half; otherwise just the next period of the same kind;
+    none after the calendar's last (9999-H2)."""
+    try:
+        nxt = p.next()
+    except PeriodError:
+        return []
     if p.kind == "half":
         return [Period(nxt.year, "month", nxt.start.month), nxt]
     return [nxt]
@@ -314,7 +318,9 @@ def build_report(
     p = parse_period(period)
     office = (office or "").strip() or _setting(session, "office") or NO_OFFICE
     plans = _plan_periods(p)
-    title = f"{office}{p.label_zh}工作情况及{_short_label(plans[-1], p)}工作计划"
+    title = f"{office}{p.label_zh}工作情况" + (
+        f"及{_short_label(plans[-1], p)}工作计划" if plans else ""
+    )
 
     views = list_items(session, period=p.key, on=on)
     report = Report(title=title, period=p.key, office=office)
@@ -347,8 +353,8 @@ def build_report(
     # 三、(四、) plans: what the next period shows (the one rule of store.spans); after a
     # half-year, what of it is due by the end of its first month first (the "7月工作计划",
     # overdue work carried over included), then the rest (the next half's plan).
-    upcoming = list_items(session, period=plans[-1].key, on=on)
-    groups = [upcoming]
+    upcoming = list_items(session, period=plans[-1].key, on=on) if plans else []
+    groups = [upcoming] if plans else []
     if len(plans) == 2:
         month_end = plans[0].end
         soon = [v for v in upcoming if (span(v.item)[1] or date.max) <= month_end]

@@ -92,8 +92,30 @@ def user_errors(fn: F) -> F:
             fail(str(exc), exc.problems)
         except (LedgerError, BadValue, PeriodError) as exc:
             fail(str(exc))
+        except Exception as exc:
+            # A damaged, read-only or unreachable ledger can fail any query, not only the
+            # first: say what is wrong in one line. Other database errors are bugs.
+            ctx = kwargs.get("ctx", next((a for a in args if isinstance(a, typer.Context)), None))
+            known = _database_error(exc, ctx)
+            if known is None:
+                raise
+            fail(known)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _database_error(exc: Exception, ctx: typer.Context | None) -> str | None:
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is None or not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    from store.db import describe_error, resolve_url
+
+    try:
+        url = resolve_url(_db(ctx)) if ctx is not None else None
+    except LedgerError:
+        url = None
+    known = describe_error(exc, url)
+    return None if known is None else str(known)
 
 
 def version_callback(value: bool) -> None:
@@ -135,7 +157,12 @@ def main_callback(
     """With no command: open the dashboard on the ledger."""
     ctx.obj = {"db": db, "lang": lang}
     if ctx.invoked_subcommand is None:
-        open_dashboard(ctx, engine_of(ctx))
+        _dashboard(ctx)
+
+
+@user_errors
+def _dashboard(ctx: typer.Context) -> None:
+    open_dashboard(ctx, engine_of(ctx))
 
 
 # --- plumbing --------------------------------------------------------------------------------
@@ -1129,6 +1156,8 @@ def db_check(ctx: typer.Context) -> None:
     if info.journal_mode is not None:
         note = "" if info.journal_mode == "wal" else " (not WAL: readers may block writers)"
         out.print(Text(f"journal mode: {info.journal_mode}{note}"))
+    if info.read_only:
+        out.print(Text(f"read-only: {info.read_only}"))
     if problems:
         fail("; ".join(problems), problems)
     out.print("ok")

@@ -32,7 +32,7 @@ from textual.widgets.option_list import Option
 
 from store.checks import EntryProblem, amount_problem, day_problem
 from store.ledger import parse_field
-from store.periods import Period, PeriodError, parse_period
+from store.periods import Period, PeriodError, parse_period, periods_around
 from store.progress import describe, expected_count
 from store.values import (
     PANES,
@@ -504,20 +504,8 @@ class ConfirmScreen(DubanModal[bool]):
 
 
 def picker_periods(today: date) -> list[Period | None]:
-    """The periods offered around ``today``, ``None`` between groups: the halves either side
-    of this year with the year and its halves, then the quarters, then the months."""
-    year = today.year
-    return [
-        Period(year - 1, "half", 2),
-        Period(year, "year"),
-        Period(year, "half", 1),
-        Period(year, "half", 2),
-        Period(year + 1, "half", 1),
-        None,
-        *(Period(year, "quarter", q) for q in range(1, 5)),
-        None,
-        *(Period(year, "month", m) for m in range(1, 13)),
-    ]
+    """The periods offered around ``today`` (store.periods.periods_around)."""
+    return periods_around(today)
 
 
 class PeriodPicker(DubanModal[str | None]):
