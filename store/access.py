@@ -9,7 +9,7 @@ With SQLite the file's permissions are the real boundary; roles guard against mi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -29,8 +29,51 @@ class InDept(Protocol):
     def dept(self) -> str: ...
 
 
+# Refusals in either language: the CLI prints the English (``str``), the dashboard asks for its
+# own with ``text(lang)``.
+REFUSAL_TEXT: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "viewer": "{name} is a viewer and may not change the ledger",
+        "dept": "{name} edits items of {dept} only; {code} belongs to {other}",
+        "admin": "only an admin may {what} ({name} is {role})",
+        "undo": "cannot undo: {reason}",
+    },
+    "zh": {
+        "viewer": "{name} 是只读用户，不能修改台账",
+        "dept": "{name} 只能修改{dept}的事项；{code} 属于{other}",
+        "admin": "只有管理员可以{what}（{name} 是{role}）",
+        "undo": "不能撤销：{reason}",
+    },
+}
+_ZH_WORDS: Final = {
+    "admin": "管理员",
+    "editor": "编辑",
+    "viewer": "只读用户",
+    "manage users": "管理用户",
+    "import files": "导入文件",
+    "undo an import": "撤销导入",
+    "change settings": "修改设置",
+    "another dept": "其他部门",
+    "this": "该事项",
+}
+
+
 class Forbidden(LedgerError):
-    """The acting user's role does not allow this."""
+    """The acting user's role does not allow this; ``text(lang)`` says why in zh or en."""
+
+    def __init__(self, kind: str, **words: object) -> None:
+        self.kind, self.words = kind, words
+        super().__init__(self.text())
+
+    def text(self, lang: str = "en") -> str:
+        def word(value: object) -> str:
+            if isinstance(value, Forbidden):
+                return value.text(lang)
+            text = str(value)
+            return _ZH_WORDS.get(text, text) if lang == "zh" else text
+
+        table = REFUSAL_TEXT.get(lang, REFUSAL_TEXT["en"])
+        return table[self.kind].format(**{k: word(v) for k, v in self.words.items()})
 
 
 @dataclass(frozen=True)
@@ -47,16 +90,16 @@ class Access:
             return False
         return item is None or not self.dept or item.dept == self.dept
 
-    def refusal(self, item: InDept | None = None) -> str | None:
+    def refusal(self, item: InDept | None = None) -> Forbidden | None:
         """Why this user may not change ``item`` (or add one, when None); None if they may.
         The one wording of a refusal, for the CLI and the dashboard alike."""
         if self.can_edit(item):
             return None
         if self.role != "editor":
-            return f"{self.name} is a viewer and may not change the ledger"
+            return Forbidden("viewer", name=self.name)
         dept = item.dept if item is not None and item.dept else "another dept"
         code = item.code if item is not None else "this"
-        return f"{self.name} edits items of {self.dept} only; {code} belongs to {dept}"
+        return Forbidden("dept", name=self.name, dept=self.dept, code=code, other=dept)
 
 
 def access_of(session: Session, actor: str) -> Access:
@@ -70,15 +113,15 @@ def access_of(session: Session, actor: str) -> Access:
 
 def require_edit(session: Session, actor: str, item: Item | None = None) -> None:
     """Refuse a change to ``item`` (or a new item, when None) the actor may not make."""
-    reason = access_of(session, actor).refusal(item)
-    if reason is not None:
-        raise Forbidden(reason)
+    refused = access_of(session, actor).refusal(item)
+    if refused is not None:
+        raise refused
 
 
 def require_admin(session: Session, actor: str, what: str) -> None:
     who = access_of(session, actor)
     if who.role != "admin":
-        raise Forbidden(f"only an admin may {what} ({actor} is {who.role})")
+        raise Forbidden("admin", what=what, name=actor, role=who.role)
 
 
 def add_user(session: Session, name: str, role: str, dept: str = "", *, actor: str) -> User:

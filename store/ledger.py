@@ -781,7 +781,7 @@ def _may_undo(session: Session, actor: str, items: list[Item | None]) -> None:
         try:
             require_edit(session, actor, item)
         except Forbidden as exc:
-            raise Forbidden(f"cannot undo: {exc}") from exc
+            raise Forbidden("undo", reason=exc) from exc
 
 
 def _undo_import(session: Session, rows: list[AuditEvent], *, actor: str, txn: str) -> Undone:

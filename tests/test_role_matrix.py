@@ -368,3 +368,40 @@ async def test_dashboard_keys(
                     assert re.search(r"is a viewer|edits items of 秘书科 only", new[0][0]), new
     finally:
         engine.dispose()
+
+
+async def test_dashboard_refusals_speak_chinese(
+    dashboard_base: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The Chinese dashboard gives a refusal in Chinese: a dimmed key, and an undo the store
+    refuses (the demoted user's last change was made as an editor)."""
+    db = tmp_path / "zh.db"
+    shutil.copy2(dashboard_base, db)
+    shown: list[str] = []
+    for actor, key, expected in (
+        (VIEWER, "+", f"错误：{VIEWER} 是只读用户，不能修改台账"),
+        (OTHER, "+", f"错误：{OTHER} 只能修改秘书科的事项；DJ-001 属于办公室"),
+    ):
+        monkeypatch.setenv("DUBAN_USER", actor)
+        engine = open_ledger(str(db))
+        app = DubanApp(engine, lang="zh", ledger_name="ledger.db")
+        app.notify_text = lambda message, *, error=False: shown.append(message)  # type: ignore[method-assign]
+        try:
+            async with app.run_test(size=(100, 30)) as pilot:
+                await settle(app, pilot)
+                assert app.query_one("#list-party", Checklist).select_code("DJ-001")
+                del shown[:]
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert shown == [expected]
+        finally:
+            engine.dispose()
+
+
+def test_refusal_words_in_both_languages() -> None:
+    from store.access import Forbidden
+
+    refused = Forbidden("undo", reason=Forbidden("admin", what="undo an import", name="li",
+                                                 role="editor"))  # fmt: skip
+    assert str(refused) == "cannot undo: only an admin may undo an import (li is editor)"
+    assert refused.text("zh") == "不能撤销：只有管理员可以撤销导入（li 是编辑）"

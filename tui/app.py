@@ -406,10 +406,13 @@ class DubanApp(App[None]):
 
     def words_of(self, exc: Exception) -> str:
         """A refusal in the dashboard's language where the store gives it in both."""
+        from store.access import Forbidden
         from store.checks import EntryRefused
 
         if isinstance(exc, EntryRefused):
             return f"{exc.code}: {exc.problem.text(self.t.lang)}"
+        if isinstance(exc, Forbidden):
+            return exc.text(self.t.lang)
         return str(exc)
 
     def on_duban_app_wrote(self, message: Wrote) -> None:
@@ -484,7 +487,8 @@ class DubanApp(App[None]):
         ours = namespace in ("", "app") and default_namespace in (None, self)
         if ours and name in WRITE_ACTIONS and not self.check_action(name, params):
             assert self.access is not None  # check_action allows everything without it
-            reason = self.access.refusal(self._write_target(name)) or ""
+            refused = self.access.refusal(self._write_target(name))
+            reason = refused.text(self.t.lang) if refused is not None else ""
             self.notify_text(self.t("msg.error", error=reason), error=True)
             return True
         return await super().run_action(action, default_namespace, namespaces)
