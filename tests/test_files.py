@@ -393,6 +393,15 @@ def test_a_full_stdout_is_one_line_and_exit_1(db: Path, args: list[str]) -> None
     assert done.stderr == "duban: cannot write the output: No space left on device\n"
 
 
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["list", "--help"], ["db", "--help"]])
+def test_help_into_a_pipe_or_file(db: Path, args: list[str]) -> None:
+    # Click writes help text as bytes when stdout is not a terminal; the guarded stdout
+    # once refused bytes with a traceback.
+    done = console(db, *args, stdout=subprocess.PIPE)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.startswith("Usage: duban")
+
+
 def test_a_logged_message_to_a_full_stdout_comes_after_the_commit(db: Path) -> None:
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")

@@ -1227,7 +1227,14 @@ class _Stdout:
         self._stream = stream
         self.error: OSError | None = None
 
-    def write(self, text: str) -> int:
+    def write(self, text: str | bytes) -> int:
+        if isinstance(text, bytes | bytearray):  # click's echo of bytes (help text, piped)
+            try:
+                self._stream.flush()
+                return int(self._stream.buffer.write(text))
+            except OSError as exc:
+                self.error = exc
+                raise
         # In pieces: io's buffered writer, handed a large block that the file takes only part
         # of (a pipe closed meanwhile, a disk filling up), returns the part and drops the rest
         # without an error; pieces that fit its buffer go through its flush, which raises.
