@@ -81,9 +81,13 @@ def resolve_url(db: str | None = None) -> str:
         _refuse_target(db)
         return db
     else:
-        if db.strip() == ":memory:":
-            raise LedgerError(_IN_MEMORY.format(target=":memory:"))
+        if db.strip() == ":memory:" or "::memory:" in db:
+            raise LedgerError(_IN_MEMORY.format(target=db.strip()))
+        if not db.strip():
+            raise LedgerError("the ledger's name is blank: give a file path or a database URL")
         path = Path(db).expanduser()
+        if path.exists() and not path.is_file():
+            raise LedgerError(f"{path} is not a file: name a ledger file")
     return f"sqlite:///{path.resolve()}"
 
 
@@ -120,6 +124,12 @@ def _refuse_target(url: str) -> None:
             or "mode=memory" in database
         ):
             raise LedgerError(_IN_MEMORY.format(target=_hide_password(url)))
+    elif backend == "postgresql" and {"dbname", "service"} & set(u.query):
+        # psycopg would connect to the database these name, not the one the checks below see.
+        raise LedgerError(
+            f"{_safe_url(url)}: name the database in the URL's path "
+            "(postgresql://HOST/NAME), not with dbname= or service="
+        )
     elif backend == "postgresql" and not u.database:
         raise LedgerError(
             f"{_safe_url(url)} names no database: add one (postgresql://HOST/NAME); "

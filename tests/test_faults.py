@@ -357,6 +357,11 @@ def test_the_default_ledger_folder_is_made_when_missing(tmp_path: Path) -> None:
         ("postgres://u@127.0.0.1", "names no database"),
         ("postgresql://u@127.0.0.1/postgres", "the server's own 'postgres'"),
         ("postgresql://u:secret@127.0.0.1:notaport/duban", "'notaport' is not a number"),
+        ("postgresql://u@127.0.0.1/duban?dbname=postgres", "not with dbname="),
+        ("postgresql://u@127.0.0.1/duban?service=x", "not with dbname="),
+        ("file::memory:", "in-memory"),
+        ("   ", "blank"),
+        ("/dev/null", "is not a file"),
     ],
 )
 def test_targets_that_would_lose_or_misplace_the_ledger_are_refused(
