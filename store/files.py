@@ -186,7 +186,9 @@ def write_atomically(
     final_mode = mode if mode is not None else keep
     translated: tuple[type[BaseException], ...] = (OSError, sqlite3.Error, *errors)
     parent = path.parent
-    tmp = parent / f".{path.name[:200]}.{secrets.token_hex(4)}.tmp"
+    # A name of at most 255 bytes fits; so must the temporary one beside it, journal and all.
+    stem = path.name.encode()[:100].decode("utf-8", "ignore")
+    tmp = parent / f".{stem}.{secrets.token_hex(4)}.tmp"
     try:
         # A new file's mode is the umask's (0666 less it) unless one is asked for or kept;
         # then it is private until it is complete.

@@ -88,6 +88,12 @@ def test_a_new_file_is_written_whole_with_the_umask_mode(tmp_path: Path) -> None
     assert listing(tmp_path) == ["a.txt"]
 
 
+def test_a_long_chinese_name_that_fits_is_written(tmp_path: Path) -> None:
+    name = "台" * 80 + ".md"  # 243 bytes of UTF-8: a name the file system takes
+    write_text_atomically(tmp_path / name, lambda fh: fh.write("报告"))
+    assert listing(tmp_path) == [name]
+
+
 def test_an_existing_file_needs_force_and_keeps_its_mode(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_text("old")
