@@ -25,16 +25,17 @@ from sqlalchemy import Connection, text
 
 from store.errors import Invalid
 from store.spans import Spanned, bounds, span
-from store.values import MAX_COUNT, fmt_num
+from store.values import MAX_COUNT, MIN_STEP, fmt_num
 
 GRACE_DAYS: Final = 31
 
-ProblemKind = Literal["zero", "too_large", "future", "before_span", "below_zero"]
+ProblemKind = Literal["zero", "too_large", "too_small", "future", "before_span", "below_zero"]
 
 PROBLEM_TEXT: Final[dict[str, dict[str, str]]] = {
     "en": {
         "zero": "amount must not be 0 (a negative amount corrects)",
         "too_large": "{what} is beyond what duban counts (at most {limit} either way)",
+        "too_small": "{what} is finer than duban counts (at least {step} either way)",
         "future": "{day} is after today ({today}): work is logged when it has been done",
         "before_span": (
             "{day} is before the item's time began ({start}; up to {grace} days earlier is "
@@ -46,6 +47,7 @@ PROBLEM_TEXT: Final[dict[str, dict[str, str]]] = {
     "zh": {
         "zero": "不能为 0（更正请填负数）",
         "too_large": "{what}超出可登记范围（绝对值不超过 {limit}）",
+        "too_small": "{what}小于可登记的最小单位（绝对值至少 {step}）",
         "future": "{day} 晚于今天（{today}）：完成后再登记",
         "before_span": "{day} 早于事项开始日期（{start}，最多可提前 {grace} 天）：请先修改开始日期",
         "below_zero": "登记后合计将小于 0（该日起最低为 {total}，登记 {amount}）",
@@ -72,6 +74,7 @@ class EntryProblem:
         return words[self.kind].format(
             what=what,
             limit=f"{MAX_COUNT:,.0f}",
+            step=f"{MIN_STEP:.6f}",
             day=self.day,
             today=self.today,
             start=self.start,
@@ -132,6 +135,8 @@ def amount_problem(amount: float, total: float, lowest: float | None = None) -> 
         return EntryProblem("zero")
     if not abs(amount) <= MAX_COUNT or not total + amount <= MAX_COUNT:  # also NaN
         return EntryProblem("too_large", total=total, amount=amount)
+    if amount and abs(amount) < MIN_STEP:
+        return EntryProblem("too_small", total=total, amount=amount)
     floor = total if lowest is None else min(total, lowest)
     if floor + amount < 0:
         return EntryProblem("below_zero", total=floor, amount=amount)

@@ -125,6 +125,8 @@ def progress(item: Plannable, actual: float, today: date, warn_days: int | None 
     if not math.isfinite(actual):
         target = None
     percent = actual / target * 100 if target else None
+    if percent is not None and not math.isfinite(percent):
+        percent = None
     start, end = span(item)
     expected = None
     if start is not None and end is not None:

@@ -15,6 +15,7 @@ from typing import Final, Literal
 
 __all__ = [
     "MAX_COUNT",
+    "MIN_STEP",
     "PANES",
     "PANE_PREFIX",
     "PANE_WORDS",
@@ -25,6 +26,7 @@ __all__ = [
     "Pane",
     "Status",
     "TooLarge",
+    "TooSmall",
     "bounded",
     "clean_lines",
     "clean_text",
@@ -65,6 +67,9 @@ CODE_MAX_LEN: Final = 40
 # office's count (a county's budget in 元 stays below it, a province's visitor count in 人次
 # too), and a million entries of it still add up exactly in a double (below 2**53).
 MAX_COUNT: Final = 10_000_000_000
+# The finest count duban keeps: a millionth (0.000001 万元 is one 分 short of a yuan's cent). A
+# smaller number is a slip, and as a target it made percents infinite.
+MIN_STEP: Final = 0.000_001
 
 
 class BadValue(ValueError):
@@ -73,6 +78,10 @@ class BadValue(ValueError):
 
 class TooLarge(BadValue):
     """A number beyond ``MAX_COUNT`` (or no number at all: 1e400 is infinite)."""
+
+
+class TooSmall(BadValue):
+    """A number other than 0 finer than ``MIN_STEP``."""
 
 
 # Chinese IMEs type full-width digits, letters and punctuation (１，２００、２０２３／７／３１);
@@ -298,6 +307,9 @@ def bounded(value: float, text: str | None = None) -> float:
     if not in_range(value):
         shown = _quote(text) if text is not None else repr(value)
         raise TooLarge(f"number too large: {shown} (at most {MAX_COUNT:,} either way)")
+    if value and abs(value) < MIN_STEP:
+        shown = _quote(text) if text is not None else repr(value)
+        raise TooSmall(f"number too small: {shown} (at least {MIN_STEP:.6f} either way, or 0)")
     return value
 
 
@@ -382,6 +394,10 @@ def parse_target(text: str, unit: str = "") -> tuple[float, str]:
         except TooLarge:
             raise TooLarge(
                 f"number too large: {_quote(text)} (at most {MAX_COUNT:,} either way)"
+            ) from None
+        except TooSmall:
+            raise TooSmall(
+                f"number too small: {_quote(text)} (at least {MIN_STEP:.6f}, or 0)"
             ) from None
         except BadValue:
             raise BadValue(f"not a number: {_quote(text)}") from None

@@ -40,7 +40,16 @@ from store.errors import Invalid
 from store.export import records, write_csv, write_json
 from store.importer import ImportReport, import_file
 from store.plan import find_counts, import_plan
-from store.values import MAX_COUNT, BadValue, TooLarge, parse_code, parse_number, parse_target
+from store.values import (
+    MAX_COUNT,
+    MIN_STEP,
+    BadValue,
+    TooLarge,
+    TooSmall,
+    parse_code,
+    parse_number,
+    parse_target,
+)
 from store.xlsx import write_xlsx
 from tui.cli import app
 
@@ -222,12 +231,34 @@ def test_a_plan_document_takes_no_count_beyond_the_bound(engine: Engine) -> None
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1.5e3", 1500.0), ("1E3", 1000.0), ("2.5e-3", 0.0025), ("1e10", 1e10), ("1e-07", 1e-07)],
+    [("1.5e3", 1500.0), ("1E3", 1000.0), ("2.5e-3", 0.0025), ("1e10", 1e10), ("1e-06", 1e-06)],
 )
 def test_scientific_notation_is_a_number(text: str, value: float) -> None:
     assert parse_number(text) == value
     assert parse_target(text) == (value, "")
     assert parse_target(text + "次") == (value, "次")
+
+
+@pytest.mark.parametrize("text", ["1e-07", "-1e-320", "0.0000009", "1e-320次"])
+def test_numbers_finer_than_a_millionth_are_refused(text: str) -> None:
+    # A target of 1e-320 was accepted and showed as inf% (1 / 1e-320 overflows).
+    with pytest.raises(TooSmall, match="number too small"):
+        parse_target(text) if text.endswith("次") else parse_number(text)
+
+
+def test_a_tiny_target_in_a_csv_is_refused_and_nothing_imported(tmp_path: Path) -> None:
+    from store.db import open_ledger, read_session
+    from store.importer import import_file
+    from store.ledger import list_items
+
+    path = tmp_path / "tiny.csv"
+    path.write_text("编号,板块,工作任务,目标值,完成值\nN18,效能,极小,1e-320,1\n", encoding="utf-8")
+    engine = open_ledger(str(tmp_path / "t.db"))
+    report = import_file(engine, path)
+    assert not report.ok and any("too small" in p for p in report.problems), report.problems
+    with read_session(engine) as s:
+        assert list_items(s) == []
+    engine.dispose()
 
 
 @pytest.mark.parametrize("text", ["1e309", "1e11", "-1e309", "1.1e10"])
@@ -422,9 +453,9 @@ CODE = st.builds(
 )
 COUNT = st.one_of(
     st.integers(1, 1000).map(float),
-    st.floats(1e-9, 1.0),
+    st.floats(MIN_STEP, 1.0),
     st.floats(1.0, MAX_COUNT),
-    st.sampled_from([MAX_COUNT, MAX_COUNT - 0.5, 1e-7, 0.1, 0.2, 1 / 3]),
+    st.sampled_from([MAX_COUNT, MAX_COUNT - 0.5, MIN_STEP, 1e-6 * 3, 0.1, 0.2, 1 / 3]),
 )
 
 

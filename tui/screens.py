@@ -38,6 +38,7 @@ from store.values import (
     PANES,
     BadValue,
     TooLarge,
+    TooSmall,
     clean_lines,
     clean_text,
     fmt_count,
@@ -299,6 +300,8 @@ class LogForm(FormScreen[LogRequest | None]):
                 amount = parse_number(text)
             except TooLarge:
                 return EntryProblem("too_large", amount=math.inf).text(self.t.lang)
+            except TooSmall:
+                return EntryProblem("too_small").text(self.t.lang)
             except BadValue:
                 return self.t("err.number", text=_shown_input(text))
             problem = amount_problem(amount, self.row.actual)
