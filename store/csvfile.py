@@ -323,6 +323,11 @@ def open_csv(path: Path, encoding: str) -> tuple[CsvRows, BinaryIO]:
                 prev = reader.line_num
         except csv.Error as exc:
             raise LedgerError(f"{path.name}, line {prev + 1}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise LedgerError(
+                f"{path.name}: not {encoding} text beyond its first lines ({exc.reason}); "
+                "name the encoding with --encoding"
+            ) from exc
 
     it = rows()
     head = list(itertools.islice(it, HEAD_ROWS))

@@ -1190,7 +1190,31 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_file(
+def import_file(engine: Any, path: str | Path, **options: Any) -> ImportReport:
+    """Import one CSV file or workbook (.xlsx .xlsm .xls .ods: every sheet with a header, or
+    ``sheets``) in one transaction. The report says what was (or, with ``dry_run``, would be)
+    added, updated and left unchanged, or lists every bad row; a report that is not ``ok``
+    means nothing was written. ``as_of`` is the day the file's figures speak for (its 填报日期;
+    default: the title block's, else today): a changed 完成值 is an entry on that day.
+
+    Whatever goes wrong while the file is read (bytes that do not decode, a cut row), a file
+    that changed meanwhile is named as that: the error is only what the change left."""
+    path = Path(path)
+    try:
+        stamp: FileStamp | None = FileStamp.of(path)
+    except OSError:
+        stamp = None  # _import_file says what is wrong with the path
+    try:
+        return _import_file(engine, path, **options)
+    except (LedgerError, BadValue, UnicodeError) as exc:
+        if stamp is not None:
+            check_unchanged(path, stamp)
+        if isinstance(exc, UnicodeError):
+            raise LedgerError(f"{path.name}: cannot be read as text ({exc})") from exc
+        raise
+
+
+def _import_file(
     engine: Any,
     path: str | Path,
     *,
@@ -1205,11 +1229,6 @@ def import_file(
     force: bool = False,
     pane_names: dict[str, str] | None = None,
 ) -> ImportReport:
-    """Import one CSV file or workbook (.xlsx .xlsm .xls .ods: every sheet with a header, or
-    ``sheets``) in one transaction. The report says what was (or, with ``dry_run``, would be)
-    added, updated and left unchanged, or lists every bad row; a report that is not ``ok``
-    means nothing was written. ``as_of`` is the day the file's figures speak for (its 填报日期;
-    default: the title block's, else today): a changed 完成值 is an entry on that day."""
     from store.sheets import SHEET_SUFFIXES
 
     path = Path(path)

@@ -445,6 +445,50 @@ def test_a_csv_truncated_while_it_is_read_is_refused(
     engine.dispose()
 
 
+@pytest.mark.parametrize("how", ["cut inside a character", "bytes overwritten"])
+def test_a_csv_damaged_while_it_is_read_is_named_as_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    # The encoding was judged on the whole file; then, partway, the bytes stop being UTF-8
+    # (a truncation inside 任, or \xff written over). That was a UnicodeDecodeError traceback.
+    import store.csvfile as csvfile
+
+    csv = tmp_path / "ledger.csv"
+    _items_csv(csv, 3000)
+    real_open = csvfile.open_csv
+
+    def open_then_damage(path: Path, encoding: str) -> object:
+        opened = real_open(path, encoding)
+        data = path.read_bytes()
+        middle = data.index("任".encode(), len(data) // 2)
+        if how == "cut inside a character":
+            path.write_bytes(data[: middle + 1])
+        else:
+            with path.open("r+b") as fh:
+                fh.seek(middle)
+                fh.write(b"\xff\xff\xff")
+        return opened
+
+    monkeypatch.setattr("store.importer.open_csv", open_then_damage)
+    engine = open_ledger(str(tmp_path / "ledger.db"))
+    with pytest.raises(LedgerError, match="changed while it was read"):
+        import_file(engine, csv)
+    with read_session(engine) as s:
+        assert list_items(s) == []
+    engine.dispose()
+
+
+def test_bytes_that_do_not_decode_past_the_head_are_one_line(tmp_path: Path) -> None:
+    from store.csvfile import open_csv
+
+    csv = tmp_path / "ledger.csv"
+    _items_csv(csv, 3000)
+    csv.write_bytes(csv.read_bytes() + b"DJ-9999,\xe4\xbb,x\n")  # a cut 任 on the last line
+    rows, raw = open_csv(csv, "utf-8")
+    with raw, pytest.raises(LedgerError, match=r"not utf-8 text beyond its first lines"):
+        list(rows.rest)
+
+
 def test_a_csv_modified_while_it_is_read_is_refused_on_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
