@@ -1085,10 +1085,12 @@ def _prepare(
     header = _settle_header(layout, kind, sample, report, at)
     # A file without codes groups its rows by 板块/类别 written once (a merged cell saved as
     # CSV); duban's own export, with codes, is taken as written.
+    numbered = [i for i, n in enumerate(header.names) if is_row_number_column(n)]
     body = Body(
         header,
         merged=merged or {},
         fill_grouping=kind == "items" and "code" not in header.fields and not merged,
+        numbered_at=numbered[0] if numbered and "code" in header.fields else None,
     )
     period = None
     if kind == "items" and layout.period and "period" not in header.fields:

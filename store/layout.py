@@ -152,6 +152,9 @@ class Body:
     """(row, column) -> the value of the merged range that covers the cell."""
     fill_grouping: bool = False
     """Fill empty 板块/类别 cells from the row above (a CSV without codes)."""
+    numbered_at: int | None = None
+    """The column of row numbers (序号), if any: a row numbered there is an item, whatever its
+    other cells say (duban's .xlsx export numbers every item, one coded 合计 included)."""
     totals: int = 0
     notes: int = 0
     empty: int = 0
@@ -170,6 +173,12 @@ class Body:
         if self.filled:
             notes.append(f"{at}{self.filled} merged or grouping cell(s) filled from above")
 
+    def _numbered(self, cells: list[str]) -> bool:
+        at = self.numbered_at
+        return at is not None and at < len(cells) and bool(cells[at].strip()) and whole_numbers(
+            [cells[at]]
+        )
+
     def rows(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
         group_idx = [self.header.fields[f] for f in GROUPING if f in self.header.fields]
         above: dict[int, str] = {}
@@ -182,6 +191,8 @@ class Body:
                         cells[col] = value
                         self.filled += 1
             kind = not_an_item(cells)
+            if kind in ("total", "note") and self._numbered(cells):
+                kind = None
             if kind == "empty":
                 self.empty += 1
                 continue

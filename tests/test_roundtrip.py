@@ -437,6 +437,27 @@ def test_an_exported_workbook_keeps_text_as_written(engine: Engine, tmp_path: Pa
             fresh.dispose()
 
 
+def test_an_exported_workbook_keeps_items_that_read_as_total_or_note_rows(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # An item coded or titled 合计 / 注：… is numbered in the .xlsx 序号 column: an item, not
+    # the total row a real ledger leaves unnumbered (it was skipped, and the item lost).
+    write(engine, ledger.add_item, pane="efficiency", code="合计", title="合计", target=1.0)
+    write(engine, ledger.add_item, pane="party", code="注：1", title="注：见附件")
+    write(engine, ledger.add_item, pane="party", code="DJ-1", title="学习")
+    path = tmp_path / "台账.xlsx"
+    with read_session(engine) as session:
+        write_xlsx(records(session, "items"), path, title="台账")
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = open_ledger(str(Path(tmp) / "fresh.db"))
+        try:
+            report = import_file(fresh, path)
+            assert report.added == 3, report.notes
+            assert csv_of(fresh) == csv_of(engine)
+        finally:
+            fresh.dispose()
+
+
 # --- the property: export → import into an empty ledger → export is the same ------------------
 
 SPECIAL_TEXT = ["=1+2", "'=x", "'abc", "''", "＝x", "@SUM(A1)", "-7", "+1", "合计", "注：见附件",
