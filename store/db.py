@@ -317,15 +317,38 @@ def _ledger_name(url: str) -> str:
     return str(path) if path is not None else _safe_url(url)
 
 
+def _sound(conn: sqlite3.Connection) -> bool:
+    """Whether SQLite's quick check finds the database whole."""
+    try:
+        return [row[0] for row in conn.execute("PRAGMA quick_check")] == ["ok"]
+    except sqlite3.DatabaseError:
+        return False
+
+
 def newest_backup(path: Path) -> Path | None:
-    """The newest copy ``backup`` or ``upgrade`` left beside an SQLite ledger."""
+    """The newest copy ``backup`` or ``upgrade`` left beside an SQLite ledger that is itself
+    whole (a copy of a ledger already damaged is no way back)."""
     found = [
         p
         for pattern in (f"{path.name}.pre-*", f"{path.name}.backup-*")
         for p in path.parent.glob(pattern)
         if p.is_file()
     ]
-    return max(found, key=lambda p: p.stat().st_mtime, default=None)
+    from urllib.parse import quote
+
+    for candidate in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            # Immutable: looking at a copy leaves no -wal or -shm beside it.
+            uri = f"file:{quote(str(candidate))}?mode=ro&immutable=1"
+            conn = sqlite3.connect(uri, uri=True)
+        except (sqlite3.Error, LedgerError):
+            continue
+        try:
+            if _sound(conn):
+                return candidate
+        finally:
+            conn.close()
+    return None
 
 
 def _backup_hint(path: Path) -> str:
@@ -512,15 +535,26 @@ def backup(
             )
 
     def copy(tmp: Path) -> None:
-        src = sqlite3.connect(path)
+        # Read only: a backup never writes the ledger, and a read-only one is copied too.
+        src = sqlite3.connect(_read_only_uri(path), uri=True)
         try:
             out = sqlite3.connect(tmp)
             try:
                 src.backup(out)
                 # The copy inherits WAL mode; a backup is one self-contained file.
                 out.execute("PRAGMA journal_mode=DELETE")
+                if not _sound(out):
+                    raise LedgerError(
+                        f"ledger {path} is damaged, and a copy of it would be too: nothing was "
+                        f"written; {_backup_hint(path)}"
+                    )
             finally:
                 out.close()
+        except sqlite3.DatabaseError as exc:
+            # The copy is the temporary file; what fails is reading the ledger.
+            raise LedgerError(
+                f"cannot copy ledger {path}: {exc}; nothing was written; {_backup_hint(path)}"
+            ) from exc
         finally:
             src.close()
 

@@ -66,7 +66,8 @@ def duban(db: Path | str, command: str, tmp_path: Path) -> subprocess.CompletedP
     csv = tmp_path / "new.csv"
     if not csv.exists():
         csv.write_text(CSV, encoding="utf-8")
-    args = [a.replace("{csv}", str(csv)) for a in COMMANDS[command]]
+    words = COMMANDS.get(command) or command.split()  # a named command, or one as typed
+    args = [a.replace("{csv}", str(csv)) for a in words]
     return subprocess.run(
         [*DUBAN, "--db", str(db), *args],
         capture_output=True, text=True, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL,
@@ -180,17 +181,51 @@ def test_a_damaged_ledger_points_to_the_newest_backup_beside_it(
 def test_a_damaged_page_inside_fails_db_check_in_one_line(ledger: Path, tmp_path: Path) -> None:
     saved = ledger.with_name("ledger.db.backup-20230601-120000")
     shutil.copyfile(ledger, saved)
+    _damage_an_index(ledger)  # the header is fine, an index not
+    before = sha(ledger)
+    one_error_line(duban(ledger, "db check", tmp_path), "is damaged", str(saved))
+    assert sha(ledger) == before
+
+
+def _damage_an_index(ledger: Path) -> None:
     with sqlite3.connect(ledger) as conn:
         page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ix_items_pane_due'")
         (root,) = page.fetchone()
         size = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()
     data = bytearray(ledger.read_bytes())
-    data[(root - 1) * size : root * size] = b"\xff" * size  # the header is fine, an index not
+    data[(root - 1) * size : root * size] = b"\xff" * size
     ledger.write_bytes(bytes(data))
+
+
+def test_a_damaged_ledger_is_not_backed_up_nor_a_damaged_copy_recommended(
+    ledger: Path, tmp_path: Path
+) -> None:
+    good = ledger.with_name("ledger.db.backup-20230601-120000")
+    shutil.copyfile(ledger, good)
+    os.utime(good, (1_700_000_000, 1_700_000_000))
+    _damage_an_index(ledger)
+    bad = ledger.with_name("ledger.db.backup-20230701-120000")  # newer, and as damaged
+    shutil.copyfile(ledger, bad)
     before = sha(ledger)
-    one_error_line(duban(ledger, "db check", tmp_path), "is damaged", str(saved))
+    line = one_error_line(duban(ledger, "db backup", tmp_path), "is damaged", str(good))
+    assert "nothing was written" in line and str(bad) not in line
+    line = one_error_line(duban(ledger, "db check", tmp_path), "is damaged", str(good))
+    assert str(bad) not in line
     assert sha(ledger) == before
+    assert sorted(p.name for p in ledger.parent.glob("ledger.db.backup-*")) == [good.name, bad.name]
+
+
+def test_a_ledger_in_a_read_only_folder_is_backed_up_elsewhere(
+    ledger: Path, tmp_path: Path, freeze: Callable[[Path], None]
+) -> None:
+    out = tmp_path / "elsewhere"
+    out.mkdir()
+    freeze(ledger.parent)
+    result = duban(ledger, f"db backup {out / 'copy.db'}", tmp_path)
+    assert result.returncode == 0, result.stderr
+    check = duban(out / "copy.db", "list", tmp_path)
+    assert check.returncode == 0 and "DJ-001" in check.stdout, check.stderr
 
 
 def test_the_dashboard_on_a_damaged_ledger_is_one_line(ledger: Path, tmp_path: Path) -> None:
