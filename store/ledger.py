@@ -704,6 +704,17 @@ class NothingToUndo(LedgerError):
         super().__init__(f"nothing to {verb} for {actor}")
 
 
+class ImportNotRedone(LedgerError):
+    """Redo refuses the undo of an import batch: the file is to be imported again."""
+
+    def __init__(self, batch_id: int | None, file_name: str) -> None:
+        self.batch_id, self.file_name = batch_id, file_name
+        name = f" ({file_name})" if file_name else ""
+        super().__init__(
+            f"cannot redo the undo of import batch {batch_id}: import its file{name} again instead"
+        )
+
+
 @dataclass
 class Undone:
     """What an undo or a redo takes back (a preview) or took back: the action (edit, log,
@@ -837,11 +848,7 @@ def _not_an_import(session: Session, rows: list[AuditEvent], done: Undone) -> No
     """Redo refuses the undo of an import batch (see above)."""
     if done.batch_id is not None or any(r.field in IMPORT_FIELDS for r in rows):
         batch = session.get(ImportBatch, done.batch_id) if done.batch_id is not None else None
-        name = f" ({batch.file_name})" if batch is not None else ""
-        raise LedgerError(
-            f"cannot redo the undo of import batch {done.batch_id}: "
-            f"import its file{name} again instead"
-        )
+        raise ImportNotRedone(done.batch_id, batch.file_name if batch is not None else "")
 
 
 def undo(session: Session, *, actor: str | None = None, expect: str | None = None) -> Undone:
