@@ -811,10 +811,12 @@ def _summary(rows: list[AuditEvent], txn: str, *, verb: str) -> Undone:
     if action is None:  # a change; or an undo written before undos were marked
         action = real[-1].action if real and verb == "undo" else "change"
     batch_id = next((r.batch_id for r in reversed(real) if r.batch_id is not None), None)
+    # The codes in the order of the change: an undo's rows run backwards through it.
+    order = real if verb == "redo" else reversed(real)
     return Undone(
         txn=txn,
         action=action,
-        codes=list(dict.fromkeys(r.item_code for r in reversed(real) if r.item_code)),
+        codes=list(dict.fromkeys(r.item_code for r in order if r.item_code)),
         rows=len(real),
         at=(real or rows)[-1].at,
         batch_id=batch_id,
@@ -1211,6 +1213,8 @@ def _revert(
         return
     current = getattr(item, row.field)
     expected = _load(row.field, row.new)
+    if verb == "redo" and row.field != "deleted_at" and current == _load(row.field, row.old):
+        return  # someone set it to what the redo would: nobody's change is overwritten
     if row.field == "deleted_at":
         if (current is None) != (expected is None):
             raise Conflict(f"cannot {verb}: {item.code} was removed or restored since")
