@@ -37,12 +37,14 @@ REFUSAL_TEXT: Final[dict[str, dict[str, str]]] = {
         "dept": "{name} edits items of {dept} only; {code} belongs to {other}",
         "admin": "only an admin may {what} ({name} is {role})",
         "undo": "cannot undo: {reason}",
+        "redo": "cannot redo: {reason}",
     },
     "zh": {
         "viewer": "{name} 是只读用户，不能修改台账",
         "dept": "{name} 只能修改{dept}的事项；{code} 属于{other}",
         "admin": "只有管理员可以{what}（{name} 是{role}）",
         "undo": "不能撤销：{reason}",
+        "redo": "不能重做：{reason}",
     },
 }
 _ZH_WORDS: Final = {

@@ -39,7 +39,6 @@ from store.values import (
     STATUSES,
     BadValue,
     clean_text,
-    fmt_num,
     in_range,
     parse_bool,
     parse_code,
@@ -680,25 +679,90 @@ def remove_item(session: Session, code: str, *, actor: str | None = None) -> Ite
     return item
 
 
-# --- undo -----------------------------------------------------------------------------------
+# --- undo and redo --------------------------------------------------------------------------
+#
+# An undo writes audit rows (action "undo") that put back what one action changed, marks that
+# action's rows undone, and ends with a marker row (field "undoes": old is the action it took
+# back, new its txn), so the history says what was undone. A redo takes back an undo the same
+# way: rows of action "redo" re-apply what the undo took back, the undo's rows are marked
+# undone, and a marker ("redoes") ends it. Undo then takes back a redo like any change.
+#
+# The redo chain is the actor's undos not yet redone since their last change of their own (one
+# that is neither an undo nor a redo): a new change ends it, as in an editor. The undo of an
+# import batch is not redone (an import may have added 100k items; importing the file again
+# does the same, with today's checks): redo refuses it and says so.
+
+MARKERS = ("undoes", "redoes")
+IMPORT_FIELDS = ("opening", "problem", "problem_pane")
+
+
+class NothingToUndo(LedgerError):
+    """The actor has no change left to undo (``verb`` "undo") or no undo left to redo."""
+
+    def __init__(self, verb: str, actor: str) -> None:
+        self.verb, self.actor = verb, actor
+        super().__init__(f"nothing to {verb} for {actor}")
+
+
+class ImportNotRedone(LedgerError):
+    """Redo refuses the undo of an import batch: the file is to be imported again."""
+
+    def __init__(self, batch_id: int | None, file_name: str) -> None:
+        self.batch_id, self.file_name = batch_id, file_name
+        name = f" ({file_name})" if file_name else ""
+        super().__init__(
+            f"cannot redo the undo of import batch {batch_id}: import its file{name} again instead"
+        )
 
 
 @dataclass
 class Undone:
+    """What an undo or a redo takes back (a preview) or took back: the action (edit, log,
+    import …), the items' codes, the number of audit rows, and the import batch if any."""
+
     txn: str
     action: str
     codes: list[str]
     rows: int
     at: datetime
     batch_id: int | None = None
+    verb: str = "undo"
+    """"undo": ``txn`` is the change taken back; "redo": ``txn`` is the undo taken back."""
+
+    @property
+    def items(self) -> int:
+        return len(self.codes)
+
+    def shown(self, limit: int = 5) -> str:
+        more = len(self.codes) - limit
+        return ", ".join(self.codes[:limit]) + (f" and {more} more" if more > 0 else "")
+
+    def what(self) -> str:
+        """``import batch 1: 92 item(s) (A, B, … and 87 more)``, ``edit of DJ-001``."""
+        if self.batch_id is not None:
+            return f"import batch {self.batch_id}: {self.items} item(s) ({self.shown()})"
+        if self.items > 1:
+            return f"{self.action} of {self.items} items ({self.shown()})"
+        return f"{self.action} of {self.shown() or 'nothing'}"
 
     def describe(self) -> str:
+        if self.verb == "redo":
+            return f"redid {self.what()} ({self.rows} change(s))"
         if self.batch_id is not None:
             return f"undid import batch {self.batch_id} ({self.rows} change(s))"
-        shown = ", ".join(self.codes[:5]) + (
-            f" and {len(self.codes) - 5} more" if len(self.codes) > 5 else ""
+        return f"undid {self.action} of {self.shown() or 'nothing'} ({self.rows} change(s))"
+
+    def would(self) -> str:
+        """What ``--dry-run`` says."""
+        return f"would {self.verb} {self.what()}, {self.rows} change(s); nothing changed"
+
+    def needs_yes(self) -> str:
+        """The CLI's refusal of more than one item without --yes."""
+        does = "take back" if self.verb == "undo" else "re-apply"
+        return (
+            f"{self.verb} would {does} {self.what()}, {self.rows} change(s); "
+            f"run duban {self.verb} --yes to do it"
         )
-        return f"undid {self.action} of {shown or 'nothing'} ({self.rows} change(s))"
 
 
 def last_txn(session: Session, actor: str) -> str | None:
@@ -715,43 +779,116 @@ def last_txn(session: Session, actor: str) -> str | None:
     return row
 
 
-def undo(session: Session, *, actor: str | None = None) -> Undone:
-    """Take back the acting user's last action that is not undone yet; again for the one
-    before. Refuses when someone changed the same field since."""
-    actor = actor or current_actor()
-    txn = last_txn(session, actor)
-    if txn is None:
-        raise LedgerError(f"nothing to undo for {actor}")
-    return undo_txn(session, txn, actor=actor)
+def last_undo(session: Session, actor: str) -> str | None:
+    """The txn of the actor's last undo not yet redone, if no change of theirs came after."""
+    last_change = session.exec(
+        select(func.max(AuditEvent.id)).where(
+            AuditEvent.actor == actor, col(AuditEvent.action).not_in(("undo", "redo"))
+        )
+    ).one()
+    q = select(AuditEvent.txn).where(
+        AuditEvent.actor == actor, AuditEvent.action == "undo", col(AuditEvent.undone).is_(False)
+    )
+    if last_change is not None:
+        q = q.where(col(AuditEvent.id) > last_change)
+    return session.exec(q.order_by(col(AuditEvent.id).desc()).limit(1)).first()
 
 
-def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
-    rows = list(
+def _txn_rows(session: Session, txn: str) -> list[AuditEvent]:
+    """The rows of one action, newest first."""
+    return list(
         session.exec(
             select(AuditEvent).where(AuditEvent.txn == txn).order_by(col(AuditEvent.id).desc())
         )
     )
+
+
+def _summary(rows: list[AuditEvent], txn: str, *, verb: str) -> Undone:
+    """What taking back ``rows`` (one action, newest first) amounts to."""
+    real = [r for r in rows if r.field not in MARKERS]
+    marker = next((r for r in rows if r.field in MARKERS), None)
+    action = json.loads(marker.old) if marker is not None and marker.old else None
+    if action is None:  # a change; or an undo written before undos were marked
+        action = real[-1].action if real and verb == "undo" else "change"
+    batch_id = next((r.batch_id for r in reversed(real) if r.batch_id is not None), None)
+    # The codes in the order of the change: an undo's rows run backwards through it.
+    order = real if verb == "redo" else reversed(real)
+    return Undone(
+        txn=txn,
+        action=action,
+        codes=list(dict.fromkeys(r.item_code for r in order if r.item_code)),
+        rows=len(real),
+        at=(real or rows)[-1].at,
+        batch_id=batch_id,
+        verb=verb,
+    )
+
+
+def undo_preview(session: Session, *, actor: str | None = None) -> Undone:
+    """What ``undo`` would take back now, changing nothing (the CLI's --dry-run and the
+    question the dashboard asks before taking back more than one item)."""
+    actor = actor or current_actor()
+    txn = last_txn(session, actor)
+    if txn is None:
+        raise NothingToUndo("undo", actor)
+    return _summary(_txn_rows(session, txn), txn, verb="undo")
+
+
+def redo_preview(session: Session, *, actor: str | None = None) -> Undone:
+    """What ``redo`` would re-apply now, changing nothing."""
+    actor = actor or current_actor()
+    txn = last_undo(session, actor)
+    if txn is None:
+        raise NothingToUndo("redo", actor)
+    rows = _txn_rows(session, txn)
+    done = _summary(rows, txn, verb="redo")
+    _not_an_import(session, rows, done)
+    return done
+
+
+def _not_an_import(session: Session, rows: list[AuditEvent], done: Undone) -> None:
+    """Redo refuses the undo of an import batch (see above)."""
+    if done.batch_id is not None or any(r.field in IMPORT_FIELDS for r in rows):
+        batch = session.get(ImportBatch, done.batch_id) if done.batch_id is not None else None
+        raise ImportNotRedone(done.batch_id, batch.file_name if batch is not None else "")
+
+
+def undo(session: Session, *, actor: str | None = None, expect: str | None = None) -> Undone:
+    """Take back the acting user's last action that is not undone yet; again for the one
+    before. Refuses when someone changed the same field since. ``expect``: the txn of a
+    preview the user agreed to; if the last action is another one by now, nothing is done."""
+    actor = actor or current_actor()
+    txn = last_txn(session, actor)
+    if txn is None:
+        raise NothingToUndo("undo", actor)
+    if expect is not None and txn != expect:
+        raise Conflict("cannot undo: your last change is no longer the one shown; nothing undone")
+    return undo_txn(session, txn, actor=actor)
+
+
+def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
+    rows = _txn_rows(session, txn)
     if not rows:
         raise NotFound(f"no action {txn}")
     if rows[0].undone:
         raise LedgerError("that action was undone already")
+    done = _summary(rows, txn, verb="undo")
     undo_txn_id = new_txn()
     if any(r.batch_id is not None for r in rows) or rows[-1].action == "import":
         require_admin(session, actor, "undo an import")  # imports are admin-only
     if rows[-1].batch_id is not None and rows[-1].action == "import":
-        return _undo_import(session, rows, actor=actor, txn=undo_txn_id)
+        _undo_import(session, rows, actor=actor, txn=undo_txn_id)
+        _mark(session, undo_txn_id, actor, "undo", done)
+        return done
     # Undo is a write: it passes the checks of the change it takes back, for the actor as
     # they are now, on each item as it is now and as the undo would leave it.
     touched = [session.get(Item, i) for i in dict.fromkeys(r.item_id for r in rows) if i]
     _may_undo(session, actor, [None, *(i for i in touched if i is not None)])
     items: dict[int, Item] = {}
-    codes: list[str] = []
     for row in rows:
         _revert(session, row, items, actor=actor, txn=undo_txn_id)
         row.undone = True
         session.add(row)
-        if row.item_code and row.item_code not in codes:
-            codes.append(row.item_code)
     _may_undo(session, actor, list(items.values()))
     for item in items.values():
         item.version += 1
@@ -763,28 +900,133 @@ def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
         if batch is not None:
             batch.undone = True
             session.add(batch)
+    _mark(session, undo_txn_id, actor, "undo", done)
     session.flush()
-    return Undone(
+    return done
+
+
+def _mark(session: Session, txn: str, actor: str, verb: str, done: Undone) -> None:
+    """The last row of an undo (redo): which action (undo) it took back."""
+    _audit(
+        session,
         txn=txn,
-        action=rows[-1].action,
-        codes=codes,
-        rows=len(rows),
-        at=rows[-1].at,
-        batch_id=batch_id,
+        actor=actor,
+        action=verb,
+        item=None,
+        field="undoes" if verb == "undo" else "redoes",
+        old=done.action,
+        new=done.txn,
+        batch_id=done.batch_id,
     )
+
+
+def redo(
+    session: Session,
+    *,
+    actor: str | None = None,
+    expect: str | None = None,
+    on: date | None = None,
+) -> Undone:
+    """Re-apply what the acting user's last undo took back (see the chain above). It passes
+    the checks of the change it re-applies, for the actor as they are now: their role on each
+    item, a Conflict when a field it sets was changed (or the item removed or restored) since
+    the undo, and the rules of the item and of an entry (``on``: today). ``expect`` as for
+    ``undo``."""
+    actor = actor or current_actor()
+    on = on or today()
+    txn = last_undo(session, actor)
+    if txn is None:
+        raise NothingToUndo("redo", actor)
+    if expect is not None and txn != expect:
+        raise Conflict("cannot redo: your last undo is no longer the one shown; nothing redone")
+    rows = _txn_rows(session, txn)
+    done = _summary(rows, txn, verb="redo")
+    _not_an_import(session, rows, done)
+    redo_txn = new_txn()
+    touched = [session.get(Item, i) for i in dict.fromkeys(r.item_id for r in rows) if i]
+    _may_change(session, actor, [None, *(i for i in touched if i is not None)], "redo")
+    items: dict[int, Item] = {}
+    for row in rows:  # newest first: the undo's last row is taken back first
+        if row.field == "entry":
+            _reenter(session, row, items, actor=actor, txn=redo_txn, on=on)
+        elif row.field not in MARKERS:
+            _revert(session, row, items, actor=actor, txn=redo_txn, verb="redo")
+        row.undone = True
+        session.add(row)
+    _may_change(session, actor, list(items.values()), "redo")
+    for item in items.values():
+        if item.deleted_at is None:
+            _check_item(item)
+        item.version += 1
+        item.updated_at = now()
+        session.add(item)
+    _mark(session, redo_txn, actor, "redo", done)
+    session.flush()
+    return done
+
+
+def _reenter(
+    session: Session,
+    row: AuditEvent,
+    items: dict[int, Item],
+    *,
+    actor: str,
+    txn: str,
+    on: date,
+) -> None:
+    """Redo of an undone log: the entry again, as it was, if the rules of an entry allow it."""
+    item = _item(session, row, items, verb="redo")
+    if item.deleted_at is not None:
+        raise Conflict(f"cannot redo: {item.code} was removed since")
+    data = _entry_data(row.old)
+    amount, day = float(data["amount"]), date.fromisoformat(data["day"])
+    rows = session.execute(
+        ENTRIES.select().with_only_columns(ENTRIES.c.day, ENTRIES.c.amount).where(
+            ENTRIES.c.item_id == item.id
+        )
+    ).all()
+    problem = entry_problem(item, amount, day, entries=[(d, float(a)) for d, a in rows], on=on)
+    if problem is not None:
+        raise EntryRefused(item.code, problem)
+    created = data.get("created_at")
+    entry = Entry(
+        item_id=item.id or 0,
+        day=day,
+        amount=amount,
+        note=data.get("note", ""),
+        actor=data.get("actor") or actor,
+        created_at=datetime.fromisoformat(created) if created else now(),
+    )
+    session.add(entry)
+    session.flush()
+    _audit(session, txn=txn, actor=actor, action="redo", item=item, field="entry", new=entry.id)
+
+
+def _entry_data(raw: str | None) -> dict[str, Any]:
+    """The entry an undo deleted, from its audit row: a JSON object; an undo written before
+    entries were kept whole said only ``3 on 2023-06-01``."""
+    value = json.loads(raw) if raw else None
+    if isinstance(value, dict):
+        return value
+    amount, _, day = str(value).partition(" on ")
+    return {"amount": parse_number(amount), "day": day.strip()}
 
 
 def _may_undo(session: Session, actor: str, items: list[Item | None]) -> None:
     """Refuse the undo (``require_edit``) unless the actor may change every one of ``items``
     (None: may the actor change the ledger at all)."""
+    _may_change(session, actor, items, "undo")
+
+
+def _may_change(session: Session, actor: str, items: list[Item | None], verb: str) -> None:
     for item in items:
         try:
             require_edit(session, actor, item)
         except Forbidden as exc:
-            raise Forbidden("undo", reason=exc) from exc
+            raise Forbidden(verb, reason=exc) from exc
 
 
-def _undo_import(session: Session, rows: list[AuditEvent], *, actor: str, txn: str) -> Undone:
+def _undo_import(session: Session, rows: list[AuditEvent], *, actor: str, txn: str) -> None:
     """Undo of an import batch, in bulk: an import may have added 100k items, and taking it
     back one ORM object at a time would take minutes."""
     batch_id = rows[-1].batch_id
@@ -823,23 +1065,14 @@ def _undo_import(session: Session, rows: list[AuditEvent], *, actor: str, txn: s
     if batch is not None:
         batch.undone = True
         session.add(batch)
-    codes = list(dict.fromkeys(r.item_code for r in rows if r.item_code))
-    return Undone(
-        txn=rows[0].txn,
-        action="import",
-        codes=codes,
-        rows=len(rows),
-        at=rows[-1].at,
-        batch_id=batch_id,
-    )
 
 
-def _item(session: Session, row: AuditEvent, cache: dict[int, Item]) -> Item:
+def _item(session: Session, row: AuditEvent, cache: dict[int, Item], verb: str = "undo") -> Item:
     assert row.item_id is not None
     if row.item_id not in cache:
         item = session.get(Item, row.item_id)
         if item is None:
-            raise LedgerError(f"cannot undo: item {row.item_code} no longer exists")
+            raise LedgerError(f"cannot {verb}: item {row.item_code} no longer exists")
         cache[row.item_id] = item
     return cache[row.item_id]
 
@@ -886,10 +1119,18 @@ def _batch_unchanged_since(session: Session, created: list[AuditEvent], txn: str
 
 
 def _revert(
-    session: Session, row: AuditEvent, items: dict[int, Item], *, actor: str, txn: str
+    session: Session,
+    row: AuditEvent,
+    items: dict[int, Item],
+    *,
+    actor: str,
+    txn: str,
+    verb: str = "undo",
 ) -> None:
-    item = _item(session, row, items) if row.item_id is not None else None
-    if item is not None and row.action == "add" and row.field in ("*", "deleted_at"):
+    """Put back what ``row`` changed, as an audit row of action ``verb`` ("undo"; "redo" for
+    a row of an undo, which re-applies the change that undo took back)."""
+    item = _item(session, row, items, verb) if row.item_id is not None else None
+    if item is not None and _brings_in(row):
         _unchanged_since(session, item, row)
     if row.field == "*" and item is not None:  # the item was created: undoing removes it
         _audit(
@@ -961,7 +1202,8 @@ def _revert(
                 action="undo",
                 item=item,
                 field="entry",
-                old=f"{fmt_num(entry.amount)} on {entry.day}",
+                old={"amount": entry.amount, "day": entry.day.isoformat(), "note": entry.note,
+                     "actor": entry.actor, "created_at": entry.created_at.isoformat()},  # redo
                 new=None,
                 batch_id=row.batch_id,
             )
@@ -971,9 +1213,11 @@ def _revert(
         return
     current = getattr(item, row.field)
     expected = _load(row.field, row.new)
+    if verb == "redo" and row.field != "deleted_at" and current == _load(row.field, row.old):
+        return  # someone set it to what the redo would: nobody's change is overwritten
     if row.field == "deleted_at":
         if (current is None) != (expected is None):
-            raise Conflict(f"cannot undo: {item.code} was removed or restored since")
+            raise Conflict(f"cannot {verb}: {item.code} was removed or restored since")
     elif current != expected:
         who = session.exec(
             select(AuditEvent)
@@ -985,19 +1229,19 @@ def _revert(
             .order_by(col(AuditEvent.id).desc())
         ).first()
         by = f" by {who.actor}" if who else ""
-        raise Conflict(f"cannot undo: {item.code} {row.field} was changed{by} since")
+        raise Conflict(f"cannot {verb}: {item.code} {row.field} was changed{by} since")
     old = _load(row.field, row.old)
     if row.field == "code":
         # The old code may have been given to another item since; the unique index would
         # refuse the write with an IntegrityError instead of a message.
         clash = session.exec(select(Item).where(Item.code == old, col(Item.id) != item.id)).first()
         if clash is not None:
-            raise Conflict(f"cannot undo: code {old!r} is now used by {clash.title!r}")
+            raise Conflict(f"cannot {verb}: code {old!r} is now used by {clash.title!r}")
     _audit(
         session,
         txn=txn,
         actor=actor,
-        action="undo",
+        action=verb,
         item=item,
         field=row.field,
         old=current,
@@ -1005,6 +1249,14 @@ def _revert(
         batch_id=row.batch_id,
     )
     setattr(item, row.field, old)
+
+
+def _brings_in(row: AuditEvent) -> bool:
+    """The row brought an item into the ledger (an add; a redo of one), so taking it back
+    takes the item away."""
+    if row.action == "add" and row.field in ("*", "deleted_at"):
+        return True
+    return row.action == "redo" and row.field == "deleted_at" and row.new is None
 
 
 def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Every write, by every kind of user, allowed or refused exactly as README's "Sharing a ledger"
 says: admins do everything; editors change items of their own dept; viewers, people roles do
 not know, and people demoted since read only; users, imports and settings are an admin's.
-Undo is a write like the change it takes back, judged by who the user is now.
+Undo is a write like the change it takes back, and redo like the change it re-applies, judged
+by who the user is now.
 
 The CLI half runs through CliRunner on SQLite and PostgreSQL; the dashboard half presses the
 keys with Pilot on SQLite. One ledger per backend is built once: a refusal must leave it as it
@@ -31,7 +32,7 @@ from typer.testing import CliRunner
 from store.access import add_user
 from store.db import create_ledger_engine, open_ledger, resolve_url, write_session
 from store.importer import import_file
-from store.ledger import add_item, edit_item, log_entry
+from store.ledger import add_item, edit_item, log_entry, undo
 from tests.conftest import SAMPLES, TODAY, _pg_admin_url
 from tui import cli
 from tui.app import DubanApp
@@ -53,6 +54,7 @@ COMMANDS: dict[str, list[str]] = {
     "set": ["set", "DJ-001", "owner=李四"],
     "rm": ["rm", "DJ-001"],
     "undo": ["undo"],
+    "redo": ["redo"],
     "import": ["import", "{csv}"],
     "import --undo": ["import", "--undo", "{batch}"],
     "config": ["config", "office", "某局办公室"],
@@ -66,7 +68,8 @@ REFUSAL = re.compile(r"^duban: .*(is a viewer|only an admin|edits items of 办�
 
 def allowed(actor: str, what: str) -> bool:
     """README: admins do everything; an editor of 办公室 every item write on 办公室's items
-    (undo included: their last change was to one); nobody else anything."""
+    (undo and redo included: their last change, and their last undo, were of one); nobody
+    else anything."""
     if actor == ADMIN:
         return True
     return actor == OWN and what not in ADMIN_ONLY
@@ -76,7 +79,8 @@ def build(db: str, workdir: Path) -> dict[str, str]:
     """The shared starting point. Every actor has a last change of their own to undo: zhao and
     stranger logged while roles were off; chen logged as an editor, then was made a viewer;
     wang changed XN-001, which boss has since moved to 办公室; li and boss changed DJ-001 and
-    XN-001 last. Returns what the commands need (the CSV to import, a batch to undo)."""
+    XN-001 last. And each has, after that, a change of the same kind undone, to redo.
+    Returns what the commands need (the CSV to import, a batch to undo)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DUBAN_TODAY", TODAY)
         engine = open_ledger(db)
@@ -93,6 +97,7 @@ def build(db: str, workdir: Path) -> dict[str, str]:
         for who in (VIEWER, UNKNOWN):
             with write_session(engine) as s:
                 log_entry(s, "DJ-001", 1, actor=who)
+            logged_and_undone(engine, "DJ-001", who)
         with write_session(engine) as s:
             add_user(s, ADMIN, "admin", actor=ADMIN)
             add_user(s, OWN, "editor", "办公室", actor=ADMIN)
@@ -101,17 +106,35 @@ def build(db: str, workdir: Path) -> dict[str, str]:
             add_user(s, DEMOTED, "editor", "办公室", actor=ADMIN)
         with write_session(engine) as s:
             log_entry(s, "DJ-001", 1, actor=DEMOTED)
+        logged_and_undone(engine, "DJ-001", DEMOTED)
         with write_session(engine) as s:
             add_user(s, DEMOTED, "viewer", actor=ADMIN)
             edit_item(s, "DJ-001", {"notes": "李的备注"}, actor=OWN)
+        edited_and_undone(engine, "DJ-001", OWN)
         with write_session(engine) as s:
             edit_item(s, "XN-001", {"owner": "王五"}, actor=OTHER)
+        edited_and_undone(engine, "XN-001", OTHER)
         with write_session(engine) as s:
             edit_item(s, "XN-001", {"dept": "办公室"}, actor=ADMIN)
+        edited_and_undone(engine, "DJ-002", ADMIN)
         engine.dispose()
     csv = workdir / "items.csv"
     csv.write_text(ITEM_CSV, encoding="utf-8")
     return {"csv": str(csv), "batch": str(report.batch_id)}
+
+
+def logged_and_undone(engine: Engine, code: str, actor: str) -> None:
+    with write_session(engine) as s:
+        log_entry(s, code, 1, actor=actor)
+    with write_session(engine) as s:
+        undo(s, actor=actor)
+
+
+def edited_and_undone(engine: Engine, code: str, actor: str) -> None:
+    with write_session(engine) as s:
+        edit_item(s, code, {"assist": f"{actor}的配合科室"}, actor=actor)
+    with write_session(engine) as s:
+        undo(s, actor=actor)
 
 
 _readers: dict[str, Engine] = {}
@@ -317,6 +340,7 @@ KEYS: list[tuple[str, str, Callable[[Any], None] | None]] = [
     ("add", "a", lambda s: fill(s, title="新任务", dept="办公室")),
     ("delete", "x", None),
     ("undo", "u", None),
+    ("redo", "U", None),
 ]
 FORMS = (LogForm, EvidenceForm, ItemForm)
 
@@ -345,7 +369,7 @@ async def test_dashboard_keys(
             await settle(app, pilot)
             for what, key, form in KEYS:
                 assert app.screen is app.screen_stack[0]
-                if what != "undo":  # undo takes back the user's last change, wherever it was
+                if what not in ("undo", "redo"):  # the user's last change, wherever it was
                     assert app.query_one("#list-party", Checklist).select_code("DJ-001")
                 before, seen = dump(str(db)), len(shown)
                 await pilot.press(key)

@@ -47,6 +47,7 @@ WRITE_ACTIONS = {
     "edit",
     "delete",
     "undo",
+    "redo",
 }  # seconds after the first page is shown
 POLL_SECONDS = 1.0
 WIDE = 120
@@ -80,6 +81,7 @@ class DubanApp(App[None]):
         Binding("e", "edit", "edit", id="edit", show=False),
         Binding("x", "delete", "delete", id="delete", show=False),
         Binding("u", "undo", "undo", id="undo"),
+        Binding("U", "redo", "redo", show=False, id="redo"),
         Binding("slash", "filter", "filter", key_display="/", id="filter"),
         Binding("p", "period", "period", id="period"),
         Binding("t", "today", "today", id="today"),
@@ -413,6 +415,12 @@ class DubanApp(App[None]):
             return f"{exc.code}: {exc.problem.text(self.t.lang)}"
         if isinstance(exc, Forbidden):
             return exc.text(self.t.lang)
+        from store.ledger import ImportNotRedone, NothingToUndo
+
+        if isinstance(exc, NothingToUndo):
+            return self.t(f"msg.nothing_to_{exc.verb}")
+        if isinstance(exc, ImportNotRedone):
+            return self.t("msg.redo_import", batch=exc.batch_id, file=exc.file_name)
         return str(exc)
 
     def on_duban_app_wrote(self, message: Wrote) -> None:
@@ -472,8 +480,9 @@ class DubanApp(App[None]):
 
     def _write_target(self, action: str) -> BoardRow | None:
         """The item a write key changes: the highlighted one; none for add (a new item) and
-        undo (the user's own last change, whichever item it was: the store checks those)."""
-        return None if action in ("add", "undo") else self.current_row
+        undo and redo (the user's own last change or undo, whichever item it was: the store
+        checks those)."""
+        return None if action in ("add", "undo", "redo") else self.current_row
 
     async def run_action(
         self,
@@ -613,17 +622,61 @@ class DubanApp(App[None]):
         self.push_screen(ConfirmScreen(self.t, question), done)
 
     def action_undo(self) -> None:
-        from store.ledger import undo
+        self.take_back("undo")
+
+    def action_redo(self) -> None:
+        self.take_back("redo")
+
+    @work(thread=True, exclusive=True, group="take_back")
+    def take_back(self, verb: str) -> None:
+        """Undo or redo: read what it would take back (the store's preview, as ``duban undo``
+        does); more than one item is asked about first, one is done at once."""
+        from store.db import read_session
+        from store.errors import LedgerError
+        from store.ledger import NothingToUndo, redo_preview, undo_preview
+
+        preview = undo_preview if verb == "undo" else redo_preview
+        try:
+            with read_session(self.engine) as session:
+                plan = preview(session)
+        except NothingToUndo:
+            self.call_from_thread(self.notify_text, self.t(f"msg.nothing_to_{verb}"))
+            return
+        except LedgerError as exc:
+            self.post_message(self.Failed(self.words_of(exc)))
+            return
+        self.call_from_thread(self._take_back, plan)
+
+    def _take_back(self, plan: Any) -> None:
+        from store.ledger import redo, undo
+        from tui.screens import ConfirmScreen
 
         def act(session: Any) -> tuple[str, int | None]:
-            done = undo(session)
-            what = self.t(f"action.{done.action}")
-            if done.batch_id is not None:
-                what = self.t("msg.undone_import", batch=done.batch_id)
-            codes = ", ".join(done.codes[:3]) + ("…" if len(done.codes) > 3 else "")
-            return self.t("msg.undone", what=what, codes=codes, n=done.rows), None
+            done = (undo if plan.verb == "undo" else redo)(session, expect=plan.txn)
+            key = "msg.undone" if done.verb == "undo" else "msg.redone"
+            return self.t(key, what=self.what_of(done), codes=self.codes_of(done, 3),
+                          n=done.rows), None  # fmt: skip
 
-        self.write(act, reload=True)
+        if plan.items <= 1:
+            self.write(act, reload=True)
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.write(act, reload=True)
+
+        question = self.t(f"confirm.{plan.verb}", what=self.what_of(plan), items=plan.items,
+                          n=plan.rows, codes=self.codes_of(plan, 5))  # fmt: skip
+        self.push_screen(ConfirmScreen(self.t, question), done)
+
+    def what_of(self, done: Any) -> str:
+        if done.batch_id is not None:
+            return self.t("msg.undone_import", batch=done.batch_id)
+        return self.t(f"action.{done.action}")
+
+    @staticmethod
+    def codes_of(done: Any, limit: int) -> str:
+        return ", ".join(done.codes[:limit]) + ("…" if len(done.codes) > limit else "")
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

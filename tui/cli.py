@@ -403,16 +403,51 @@ def rm(ctx: typer.Context, code: Annotated[str, typer.Argument(help="The item's 
     say(message)
 
 
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Take back more than one item without asking.")
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Say what it would do; change nothing.")]
+
+
 @app.command()
 @user_errors
-def undo(ctx: typer.Context) -> None:
-    """Undo your last change; again for the one before."""
-    from store.ledger import current_actor
+def undo(ctx: typer.Context, yes: YesOpt = False, dry_run: DryRunOpt = False) -> None:
+    """Undo your last change; again for the one before. More than one item needs --yes."""
     from store.ledger import undo as undo_last
+    from store.ledger import undo_preview
 
+    _take_back(ctx, undo_preview, undo_last, yes=yes, dry_run=dry_run)
+
+
+@app.command()
+@user_errors
+def redo(ctx: typer.Context, yes: YesOpt = False, dry_run: DryRunOpt = False) -> None:
+    """Redo what your last undo took back; again for the undo before. A new change of yours
+    ends what can be redone. More than one item needs --yes."""
+    from store.ledger import redo as redo_last
+    from store.ledger import redo_preview
+
+    _take_back(ctx, redo_preview, redo_last, yes=yes, dry_run=dry_run)
+
+
+def _take_back(
+    ctx: typer.Context, preview: Any, act: Any, *, yes: bool, dry_run: bool
+) -> None:
+    """undo / redo: say what it would take back; do it when that is one item or --yes."""
+    from store.errors import LedgerError
+    from store.ledger import current_actor
+
+    actor = current_actor()
+    if dry_run:
+        with reading(ctx) as session:
+            message = preview(session, actor=actor).would()
+        say(message)
+        return
     with writing(ctx) as session:
-        result = undo_last(session, actor=current_actor())
-        message = result.describe()
+        plan = preview(session, actor=actor)
+        if plan.items > 1 and not yes:
+            raise LedgerError(plan.needs_yes())
+        message = act(session, actor=actor, expect=plan.txn).describe()
     say(message)
 
 
