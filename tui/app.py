@@ -593,7 +593,7 @@ class DubanApp(App[None]):
         if row is not None:
             self.open_edit(row)
 
-    @work(thread=True, group="edit")
+    @work(thread=True, exclusive=True, group="edit")
     def open_edit(
         self,
         row: BoardRow,
