@@ -19,13 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy import Connection, text
 
 from store.errors import Invalid
 from store.spans import Spanned, bounds, span
-from store.values import MAX_COUNT, MIN_STEP, fmt_num
+from store.values import MAX_COUNT, MIN_STEP, PANES, STATUSES, fmt_num
 
 GRACE_DAYS: Final = 31
 
@@ -168,6 +168,71 @@ def entry_problem(
     return amount_problem(amount, total, lowest_from(entries, day)) or day_problem(
         item, day, on
     )
+
+
+ItemProblemKind = Literal[
+    "title_empty", "pane", "status", "target_negative", "target_large", "due_before_start",
+    "paused_reason",
+]  # fmt: skip
+
+ITEM_PROBLEM_TEXT: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "title_empty": "title must not be empty",
+        "pane": "unknown pane {value!r}",
+        "status": "unknown status {value!r}",
+        "target_negative": "target must not be negative",
+        "target_large": "target must be at most {limit}",
+        "due_before_start": "due {due} is before start {start}",
+        "paused_reason": "a paused item needs a reason (set reason=…)",
+    },
+    "zh": {
+        "title_empty": "工作任务不能为空",
+        "pane": "不是板块：{value!r}",
+        "status": "不是状态：{value!r}",
+        "target_negative": "目标值不能为负数",
+        "target_large": "目标值不能超过 {limit}",
+        "due_before_start": "完成时限 {due} 早于开始日期 {start}",
+        "paused_reason": "暂缓的事项须写明暂缓原因",
+    },
+}
+
+
+@dataclass(frozen=True)
+class ItemProblem:
+    """What is wrong with an item as it would be saved, and which field to fix it in."""
+
+    kind: ItemProblemKind
+    field: str
+    value: object = None
+    due: date | None = None
+    start: date | None = None
+
+    def text(self, lang: str = "en") -> str:
+        words = ITEM_PROBLEM_TEXT.get(lang, ITEM_PROBLEM_TEXT["en"])
+        return words[self.kind].format(
+            value=self.value, due=self.due, start=self.start, limit=f"{MAX_COUNT:,}"
+        )
+
+
+def item_problems(item: Any) -> list[ItemProblem]:
+    """Every rule an item (anything with its fields as attributes) breaks: the store refuses
+    to save it (``store.ledger`` add/edit), and the dashboard's form names them as typed."""
+    problems: list[ItemProblem] = []
+    if not (item.title or "").strip():
+        problems.append(ItemProblem("title_empty", "title"))
+    if item.pane not in PANES:
+        problems.append(ItemProblem("pane", "pane", item.pane))
+    if item.status not in STATUSES:
+        problems.append(ItemProblem("status", "status", item.status))
+    if item.target is not None and item.target < 0:
+        problems.append(ItemProblem("target_negative", "target"))
+    if item.target is not None and not item.target <= MAX_COUNT:
+        problems.append(ItemProblem("target_large", "target"))
+    if item.start and item.due and item.due < item.start:
+        problems.append(ItemProblem("due_before_start", "due", due=item.due, start=item.start))
+    if item.status == "paused" and not (item.reason or "").strip():
+        problems.append(ItemProblem("paused_reason", "reason"))
+    return problems
 
 
 def number_problems(conn: Connection, limit: int = 20) -> list[str]:

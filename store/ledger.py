@@ -17,7 +17,7 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from store.access import Forbidden, require_admin, require_edit
 from store.bulk import insert_rows
-from store.checks import EntryRefused, entry_problem
+from store.checks import EntryProblem, EntryRefused, entry_problem, item_problems, lowest_from
 from store.errors import Conflict, Invalid, LedgerError, NotFound
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
 from store.periods import Period, PeriodError, parse_period, today
@@ -36,7 +36,6 @@ from store.values import (
     MAX_COUNT,
     PANE_PREFIX,
     PANES,
-    STATUSES,
     BadValue,
     clean_text,
     in_range,
@@ -412,21 +411,7 @@ def next_code(session: Session, pane: str) -> str:
 
 
 def _check_item(item: Item) -> None:
-    problems = []
-    if not item.title.strip():
-        problems.append("title must not be empty")
-    if item.pane not in PANES:
-        problems.append(f"unknown pane {item.pane!r}")
-    if item.status not in STATUSES:
-        problems.append(f"unknown status {item.status!r}")
-    if item.target is not None and item.target < 0:
-        problems.append("target must not be negative")
-    if item.target is not None and not item.target <= MAX_COUNT:
-        problems.append(f"target must be at most {MAX_COUNT:,}")
-    if item.start and item.due and item.due < item.start:
-        problems.append(f"due {item.due} is before start {item.start}")
-    if item.status == "paused" and not item.reason.strip():
-        problems.append("a paused item needs a reason (set reason=…)")
+    problems = [p.text() for p in item_problems(item)]
     if problems:
         raise Invalid(f"{item.code}: " + "; ".join(problems), problems)
 
@@ -628,6 +613,145 @@ def log_entry(
     if item.status == "todo":
         edit_item(session, item.code, {"status": "doing"}, actor=actor, action="log", txn=txn)
     return entry
+
+
+def _entry_snapshot(entry: Entry) -> dict[str, Any]:
+    """An entry as its audit rows keep it: enough to put it back as it was."""
+    return {
+        "id": entry.id,
+        "day": entry.day.isoformat(),
+        "amount": entry.amount,
+        "note": entry.note,
+        "actor": entry.actor,
+        "kind": entry.kind,
+        "batch_id": entry.batch_id,
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+def find_entry(session: Session, entry_id: int) -> tuple[Entry, Item]:
+    """An entry (as ``duban show`` numbers them) and its live item."""
+    entry = session.get(Entry, entry_id)
+    item = session.get(Item, entry.item_id) if entry is not None else None
+    if entry is None or item is None or item.deleted_at is not None:
+        raise NotFound(f"no entry with id {entry_id}")
+    return entry, item
+
+
+def _other_entries(session: Session, entry: Entry) -> list[tuple[date, float]]:
+    rows = session.execute(
+        ENTRIES.select()
+        .with_only_columns(ENTRIES.c.day, ENTRIES.c.amount)
+        .where(ENTRIES.c.item_id == entry.item_id, ENTRIES.c.id != entry.id)
+    ).all()
+    return [(d, float(a)) for d, a in rows]
+
+
+def fix_entry(
+    session: Session,
+    entry_id: int,
+    *,
+    amount: float | None = None,
+    day: date | None = None,
+    note: str | None = None,
+    actor: str | None = None,
+    on: date | None = None,
+) -> Entry:
+    """Correct one entry's amount, day or note (a mistyped ``l 50``), as the rules of
+    ``store.checks`` would take it if it were logged anew among the item's other entries.
+    Audited (``entry_fixed``: the entry before and after); ``undo`` puts it back."""
+    actor = actor or current_actor()
+    on = on or today()
+    entry, item = find_entry(session, entry_id)
+    require_edit(session, actor, item)
+    before = _entry_snapshot(entry)
+    new_amount = entry.amount if amount is None else float(amount)
+    new_day = entry.day if day is None else day
+    new_note = entry.note if note is None else clean_text(note)
+    if (new_amount, new_day, new_note) == (entry.amount, entry.day, entry.note):
+        raise Invalid(f"entry {entry_id} already reads so: nothing to change")
+    if (new_amount, new_day) != (entry.amount, entry.day):
+        problem = entry_problem(
+            item, new_amount, new_day, entries=_other_entries(session, entry), on=on
+        )
+        if problem is not None:
+            raise EntryRefused(item.code, problem)
+    entry.amount, entry.day, entry.note = new_amount, new_day, new_note
+    session.add(entry)
+    session.flush()
+    _audit(
+        session, txn=new_txn(), actor=actor, action="entry-fix", item=item, field="entry_fixed",
+        old=before, new=_entry_snapshot(entry),
+    )  # fmt: skip
+    session.flush()
+    return entry
+
+
+def remove_entry(
+    session: Session, entry_id: int, *, actor: str | None = None, on: date | None = None
+) -> Entry:
+    """Delete one entry, unless without it the item's count would go below zero on some day
+    (a correction left standing alone). Audited (``entry_removed``: the entry as it was);
+    ``undo`` restores it."""
+    actor = actor or current_actor()
+    entry, item = find_entry(session, entry_id)
+    require_edit(session, actor, item)
+    others = _other_entries(session, entry)
+    if others:
+        # The lowest the count gets on any day, counting from before the first entry.
+        lowest = lowest_from(others, min(d for d, _ in others) - timedelta(days=1))
+        if lowest < 0:
+            raise EntryRefused(
+                item.code, EntryProblem("below_zero", total=lowest + entry.amount,
+                                        amount=-entry.amount)
+            )  # fmt: skip
+    before = _entry_snapshot(entry)
+    session.delete(entry)
+    session.flush()
+    _audit(
+        session, txn=new_txn(), actor=actor, action="entry-rm", item=item, field="entry_removed",
+        old=before, new=None,
+    )  # fmt: skip
+    session.flush()
+    return entry
+
+
+def _revert_entry(session: Session, row: AuditEvent, item: Item, *, actor: str, txn: str) -> None:
+    """Undo of ``fix_entry`` (put the entry's old amount, day and note back, unless it was
+    changed or removed since) and of ``remove_entry`` (put the entry back as it was)."""
+    if row.field == "entry_fixed":
+        old, new = json.loads(row.old or "{}"), json.loads(row.new or "{}")
+        entry = session.get(Entry, old.get("id"))
+        if entry is None or _entry_snapshot(entry) != new:
+            raise Conflict(f"cannot undo: that entry of {item.code} was changed or removed since")
+        entry.amount = float(old["amount"])
+        entry.day = date.fromisoformat(old["day"])
+        entry.note = old["note"]
+        session.add(entry)
+        _audit(
+            session, txn=txn, actor=actor, action="undo", item=item, field="entry_fixed",
+            old=new, new=old,
+        )  # fmt: skip
+        return
+    old = json.loads(row.old or "{}")
+    restored = Entry(
+        item_id=item.id or 0,
+        day=date.fromisoformat(old["day"]),
+        amount=float(old["amount"]),
+        note=old.get("note", ""),
+        actor=old.get("actor", ""),
+        kind=old.get("kind", "log"),
+        batch_id=old.get("batch_id"),
+        created_at=datetime.fromisoformat(old["created_at"]),
+    )
+    if old.get("id") is not None and session.get(Entry, old["id"]) is None:
+        restored.id = old["id"]  # the same id, so the log it came from can still be undone
+    session.add(restored)
+    session.flush()
+    _audit(
+        session, txn=txn, actor=actor, action="undo", item=item, field="entry_removed",
+        old=None, new=_entry_snapshot(restored),
+    )  # fmt: skip
 
 
 def mark_done(
@@ -1192,6 +1316,9 @@ def _revert(
             problem.pane = pane
             session.add(problem)
         return
+    if row.field in ("entry_fixed", "entry_removed") and item is not None:
+        _revert_entry(session, row, item, actor=actor, txn=txn)
+        return
     if row.field == "entry" and item is not None:
         entry = session.get(Entry, json.loads(row.new or "null"))
         if entry is not None:
@@ -1283,3 +1410,35 @@ def parse_amount(text: str) -> float:
         return parse_number(text)
     except BadValue as exc:
         raise Invalid(f"amount: {exc}") from exc
+
+
+ENTRY_FIELDS = ("amount", "day", "note")
+"""What ``fix_entry`` corrects: ``duban entry set ID amount=… day=… note=…``."""
+
+
+def parse_entry_assignments(pairs: Sequence[str]) -> dict[str, Any]:
+    """``FIELD=VALUE`` pairs for an entry (amount, day, note), parsed; every bad one reported."""
+    changes: dict[str, Any] = {}
+    problems: list[str] = []
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep:
+            problems.append(f"{pair!r}: expected FIELD=VALUE")
+            continue
+        try:
+            if name == "amount":
+                changes[name] = parse_number(value)
+            elif name == "day":
+                changes[name] = parse_date(value)
+            elif name == "note":
+                changes[name] = clean_text(value)
+            else:
+                raise BadValue(f"unknown field {name!r}; fields: {', '.join(ENTRY_FIELDS)}")
+        except BadValue as exc:
+            problems.append(f"{name}: {exc}")
+    if problems:
+        raise Invalid("; ".join(problems), problems)
+    if not changes:
+        raise Invalid(f"nothing to change: give one of {', '.join(ENTRY_FIELDS)}=…")
+    return changes

@@ -73,7 +73,17 @@ MIN_STEP: Final = 0.000_001
 
 
 class BadValue(ValueError):
-    """A cell or argument that cannot be read; the message is shown to the user as is."""
+    """A cell or argument that cannot be read; the message is shown to the user as is.
+
+    ``zh`` is the same message in Chinese where one is given: ``text(lang)`` is what either
+    door (the CLI, the dashboard's forms) shows, so one bad value reads the same from both."""
+
+    def __init__(self, message: str, zh: str = "") -> None:
+        super().__init__(message)
+        self.zh = zh
+
+    def text(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class TooLarge(BadValue):
@@ -191,7 +201,10 @@ def parse_status(text: str) -> Status:
     status = _STATUS_ALIASES.get(_fold_key(text))
     if status is None:
         choices = ", ".join(f"{k}/{v}" for k, v in STATUS_ZH.items())
-        raise BadValue(f"unknown status: {_quote(text)} (use {choices})")
+        raise BadValue(
+            f"unknown status: {_quote(text)} (use {choices})",
+            f"不是状态：{_quote(text)}（请用 {'、'.join(STATUS_ZH.values())}）",
+        )
     return status
 
 
@@ -222,11 +235,14 @@ def parse_date(text: str) -> date:
     elif _SERIAL_RE.fullmatch(s):
         raise BadValue(_serial_message(text, s))
     else:
-        raise BadValue(f"not a date: {_quote(text)} (use 2023-07-31, 2023/7/31 or 2023年7月31日)")
+        raise BadValue(
+            f"not a date: {_quote(text)} (use 2023-07-31, 2023/7/31 or 2023年7月31日)",
+            f"不是日期：{_quote(text)}（请用 2023-07-31、2023/7/31 或 2023年7月31日）",
+        )
     try:
         return date(int(y), int(m), int(d))
     except ValueError:
-        raise BadValue(f"no such date: {_quote(text)}") from None
+        raise BadValue(f"no such date: {_quote(text)}", f"没有这一天：{_quote(text)}") from None
 
 
 # Deadlines in words, as 完成时限 cells say them; the year is the ledger's.
@@ -306,10 +322,16 @@ def bounded(value: float, text: str | None = None) -> float:
     through ``parse_number``, which calls it."""
     if not in_range(value):
         shown = _quote(text) if text is not None else repr(value)
-        raise TooLarge(f"number too large: {shown} (at most {MAX_COUNT:,} either way)")
+        raise TooLarge(
+            f"number too large: {shown} (at most {MAX_COUNT:,} either way)",
+            f"数字过大：{shown}（绝对值不超过 {MAX_COUNT:,}）",
+        )
     if value and abs(value) < MIN_STEP:
         shown = _quote(text) if text is not None else repr(value)
-        raise TooSmall(f"number too small: {shown} (at least {MIN_STEP:.6f} either way, or 0)")
+        raise TooSmall(
+            f"number too small: {shown} (at least {MIN_STEP:.6f} either way, or 0)",
+            f"数字过小：{shown}（除 0 外绝对值至少 {MIN_STEP:.6f}）",
+        )
     return value
 
 
@@ -318,7 +340,7 @@ def parse_number(text: str) -> float:
     # float() itself would accept "nan", "inf", "1_000" and " 1e400 ", none of which a person
     # means in a ledger cell, so the shape is checked first.
     if not _NUMBER_RE.fullmatch(s):
-        raise BadValue(f"not a number: {_quote(text)}")
+        raise BadValue(f"not a number: {_quote(text)}", f"不是数字：{_quote(text)}")
     return bounded(float(s.replace(",", "")), text)
 
 
@@ -393,31 +415,44 @@ def parse_target(text: str, unit: str = "") -> tuple[float, str]:
             value = parse_number(match[1])
         except TooLarge:
             raise TooLarge(
-                f"number too large: {_quote(text)} (at most {MAX_COUNT:,} either way)"
+                f"number too large: {_quote(text)} (at most {MAX_COUNT:,} either way)",
+                f"数字过大：{_quote(text)}（绝对值不超过 {MAX_COUNT:,}）",
             ) from None
         except TooSmall:
             raise TooSmall(
-                f"number too small: {_quote(text)} (at least {MIN_STEP:.6f}, or 0)"
+                f"number too small: {_quote(text)} (at least {MIN_STEP:.6f}, or 0)",
+                f"数字过小：{_quote(text)}（除 0 外至少 {MIN_STEP:.6f}）",
             ) from None
         except BadValue:
-            raise BadValue(f"not a number: {_quote(text)}") from None
+            raise BadValue(f"not a number: {_quote(text)}", f"不是数字：{_quote(text)}") from None
     elif match := _TARGET_CN_RE.fullmatch(s):
         try:
             value = float(_cn_int(match[1]))
         except (ValueError, KeyError):
-            raise BadValue(f"not a number: {_quote(text)}") from None
+            raise BadValue(f"not a number: {_quote(text)}", f"不是数字：{_quote(text)}") from None
     else:
-        raise BadValue(f"not a target: {_quote(text)} (write a count like 6, 6次 or 十六次)")
+        raise BadValue(
+            f"not a target: {_quote(text)} (write a count like 6, 6次 or 十六次)",
+            f"不是目标值：{_quote(text)}（如 6、6次 或 十六次）",
+        )
     if value < 0:
-        raise BadValue(f"target must not be negative: {_quote(text)}")
+        raise BadValue(
+            f"target must not be negative: {_quote(text)}", f"目标值不能为负数：{_quote(text)}"
+        )
     found = clean_text(match[2])
     if _NOT_A_UNIT_RE.match(found) or any("0" <= c <= "9" for c in found):
         # 1e10, 2024-12-31, 3-5, 1.2.3: a number the pattern cut short, not a count and its
         # unit; reading "1" of it would be a silent wrong target.
-        raise BadValue(f"not a target: {_quote(text)} (write a count like 6, 6次 or 十六次)")
+        raise BadValue(
+            f"not a target: {_quote(text)} (write a count like 6, 6次 or 十六次)",
+            f"不是目标值：{_quote(text)}（如 6、6次 或 十六次）",
+        )
     unit = clean_text(unit)
     if found and unit and found != unit:
-        raise BadValue(f"target {_quote(text)} is in {found!r} but the unit column says {unit!r}")
+        raise BadValue(
+            f"target {_quote(text)} is in {found!r} but the unit column says {unit!r}",
+            f"目标值 {_quote(text)} 的单位是“{found}”，单位栏却是“{unit}”",
+        )
     # -0.0 + 0.0 is 0.0: "-0" should not come back as a negative zero.
     return value + 0.0, given or found
 
@@ -434,7 +469,10 @@ def parse_bool(text: str) -> bool:
         return True
     if key in _FALSE:
         return False
-    raise BadValue(f"not a yes/no value: {_quote(text)} (use 是/否, Y/N or 1/0)")
+    raise BadValue(
+        f"not a yes/no value: {_quote(text)} (use 是/否, Y/N or 1/0)",
+        f"不是“是/否”：{_quote(text)}（请用 是/否、Y/N 或 1/0）",
+    )
 
 
 # Excel shows long digit strings in scientific notation and, on export, writes that rounded
@@ -445,7 +483,7 @@ _SCI_RE = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
 def parse_code(text: str) -> str:
     code = _norm(text)
     if not code:
-        raise BadValue("code is empty")
+        raise BadValue("code is empty", "编号不能为空")
     if _SCI_RE.fullmatch(code):
         raise BadValue(
             f"code {_quote(text)} was turned into a number by Excel; format the column "
@@ -454,7 +492,10 @@ def parse_code(text: str) -> str:
     if any(_is_control(ch) for ch in code):
         raise BadValue(f"code contains control characters: {_quote(text)}")
     if len(code) > CODE_MAX_LEN:
-        raise BadValue(f"code is longer than {CODE_MAX_LEN} characters: {_quote(text)}")
+        raise BadValue(
+            f"code is longer than {CODE_MAX_LEN} characters: {_quote(text)}",
+            f"编号超过 {CODE_MAX_LEN} 个字符：{_quote(text)}",
+        )
     return code
 
 

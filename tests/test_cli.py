@@ -154,6 +154,8 @@ def test_log_default_amount_date_note_and_corrections(three: Duban) -> None:
     assert three("log", "DJ-001", "--", "-0.5").stdout.endswith("now 1.5/6次\n")
     item = shown(three, "DJ-001")
     assert (item["actual"], item["status"]) == (1.5, "doing")
+    # Each entry carries its id, what `duban entry set/rm ID` takes.
+    assert [e.pop("id") for e in item["entries"]] == [4, 3, 1, 2]  # newest day first
     assert item["entries"] == [
         {"date": "2023-06-15", "amount": -0.5, "note": "", "actor": "tester", "kind": "log"},
         {"date": "2023-06-15", "amount": -2.0, "note": "", "actor": "tester", "kind": "log"},
@@ -331,7 +333,7 @@ def test_show_prints_fields_and_entries(three: Duban) -> None:
     assert "no entries yet" in three("show", "XN-001").stdout
     data = shown(three, "DJ-001")
     assert data["entries"] == [
-        {"date": "2023-03-01", "amount": 2.0, "note": "集中学习", "actor": "tester",
+        {"id": 1, "date": "2023-03-01", "amount": 2.0, "note": "集中学习", "actor": "tester",
          "kind": "log"},
     ]  # fmt: skip
     assert data["percent"] == 33.3

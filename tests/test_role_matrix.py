@@ -53,6 +53,8 @@ COMMANDS: dict[str, list[str]] = {
     "reopen": ["reopen", "DJ-002"],
     "set": ["set", "DJ-001", "owner=李四"],
     "rm": ["rm", "DJ-001"],
+    "entry set": ["entry", "set", "1", "amount=3"],  # zhao's log on DJ-001, while roles were off
+    "entry rm": ["entry", "rm", "1"],
     "undo": ["undo"],
     "redo": ["redo"],
     "import": ["import", "{csv}"],

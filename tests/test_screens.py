@@ -134,7 +134,7 @@ async def test_log_form_bad_date_is_named_and_blocks_enter() -> None:
     app = Host(LogForm(ZH, make_row(), TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("tab", *"2023-13-01")
-        assert error_texts(app.screen) == ["不是日期：2023-13-01"]
+        assert error_texts(app.screen) == ["没有这一天：'2023-13-01'"]
         await pilot.press("enter")
         assert app.results == []
         assert isinstance(app.screen, LogForm)
@@ -151,14 +151,14 @@ async def test_log_form_bad_date_is_named_and_blocks_enter() -> None:
     [
         # The rules of store.checks, asked as the person types (the store asks again).
         ("0", "2023-06-15", "amount must not be 0 (a negative amount corrects)"),
-        ("abc", "2023-06-15", "not a number: abc"),
+        ("abc", "2023-06-15", "not a number: 'abc'"),
         ("1", "2023-06-16", "2023-06-16 is after today (2023-06-15): work is logged when it "
                             "has been done"),
         # The row is of 2023-H1 at 3 done: a year's typo and going below zero are refused.
         ("1", "2022-06-15", "2022-06-15 is before the item's time began (2023-01-01; up to 31 "
                             "days earlier is allowed): set an earlier start date first"),
         ("-4", "2023-06-15", "that would take the count below zero (lowest from that day 3, -4)"),
-        ("1_000", "2023-06-15", "not a number: 1_000"),
+        ("1_000", "2023-06-15", "not a number: '1_000'"),
         # Scientific notation is a number (1e3 = 1000), and 1e309 is beyond the bound.
         ("1e309", "2023-06-15", "the amount is beyond what duban counts (at most "
                                 "10,000,000,000 either way)"),
@@ -199,8 +199,8 @@ async def test_inputs_do_not_blink() -> None:
 async def test_item_form_add_returns_parsed_fields() -> None:
     app = Host(ItemForm(ZH, row=None, pane="efficiency", period="2023-H2"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"Meet", "tab", "tab", *"mtg", "tab", *"six")
-        assert error_texts(app.screen) == ["不是目标值：six（如 6、6次 或 十六次）"]
+        await pilot.press(*"Meet", "tab", "tab", *"mtg", "tab", "tab", *"six")
+        assert error_texts(app.screen) == ["不是目标值：'six'（如 6、6次 或 十六次）"]
         await pilot.press(*["backspace"] * 3, "6")
         await pilot.press("tab", "tab")
         app.screen.query_one("#f-due", Input).value = "2023/12/31"
@@ -224,7 +224,7 @@ async def test_item_form_add_takes_unit_from_target_and_needs_a_title() -> None:
         assert error_texts(app.screen) == []  # a new form does not open scolding
         app.screen.query_one("#f-target", Input).value = "十六次"
         await pilot.press("enter")
-        assert error_texts(app.screen) == ["must not be empty"]
+        assert error_texts(app.screen) == ["title must not be empty"]
         assert app.screen.focused is app.screen.query_one("#f-title")
         await pilot.press(*"Study")
         await pilot.press("enter")
@@ -241,7 +241,7 @@ async def test_item_form_unit_mismatch_is_named() -> None:
         app.screen.query_one("#f-target", Input).value = "6次"
         app.screen.query_one("#f-unit", Input).value = "篇"
         await pilot.pause()
-        assert error_texts(app.screen) == ["目标值的单位是“次”，单位栏却是“篇”"]
+        assert error_texts(app.screen) == ["目标值 '6次' 的单位是“次”，单位栏却是“篇”"]
         await pilot.press("enter")
         assert app.results == []
 
@@ -281,7 +281,7 @@ async def test_item_form_edit_refuses_due_before_start() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         app.screen.query_one("#f-due", Input).value = "2023/2/1"
         await pilot.press("enter")
-        assert error_texts(app.screen) == ["before the start date 2023-03-01"]
+        assert error_texts(app.screen) == ["due 2023-02-01 is before start 2023-03-01"]
         await pilot.press("escape")
     assert app.results == [None]
 
@@ -488,8 +488,8 @@ async def test_hostile_title_is_plain_in_the_heading() -> None:
 async def test_short_screen_scrolls_fields_but_keeps_the_hint() -> None:
     app = Host(ItemForm(ZH, row=None, pane="party", period=None))
     async with app.run_test(size=(60, 12)) as pilot:
-        await pilot.press(*["tab"] * 7)
-        owner = app.screen.query_one("#f-owner", Input)
+        await pilot.press(*["tab"] * 17)  # 备注, near the end of a form taller than the screen
+        owner = app.screen.query_one("#f-notes", Input)
         hint = app.screen.query_one(".hint", Static)
         assert app.screen.focused is owner
         fields = app.screen.query_one(".fields")

@@ -124,6 +124,8 @@ class DubanApp(App[None]):
         message: str
         row: BoardRow | None
         reload: bool = False
+        then: Callable[[BoardRow | None], None] | None = None
+        """What to do next with the re-read row (open the detail view again)."""
 
     @dataclass
     class Failed(Message):
@@ -380,9 +382,18 @@ class DubanApp(App[None]):
     # -- writing (workers) ----------------------------------------------------------------------
 
     @work(thread=True, group="write")
-    def write(self, act: Callable[[Any], tuple[str, int | None]], *, reload: bool = False) -> None:
+    def write(
+        self,
+        act: Callable[[Any], tuple[str, int | None]],
+        *,
+        reload: bool = False,
+        refused: Callable[[Exception], bool] | None = None,
+        then: Callable[[BoardRow | None], None] | None = None,
+    ) -> None:
         """Run ``act(session)`` in one write transaction; it returns the message to show and
-        the id of the item to re-read."""
+        the id of the item to re-read. ``refused(error)``, run in this worker when the store
+        refuses, returns True when it has taken care of telling the person (the ledger is
+        read again all the same); ``then(row)`` runs after a write went through."""
         from store.board import board_row
         from store.db import change_counter, read_session, write_session
         from store.errors import Conflict, LedgerError
@@ -393,6 +404,9 @@ class DubanApp(App[None]):
             with write_session(self.engine) as session:
                 message, item_id = act(session)
         except (LedgerError, BadValue, PeriodError) as exc:
+            if refused is not None and refused(exc):
+                self.call_from_thread(self.reload)
+                return
             self.post_message(self.Failed(self.words_of(exc), conflict=isinstance(exc, Conflict)))
             return
         row = None
@@ -404,7 +418,7 @@ class DubanApp(App[None]):
         counter, seen = change_counter(self.engine), self.seen_changes
         elsewhere = seen is not None and counter > seen + 1
         self.seen_changes = counter
-        self.post_message(self.Wrote(message, row, reload=reload or elsewhere))
+        self.post_message(self.Wrote(message, row, reload=reload or elsewhere, then=then))
 
     def words_of(self, exc: Exception) -> str:
         """A refusal in the dashboard's language where the store gives it in both."""
@@ -425,6 +439,8 @@ class DubanApp(App[None]):
 
     def on_duban_app_wrote(self, message: Wrote) -> None:
         self.notify_text(message.message)
+        if message.then is not None:
+            message.then(message.row)
         row = message.row
         old = None
         if row is not None and not message.reload:
@@ -582,24 +598,68 @@ class DubanApp(App[None]):
         self.push_screen(ItemForm(self.t, row=None, pane=pane, period=self.period), done)
 
     def action_edit(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.open_edit(row)
+
+    @work(thread=True, exclusive=True, group="edit")
+    def open_edit(
+        self,
+        row: BoardRow,
+        typed: dict[str, str] | None = None,
+        before: dict[str, Any] | None = None,
+    ) -> None:
+        """Read every field of the item and open the edit form on it. After a save refused
+        because someone else changed the item first (``typed``: what the person had typed,
+        ``before``: the values they had started from), the form opens again on the item as
+        it is now, with what was typed in it and the other person's change under each field
+        they changed."""
+        from store.db import read_session
+        from store.ledger import EDITABLE, history, show_item
+
+        who: dict[str, str] = {}
+        with read_session(self.engine) as session:
+            item = show_item(session, row.code).item
+            if before is not None:
+                for event in history(session, item.code, limit=200):
+                    who.setdefault(event.field, event.actor)
+        values: dict[str, Any] = {name: getattr(item, name) for name in EDITABLE}
+        values["version"] = item.version
+        self.call_from_thread(self._show_edit, row, values, typed, before, who)
+
+    def _show_edit(
+        self,
+        row: BoardRow,
+        values: dict[str, Any],
+        typed: dict[str, str] | None,
+        before: dict[str, Any] | None,
+        who: dict[str, str],
+    ) -> None:
+        from store.errors import Conflict
         from store.ledger import edit_item
         from tui.screens import ItemForm
 
-        row = self.selected()
-        if row is None:
-            return
+        form = ItemForm(self.t, row=row, pane=row.pane, period=row.period, item=values,
+                        typed=typed, before=before, who=who)  # fmt: skip
 
         def done(changes: dict[str, Any] | None) -> None:
             if not changes:
                 return
 
             def act(session: Any) -> tuple[str, int | None]:
-                item = edit_item(session, row.code, changes, expected_version=row.version)
+                item = edit_item(session, row.code, changes, expected_version=form.version)
                 return self.t("msg.saved", code=item.code), item.id
 
-            self.write(act, reload=True)
+            def refused(exc: Exception) -> bool:
+                if not isinstance(exc, Conflict):
+                    return False
+                # Keep what was typed: the form opens again on the item as it is now.
+                self.call_from_thread(self.open_edit, row, form.submitted, values)
+                return True
 
-        self.push_screen(ItemForm(self.t, row=row, pane=row.pane, period=row.period), done)
+            self.write(act, reload=True, refused=refused)
+
+        self.push_screen(form, done)
 
     def action_delete(self) -> None:
         from store.ledger import remove_item
@@ -726,7 +786,7 @@ class DubanApp(App[None]):
             self.open_detail(row)
 
     @work(thread=True, exclusive=True, group="detail")
-    def open_detail(self, row: BoardRow) -> None:
+    def open_detail(self, row: BoardRow, cursor: int | None = None) -> None:
         from store.board import entries_of
         from store.db import read_session
         from store.ledger import show_item
@@ -737,12 +797,46 @@ class DubanApp(App[None]):
         names = ("detail", "dept", "assist", "owner", "evidence", "reason", "progress_note",
                  "notes")  # fmt: skip
         fields = {self.t(f"field.{name}"): getattr(item, name) for name in names}
-        self.call_from_thread(self._show_detail, row, entries, fields)
+        self.call_from_thread(self._show_detail, row, entries, fields, cursor)
 
-    def _show_detail(self, row: BoardRow, entries: list[Any], fields: dict[str, str]) -> None:
-        from tui.screens import DetailScreen
+    def _show_detail(
+        self, row: BoardRow, entries: list[Any], fields: dict[str, str], cursor: int | None = None
+    ) -> None:
+        from tui.screens import DetailScreen, EntryChange
 
-        self.push_screen(DetailScreen(self.t, row, entries, fields, period=self.period))
+        def done(change: EntryChange | None) -> None:
+            if change is not None:
+                self.change_entry(row, change)
+
+        screen = DetailScreen(self.t, row, entries, fields, period=self.period, today=today(),
+                              cursor=cursor)  # fmt: skip
+        self.push_screen(screen, done)
+
+    def change_entry(self, row: BoardRow, change: Any) -> None:
+        """Correct or delete one entry (from the detail view), then show the view again."""
+        from store.ledger import actual_of, find_item, fix_entry, remove_entry
+
+        def act(session: Any) -> tuple[str, int | None]:
+            if change.fix is None:
+                entry = remove_entry(session, change.entry_id)
+            else:
+                fix = change.fix
+                entry = fix_entry(session, change.entry_id, amount=fix.amount, day=fix.day,
+                                  note=fix.note)  # fmt: skip
+            item = find_item(session, row.code)
+            total = actual_of(session, item)
+            target = "" if item.target is None else f"/{fmt_num(item.target)}"
+            count = f"{fmt_num(total)}{target}{item.unit}"
+            amount = f"{'+' if entry.amount > 0 else ''}{fmt_num(entry.amount)}"
+            key = "msg.entry_removed" if change.fix is None else "msg.entry_fixed"
+            return self.t(key, code=item.code, id=change.entry_id, amount=amount,
+                          day=entry.day.isoformat(), count=count), row.id  # fmt: skip
+
+        def then(fresh: BoardRow | None) -> None:
+            cursor = change.entry_id if change.fix is not None else None
+            self.open_detail(fresh or row, cursor)
+
+        self.write(act, then=then)
 
     def action_today(self) -> None:
         self.open_today()

@@ -451,6 +451,54 @@ def _take_back(
     say(message)
 
 
+entry_app = typer.Typer(
+    help="Correct or delete one logged entry (its id is the # column of `duban show CODE`).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(entry_app, name="entry")
+
+
+@entry_app.command("set")
+@user_errors
+def entry_set(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(metavar="ID", help="The entry's id (duban show).")],
+    assignments: Annotated[
+        list[str], typer.Argument(help="FIELD=VALUE pairs. Fields: amount day note.")
+    ],
+) -> None:
+    """Correct an entry: duban entry set 17 amount=5 (a mistyped `duban log DJ-001 50`)."""
+    from store.ledger import fix_entry, parse_entry_assignments
+
+    changes = parse_entry_assignments(assignments)
+    with writing(ctx) as session:
+        entry = fix_entry(session, entry_id, **changes)
+        sign = "+" if entry.amount > 0 else ""
+        message = f"entry {entry.id} is now {sign}{fmt_num(entry.amount)} on {entry.day}"
+    say(message)
+
+
+@entry_app.command("rm")
+@user_errors
+def entry_rm(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(metavar="ID", help="The entry's id (duban show).")],
+) -> None:
+    """Delete an entry (duban undo brings it back)."""
+    from store.ledger import find_entry, remove_entry
+
+    with writing(ctx) as session:
+        code = find_entry(session, entry_id)[1].code
+        entry = remove_entry(session, entry_id)
+        sign = "+" if entry.amount > 0 else ""
+        message = (
+            f"removed entry {entry_id} of {code} ({sign}{fmt_num(entry.amount)} on {entry.day}); "
+            "duban undo brings it back"
+        )
+    say(message)
+
+
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -563,7 +611,7 @@ def show(
             assist=i.assist, start=i.start.isoformat() if i.start else None,
             evidence=i.evidence, reason=i.reason, progress_note=i.progress_note, key=i.key,
             version=i.version, shown_period=view.period.key if view.period else None,
-            entries=[{"date": e.day.isoformat(), "amount": e.amount, "note": e.note,
+            entries=[{"id": e.id, "date": e.day.isoformat(), "amount": e.amount, "note": e.note,
                       "actor": e.actor, "kind": e.kind} for e in view.entries],
         )  # fmt: skip
         print_json(data)
@@ -606,11 +654,12 @@ def show(
     out.print(grid)
     if view.entries:
         table = Table(title="entries", title_justify="left", header_style="bold")
-        for name in ("日期", "数量", "说明", "填报人"):
+        for name in ("#", "日期", "数量", "说明", "填报人"):
             table.add_column(name)
         for e in view.entries:
             note = e.note if e.kind == "log" else f"{e.note}".strip()
-            table.add_row(cell(e.day), cell(f"{e.amount:+g}"), cell(note), cell(e.actor))
+            table.add_row(cell(e.id), cell(e.day), cell(f"{e.amount:+g}"), cell(note),
+                          cell(e.actor))  # fmt: skip
         out.print(table)
     else:
         out.print("no entries yet")

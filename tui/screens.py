@@ -12,11 +12,13 @@ goes through ``clean_text`` (no control characters reach the terminal) and is sh
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.table import Table
@@ -30,12 +32,13 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from store.checks import EntryProblem, amount_problem, day_problem
+from store.checks import EntryProblem, amount_problem, day_problem, item_problems, lowest_from
 from store.ledger import parse_field
 from store.periods import Period, PeriodError, parse_period, periods_around
 from store.progress import describe, expected_count
 from store.values import (
     PANES,
+    STATUSES,
     BadValue,
     TooLarge,
     TooSmall,
@@ -56,6 +59,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ConfirmScreen",
     "DetailScreen",
+    "EntryChange",
+    "EntryForm",
     "EvidenceForm",
     "HelpScreen",
     "ItemForm",
@@ -135,15 +140,19 @@ class DubanModal(ModalScreen[ResultT]):
 class FieldRow(Vertical):
     """A label, its input and, under it, what is wrong with the value (hidden when nothing)."""
 
-    def __init__(self, label: str, control: Widget, *, name: str) -> None:
+    def __init__(self, label: str, control: Widget, *, name: str, theirs: str = "") -> None:
         super().__init__(id=f"row-{name}", classes="field")
         self.label = label
         self.control = control
+        self.theirs = theirs
+        """Someone else's change to this field, made while the form was open."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-line"):
             yield Label(Text(self.label), classes="field-label")
             yield self.control
+        if self.theirs:
+            yield Static(Text(self.theirs), classes="field-theirs")
         yield Static(classes="field-error")
 
     def show_error(self, message: str | None) -> None:
@@ -172,6 +181,9 @@ class FormScreen(DubanModal[ResultT]):
         super().__init__(t)
         self._tried = False
         self._initial: dict[str, str] = {}
+        self.submitted: dict[str, str] = {}
+        """The fields the person changed, as typed, when the form was submitted: what a
+        refused save opens the form again with."""
 
     # subclasses -------------------------------------------------------------------------
     def title_text(self) -> Text:
@@ -200,7 +212,15 @@ class FormScreen(DubanModal[ResultT]):
             yield Static(Text(self.hint()), classes="hint")
 
     def on_mount(self) -> None:
-        self._initial = {name: self.text(name) for name in self.FIELDS}
+        self._initial = self.initial_texts()
+
+    def initial_texts(self) -> dict[str, str]:
+        """What each field held before anyone typed: what ``changed`` compares with."""
+        return {name: self.text(name) for name in self.FIELDS}
+
+    def typed(self) -> dict[str, str]:
+        """The raw text of every field the person changed."""
+        return {name: self.text(name) for name in self.FIELDS if self.changed(name)}
 
     def text(self, name: str) -> str:
         """The raw text of field ``name`` (a Select's value for a Select)."""
@@ -219,7 +239,10 @@ class FormScreen(DubanModal[ResultT]):
         error = self.field_error(name)
         # A field shows its complaint once someone has touched it or tried to submit; a new
         # form should not open already scolding about the empty title.
-        shown = error if (self._tried or self.changed(name)) else None
+        touched = self.changed(name) or any(
+            self.changed(other) for other in self.FIELDS if name in self.dependants(other)
+        )
+        shown = error if (self._tried or touched) else None
         self.query_one(f"#row-{name}", FieldRow).show_error(shown)
         return error
 
@@ -236,6 +259,15 @@ class FormScreen(DubanModal[ResultT]):
             for field in (name, *self.dependants(name)):
                 self._show(field)
 
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        if not self._initial or event.select.id is None:
+            return
+        name = event.select.id.removeprefix("f-")
+        if name in self.FIELDS:
+            for field in (name, *self.dependants(name)):
+                self._show(field)
+
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -247,6 +279,7 @@ class FormScreen(DubanModal[ResultT]):
         if wrong:
             self.query_one(f"#f-{wrong[0]}").focus()
             return
+        self.submitted = self.typed()
         self.dismiss(self.result())
 
 
@@ -277,23 +310,24 @@ class LogForm(FormScreen[LogRequest | None]):
         title.append(f"  {self.t('form.log.now', count=count_text(self.row))}", "dim")
         return title
 
+    def defaults(self) -> dict[str, str]:
+        return {"amount": "1", "day": self.today.isoformat(), "note": ""}
+
     def field_rows(self) -> Iterable[FieldRow]:
         t = self.t
-        yield FieldRow(
-            t("field.amount"),
-            _input("1", name="amount", placeholder=t("placeholder.amount")),
-            name="amount",
-        )
-        yield FieldRow(
-            t("field.day"),
-            _input(self.today.isoformat(), name="day", placeholder=t("placeholder.date")),
-            name="day",
-        )
-        yield FieldRow(
-            t("field.note"), _input("", name="note", placeholder=t("placeholder.note")), name="note"
-        )
+        values = self.defaults()
+        for name, placeholder in (("amount", "amount"), ("day", "date"), ("note", "note")):
+            yield FieldRow(
+                t(f"field.{name}"),
+                _input(values[name], name=name, placeholder=t(f"placeholder.{placeholder}")),
+                name=name,
+            )
+
+    def amount_problem(self, amount: float) -> EntryProblem | None:
+        return amount_problem(amount, self.row.actual)
 
     def field_error(self, name: str) -> str | None:
+        # The words of a bad number or date are the store's, as `duban log` prints them.
         text = self.text(name)
         if name == "amount":
             try:
@@ -302,15 +336,15 @@ class LogForm(FormScreen[LogRequest | None]):
                 return EntryProblem("too_large", amount=math.inf).text(self.t.lang)
             except TooSmall:
                 return EntryProblem("too_small").text(self.t.lang)
-            except BadValue:
-                return self.t("err.number", text=_shown_input(text))
-            problem = amount_problem(amount, self.row.actual)
+            except BadValue as exc:
+                return exc.text(self.t.lang)
+            problem = self.amount_problem(amount)
             return problem.text(self.t.lang) if problem else None
         if name == "day":
             try:
                 day = parse_date(text)
-            except BadValue:
-                return self.t("err.date", text=_shown_input(text))
+            except BadValue as exc:
+                return exc.text(self.t.lang)
             problem = day_problem(self.row, day, self.today)
             return problem.text(self.t.lang) if problem else None
         return None
@@ -323,24 +357,99 @@ class LogForm(FormScreen[LogRequest | None]):
         )
 
 
+class EntryForm(LogForm):
+    """Correct one logged entry: its amount, day and note, prefilled; checked as if it were
+    logged anew among the item's other entries (``store.ledger.fix_entry`` checks again)."""
+
+    def __init__(self, t: Translator, row: BoardRow, today: date, entry: Entry,
+                 others: list[tuple[date, float]]) -> None:  # fmt: skip
+        super().__init__(t, row, today)
+        self.entry = entry
+        self.others = others
+
+    def title_text(self) -> Text:
+        title = Text(self.t("form.fix.title", code=clean_text(self.row.code), id=self.entry.id),
+                     "bold")  # fmt: skip
+        title.append("  ")
+        title.append_text(ledger_text(self.row.title))
+        return title
+
+    def defaults(self) -> dict[str, str]:
+        return {
+            "amount": fmt_num(self.entry.amount),
+            "day": self.entry.day.isoformat(),
+            "note": clean_text(self.entry.note),
+        }
+
+    def amount_problem(self, amount: float) -> EntryProblem | None:
+        try:
+            day = parse_date(self.text("day"))
+        except BadValue:
+            day = self.entry.day
+        total = sum(a for _, a in self.others)
+        return amount_problem(amount, total, lowest_from(self.others, day))
+
+    def dependants(self, name: str) -> tuple[str, ...]:
+        return ("amount",) if name == "day" else ()
+
+
+@dataclass
+class EntryChange:
+    """What the detail view asks of one entry: remove it, or correct it to ``fix``."""
+
+    entry_id: int
+    fix: LogRequest | None = None
+
+
+# The item form's fields, in Tab order: what the item is, its numbers and dates, who, then
+# its state and the notes on it; the code last (a new item gets the pane's next one).
+ITEM_FIELDS = (
+    "title", "pane", "category", "detail", "target", "unit", "period", "start", "due", "status",
+    "dept", "assist", "owner", "key", "progress_note", "reason", "evidence", "notes", "code",
+)  # fmt: skip
+ITEM_SELECTS = ("pane", "status", "key")
+ITEM_DEFAULTS: dict[str, Any] = {"status": "todo", "key": False}
+
+
 class ItemForm(FormScreen[dict[str, Any] | None]):
-    """Add (``row`` None) or edit an item.
+    """Add (``row`` None) or edit an item: every field ``duban set`` changes.
 
     Returns keyword arguments for ``store.ledger.add_item`` (pane, title, period and every
     filled field) or, when editing, the ``changes`` for ``store.ledger.edit_item``: only the
-    fields whose value differs from the row's (an empty dict if nothing changed). A target
-    typed with its unit ("6次") fills an empty unit field."""
+    fields whose value differs from the stored one (an empty dict if nothing changed). A
+    target typed with its unit ("6次") fills an empty unit field. Values are read by
+    ``store.ledger.parse_field`` and the item they make is judged by ``store.checks``'s
+    ``item_problems``, the rules the store applies again when it saves.
 
-    FIELDS = ("title", "pane", "category", "target", "unit", "due", "dept", "owner")
+    ``item`` holds the stored fields (and ``version``) when editing; a row alone gives those
+    it has. ``typed`` opens the form with what a person had typed before a save was refused,
+    ``before`` the values they had started from: a field someone else changed meanwhile
+    shows their value under it (``who`` names them)."""
+
+    FIELDS = ITEM_FIELDS
 
     def __init__(
-        self, t: Translator, *, row: BoardRow | None, pane: str, period: str | None
+        self,
+        t: Translator,
+        *,
+        row: BoardRow | None,
+        pane: str,
+        period: str | None,
+        item: Mapping[str, Any] | None = None,
+        typed: Mapping[str, str] | None = None,
+        before: Mapping[str, Any] | None = None,
+        who: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(t)
         self.row = row
         # Editing keeps the item where it is unless the person picks another pane.
         self.pane = row.pane if row is not None else (pane if pane in PANES else PANES[0])
         self.period = period
+        self.item = dict(item or {})
+        self.version = self.item.get("version", row.version if row is not None else None)
+        self.typed_before = dict(typed or {})
+        self.before = dict(before or {})
+        self.who = dict(who or {})
 
     def title_text(self) -> Text:
         if self.row is None:
@@ -354,89 +463,154 @@ class ItemForm(FormScreen[dict[str, Any] | None]):
         title = Text(self.t("form.edit.title", code=clean_text(self.row.code)), "bold")
         title.append("  ")
         title.append_text(ledger_text(self.row.title))
+        if self.before:
+            title.append("\n")
+            title.append(self.t("form.conflict"), "bold yellow")
         return title
 
-    def _value(self, name: str) -> str:
-        row = self.row
-        if row is None:
-            return ""
+    def stored(self, name: str) -> Any:
+        """The field's value as the ledger holds it (None for a new item)."""
+        if self.row is None:
+            return None
+        if name in self.item:
+            return self.item[name]
+        return getattr(self.row, name, "")
+
+    def _shown(self, name: str, value: Any) -> str:
         if name == "target":
-            return fmt_num(row.target)
-        if name == "due":
-            return row.due.isoformat() if row.due else ""
-        return clean_text(str(getattr(row, name)))
+            return fmt_num(value)
+        if name in ("start", "due"):
+            return value.isoformat() if value else ""
+        if name == "key":
+            return "1" if value else "0"
+        return clean_text(str(value or ""))
+
+    def _value(self, name: str) -> str:
+        if self.row is None:
+            new = {"pane": self.pane, "period": self.period or "", "status": "todo", "key": "0"}
+            return new.get(name, "")
+        return self._shown(name, self.stored(name))
+
+    def _theirs(self, name: str) -> str:
+        if name not in self.before or self.before[name] == self.stored(name):
+            return ""
+        value = self._shown(name, self.stored(name))
+        if name in ITEM_SELECTS:
+            value = self._choice_label(name, value)
+        return self.t("form.theirs", who=clean_text(self.who.get(name, "?")),
+                      value=value or self.t("form.empty"))  # fmt: skip
+
+    def _choices(self, name: str) -> list[tuple[str, str]]:
+        t = self.t
+        if name == "pane":
+            return [(t(f"pane.{p}"), p) for p in PANES]
+        if name == "status":
+            return [(t(f"status.{s}"), s) for s in STATUSES]
+        return [(t("detail.no"), "0"), (t("detail.yes"), "1")]
+
+    def _choice_label(self, name: str, value: str) -> str:
+        return next((label for label, v in self._choices(name) if v == value), value)
 
     def field_rows(self) -> Iterable[FieldRow]:
         t = self.t
+        placeholders = {"target": "placeholder.target", "due": "placeholder.date",
+                        "start": "placeholder.date", "period": "placeholder.period"}  # fmt: skip
+        if self.row is None:
+            placeholders["code"] = "placeholder.code"
         for name in self.FIELDS:
+            value = self.typed_before.get(name, self._value(name))
             control: Widget
-            if name == "pane":
+            if name in ITEM_SELECTS:
+                choices = self._choices(name)
+                if value not in [v for _, v in choices]:
+                    value = choices[0][1]
                 control = Select(
-                    [(Text(t(f"pane.{p}")), p) for p in PANES],
-                    value=self.pane,
+                    [(Text(label), v) for label, v in choices],
+                    value=value,
                     allow_blank=False,
-                    id="f-pane",
+                    id=f"f-{name}",
                     compact=True,
                 )
             else:
-                placeholder = {"target": "placeholder.target", "due": "placeholder.date"}
                 control = _input(
-                    self._value(name),
+                    value,
                     name=name,
-                    placeholder=t(placeholder[name]) if name in placeholder else "",
+                    placeholder=t(placeholders[name]) if name in placeholders else "",
                 )
-            yield FieldRow(t(f"field.{name}"), control, name=name)
+            yield FieldRow(t(f"field.{name}"), control, name=name, theirs=self._theirs(name))
+
+    def initial_texts(self) -> dict[str, str]:
+        # Reopened after a refused save, the fields hold what was typed; what counts as
+        # changed is still measured from the ledger's values.
+        return {name: self._value(name) for name in self.FIELDS}
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.typed_before:
+            for name in self.typed_before:
+                self._show(name)
+            self.query_one(f"#f-{next(iter(self.typed_before))}").focus()
 
     def dependants(self, name: str) -> tuple[str, ...]:
-        return ("target",) if name == "unit" else ()
+        return {"unit": ("target",), "status": ("reason",), "start": ("due",)}.get(name, ())
 
     def _checked(self, name: str) -> bool:
-        # Editing sends only changed fields, so an old value nobody touched is not re-judged
-        # (a due date from an import that is oddly early must not block fixing the title).
+        # Editing sends only changed fields, so an old value nobody touched is not re-read
+        # (an imported title with odd spacing must not block fixing the due date).
         return self.row is None or self.changed(name)
 
-    def field_error(self, name: str) -> str | None:
+    def _parsed(self, name: str) -> Any:
+        """The typed value as the store reads it; raises BadValue (or PeriodError)."""
         text = self.text(name)
-        if not self._checked(name):
-            return None
-        if name == "title":
-            return None if clean_text(text) else self.t("err.required")
         if name == "target" and text.strip():
+            return parse_target(text, clean_text(self.text("unit")))[0]
+        if name == "code" and self.row is None and not text.strip():
+            return None
+        return parse_field(name, text)
+
+    def field_error(self, name: str) -> str | None:
+        if self._checked(name):
             try:
-                _, found = parse_target(text)
-            except BadValue:
-                return self.t("err.target", text=_shown_input(text))
-            unit = clean_text(self.text("unit"))
-            if found and unit and found != unit:
-                return self.t("err.unit_mismatch", found=found, unit=unit)
-        if name == "due" and text.strip():
-            try:
-                due = parse_date(text)
-            except BadValue:
-                return self.t("err.date", text=_shown_input(text))
-            start = self.row.start if self.row is not None else None
-            if start is not None and due < start:
-                return self.t("err.due_before_start", start=start.isoformat())
+                self._parsed(name)
+            except BadValue as exc:
+                return exc.text(self.t.lang)
+            except PeriodError as exc:
+                return str(exc)
+        # The rules of the whole item, on the item as it would be saved.
+        would_be: dict[str, Any] = {n: self.stored(n) for n in self.FIELDS}
+        if self.row is None:
+            would_be.update(ITEM_DEFAULTS, pane=self.pane, title="", target=None, start=None,
+                            due=None, reason="")  # fmt: skip
+        for other in self.FIELDS:
+            if self._checked(other):
+                with contextlib.suppress(BadValue, PeriodError):
+                    would_be[other] = self._parsed(other)
+        for problem in item_problems(SimpleNamespace(**would_be)):
+            if problem.field == name:
+                return problem.text(self.t.lang)
         return None
 
     def result(self) -> dict[str, Any] | None:
         # When editing, only what the person changed is read: an untouched field keeps the
         # stored value even if cleaning it would alter it.
         names = [name for name in self.FIELDS if self._checked(name)]
-        values: dict[str, Any] = {name: parse_field(name, self.text(name)) for name in names}
+        values: dict[str, Any] = {name: self._parsed(name) for name in names}
         target = self.text("target")
         if "target" in values and target.strip() and not clean_text(self.text("unit")):
             values["unit"] = parse_target(target)[1]
         if self.row is None:
-            fields = {k: v for k, v in values.items() if v not in ("", None)}
+            fields = {
+                k: v
+                for k, v in values.items()
+                if v not in ("", None) and not (k in ITEM_DEFAULTS and v == ITEM_DEFAULTS[k])
+            }
             return {
                 **fields,
                 "pane": values["pane"],
                 "title": values["title"],
-                "period": self.period,
+                "period": values["period"],
             }
-        row = self.row
-        return {k: v for k, v in values.items() if v != getattr(row, k)}
+        return {k: v for k, v in values.items() if v != self.stored(k)}
 
 
 class EvidenceForm(FormScreen[str | None]):
@@ -641,12 +815,16 @@ def chart_bins(entries: Iterable[Entry]) -> tuple[str, list[float], date, date] 
     return (kind, bins, first, last) if len(bins) > 1 else None
 
 
-class DetailScreen(DubanModal[None]):
+class DetailScreen(DubanModal[EntryChange | None]):
     """One item: every field, progress against target and pace, a chart of its entries over
-    time and the entries themselves, newest first."""
+    time and the entries themselves, newest first, with a cursor: ``e`` corrects the entry
+    under it (EntryForm), ``x`` deletes it (after asking). Either closes the view with an
+    ``EntryChange`` for the app to write; Esc closes it with None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "cancel", "Close", show=False, id="detail.close"),
+        Binding("e", "fix_entry", "Correct entry", show=False, id="detail.fix"),
+        Binding("x,delete", "remove_entry", "Delete entry", show=False, id="detail.rm"),
     ]
 
     def __init__(
@@ -656,9 +834,14 @@ class DetailScreen(DubanModal[None]):
         entries: list[Entry],
         fields: dict[str, str],
         period: str | None = None,
+        today: date | None = None,
+        cursor: int | None = None,
     ) -> None:
         super().__init__(t)
         self.row = row
+        self.today = today or date.today()
+        self.cursor = cursor
+        """The entry id to put the cursor on (the one just corrected)."""
         self.period = period
         """The period the dashboard shows, whose count is given beside the whole span's."""
         self.entries = sorted(entries, key=lambda e: (e.day, e.id or 0), reverse=True)
@@ -760,7 +943,7 @@ class DetailScreen(DubanModal[None]):
         table.add_column(Text(t("col.amount")), key="amount")
         table.add_column(Text(t("col.note")), key="note")
         table.add_column(Text(t("col.who")), key="who")
-        for entry in self.entries:
+        for n, entry in enumerate(self.entries):
             note = ledger_text(entry.note)
             if entry.kind == "opening" and not note.plain:
                 note = Text(t("detail.opening"), "dim")
@@ -770,11 +953,64 @@ class DetailScreen(DubanModal[None]):
                 Text(f"+{amount}" if entry.amount > 0 else amount, justify="right"),
                 note,
                 ledger_text(entry.actor),
+                key=str(n),
             )
         return table
 
     def on_mount(self) -> None:
+        if self.cursor is not None and self.entries:
+            table = self.query_one("#entries", DataTable)
+            at = [e.id for e in self.entries].index(self.cursor) if any(
+                e.id == self.cursor for e in self.entries) else 0  # fmt: skip
+            table.move_cursor(row=at)
+            table.focus()
+            return
         self.query_one("#detail-body").focus()
+
+    def selected_entry(self) -> Entry | None:
+        """The entry under the table's cursor (the newest before the cursor moves)."""
+        if not self.entries:
+            return None
+        table = self.query_one("#entries", DataTable)
+        row = min(max(table.cursor_row, 0), len(self.entries) - 1)
+        return self.entries[row]
+
+    def action_fix_entry(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or entry.id is None:
+            return
+        others = [(e.day, e.amount) for e in self.entries if e.id != entry.id]
+        entry_id = entry.id
+
+        def done(request: LogRequest | None) -> None:
+            if request is not None:
+                self.dismiss(EntryChange(entry_id, fix=request))
+
+        self.app.push_screen(EntryForm(self.t, self.row, self.today, entry, others), done)
+
+    def action_remove_entry(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or entry.id is None:
+            return
+        entry_id = entry.id
+        amount = fmt_num(entry.amount)
+        note = clean_text(entry.note)
+        if note:
+            note = ("“{}”" if self.t.lang == "zh" else " “{}”").format(note)
+        question = self.t(
+            "confirm.entry_rm",
+            code=clean_text(self.row.code),
+            id=entry_id,
+            amount=f"+{amount}" if entry.amount > 0 else amount,
+            day=entry.day.isoformat(),
+            note=note,
+        )
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(EntryChange(entry_id))
+
+        self.app.push_screen(ConfirmScreen(self.t, question), done)
 
 
 class TodayScreen(DubanModal[str | None]):
