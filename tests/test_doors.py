@@ -165,3 +165,127 @@ def test_demo_without_a_terminal_builds_nothing(tmp_path: Path) -> None:
     done = runner.invoke(app, ["--db", str(tmp_path / "d.db"), "demo"])
     assert done.exit_code == 2 and "needs a terminal" in done.stderr
     assert not (tmp_path / "d.db").exists()
+
+
+# --- keys and screens ------------------------------------------------------------------------
+
+from contextlib import asynccontextmanager  # noqa: E402
+from typing import Any  # noqa: E402
+
+from textual.pilot import Pilot  # noqa: E402
+from textual.widgets import DataTable, Input  # noqa: E402
+
+from tui.app import DubanApp  # noqa: E402
+from tui.checklist import Checklist  # noqa: E402
+from tui.screens import ItemForm, TodayScreen  # noqa: E402
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Any:
+    engine = open_ledger(str(tmp_path / "ledger.db"))
+    assert import_file(engine, SAMPLES / "ledger.csv").ok
+    return engine
+
+
+@asynccontextmanager
+async def running(engine: Any, lang: str = "zh", size: tuple[int, int] = (80, 24)) -> Any:
+    app = DubanApp(engine, lang=lang, ledger_name="ledger.db")
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        yield app, pilot
+
+
+async def settle(app: DubanApp, pilot: Pilot[None]) -> None:
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def in_view(lst: Checklist) -> bool:
+    line = lst.line_of_row[lst.cursor]
+    top = lst.scroll_offset.y
+    return top <= line < top + lst.scrollable_content_region.height
+
+
+async def test_esc_clears_a_filter_after_enter(sample: Any) -> None:
+    async with running(sample) as (app, pilot):
+        await pilot.press("slash", "微", "信", "enter")
+        await settle(app, pilot)
+        assert app.filter_text == "微信" and app.checklist().has_focus
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.filter_text == "" and not app.query_one("#filter", Input).display
+        assert len(app.checklist(0).rows) == 33
+
+
+async def test_j_and_k_move_in_the_today_view(sample: Any) -> None:
+    from datetime import date
+
+    from store.db import write_session
+    from store.ledger import edit_item
+
+    with write_session(sample) as session:
+        for code in ("XN-010", "XN-011", "XN-012", "XN-013"):
+            edit_item(session, code, {"due": date(2023, 6, 1), "status": "doing"})
+    async with running(sample) as (app, pilot):
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count > 2
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+
+
+async def test_the_cursor_is_in_view_after_a_pane_switch(sample: Any) -> None:
+    async with running(sample) as (app, pilot):
+        hidden = app.checklist(2)  # 监督, not shown at 80 columns
+        assert not hidden.display or not hidden.parent.display  # type: ignore[union-attr]
+        assert hidden.select_code(hidden.rows[-1].code)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert app.checklist() is hidden and in_view(hidden)
+
+
+async def test_an_item_added_to_another_pane_is_in_view(sample: Any) -> None:
+    from textual.widgets import Select
+
+    async with running(sample) as (app, pilot):
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, ItemForm)
+        form.query_one("#f-title", Input).value = "新的一项"
+        form.query_one("#f-category", Input).value = "最后一类"
+        form.query_one("#f-pane", Select).value = "supervision"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        lst = app.checklist()
+        assert lst is app.checklist(2)
+        assert lst.current is not None and lst.current.title == "新的一项"
+        assert lst.cursor == len(lst.rows) - 1  # the last row, far below the first screen
+        assert in_view(lst)
+
+
+async def test_keys_typed_ahead_in_a_form_land_where_typed(sample: Any) -> None:
+    """All the keys of a burst reach the app before the first is handled (tmux send-keys,
+    a paste over SSH without brackets): a Tab among them still moves to the next field."""
+    from textual._xterm_parser import XTermParser
+
+    async with running(sample) as (app, pilot):
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ItemForm)
+        for message in XTermParser().feed("Title\t\tCat"):
+            app.post_message(message)
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, ItemForm)
+        assert form.query_one("#f-title", Input).value == "Title"
+        assert form.query_one("#f-category", Input).value == "Cat"
+        for message in XTermParser().feed("\x1b[Z7"):  # Shift+Tab back: the pane select
+            app.post_message(message)
+        await settle(app, pilot)
+        assert form.query_one("#f-category", Input).value == "Cat"
+        assert form.focused is not None and form.focused.id == "f-pane"

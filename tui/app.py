@@ -449,8 +449,18 @@ class DubanApp(App[None]):
 
     def action_pane(self, delta: int) -> None:
         if isinstance(self.screen, Screen) and self.screen is not self.screen_stack[0]:
-            # A form is open: let Tab / Shift+Tab move between its fields.
-            raise SkipAction()
+            # A form is open: Tab / Shift+Tab move between its fields, here and not by the
+            # screen's own binding. A priority binding runs before the app hands the next key
+            # on, so keys typed ahead (or pasted without brackets: "Title\t\tCat") go to the
+            # field the Tab moved to; the screen's binding would run only once the field had
+            # taken the keys already queued for it, and those would land in the old field.
+            if self.screen.focused is None and not self.screen.focus_chain:
+                raise SkipAction()
+            if delta > 0:
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
+            return
         self.focus_pane(self.pane_index + delta)
 
     def action_goto_pane(self, index: int) -> None:
@@ -643,8 +653,11 @@ class DubanApp(App[None]):
             self.checklist().focus()
 
     def on_key(self, event: Any) -> None:
+        if event.key != "escape" or self.screen is not self.screen_stack[0]:
+            return  # (a key a modal left alone: the filter box is not on its screen)
         box = self.query_one("#filter", Input)
-        if event.key == "escape" and box.has_focus:
+        # Esc clears the filter while typing it, and after Enter left it standing too.
+        if box.has_focus or self.filter_text:
             box.value = ""
             box.display = False
             self.checklist().focus()
