@@ -289,3 +289,26 @@ async def test_keys_typed_ahead_in_a_form_land_where_typed(sample: Any) -> None:
         await settle(app, pilot)
         assert form.query_one("#f-category", Input).value == "Cat"
         assert form.focused is not None and form.focused.id == "f-pane"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_footer_fits_at_80_columns(sample: Any, lang: str) -> None:
+    """Chosen keys, whole, on one 80-column line (before: `p 期▏^p palette`, cut); the help
+    screen lists every key."""
+    from rich.cells import cell_len
+    from textual.widgets._footer import FooterKey
+
+    async with running(sample, lang=lang) as (app, pilot):
+        keys = list(app.query(FooterKey))
+        shown = [k.key_display for k in keys]
+        assert shown == ["q", "?", "l", "space", "a", "u", "/", "t", "r"]
+        for key in keys:
+            text = key.render()
+            assert key.region.right <= 80 and key.region.y == 23
+            assert key.region.width >= cell_len(text.plain.rstrip()), text.plain
+            assert key.description in text.plain
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        listed = " ".join(f"{k} {v}" for k, v in app.key_help())
+        for key in ("+", "-", "e", "x", "p", "d", "Ctrl+P", "Enter"):
+            assert f"{key} " in listed
