@@ -312,3 +312,55 @@ async def test_the_footer_fits_at_80_columns(sample: Any, lang: str) -> None:
         listed = " ".join(f"{k} {v}" for k, v in app.key_help())
         for key in ("+", "-", "e", "x", "p", "d", "Ctrl+P", "Enter"):
             assert f"{key} " in listed
+
+
+def screenshot_command(app: DubanApp, title: str) -> Any:
+    [command] = [c for c in app.get_system_commands(app.screen) if c.title == title]
+    return command
+
+
+@pytest.fixture
+def no_downloads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A server account: no ~/Downloads, no ~/Documents."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    for name in ("XDG_DOWNLOAD_DIR", "XDG_DOCUMENTS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "said"),
+    [("zh", "截图", "截图已保存："), ("en", "Screenshot", "screenshot saved: ")],
+)
+async def test_the_palette_screenshot_without_downloads_goes_to_the_working_directory(
+    sample: Any, no_downloads: Path, lang: str, title: str, said: str
+) -> None:
+    async with running(sample, lang=lang) as (app, pilot):
+        screenshot_command(app, title).callback()
+        await pilot.pause(0.3)
+        [svg] = list(no_downloads.glob("duban-*.svg"))
+        assert svg.read_text(encoding="utf-8").startswith("<svg")
+        messages = [n.message for n in app._notifications]
+        assert f"{said}{svg}" in messages  # the full path
+        again = app.save_screenshot_somewhere()  # at once: another file, the first kept
+        assert again is not None and again != svg and svg.exists()
+
+
+async def test_the_screenshot_says_why_when_no_folder_will_take_it(
+    sample: Any, no_downloads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DubanApp, "screenshot_folders", staticmethod(lambda: [no_downloads / "x"]))
+    async with running(sample, lang="en") as (app, pilot):
+        assert app.save_screenshot_somewhere() is None
+        await pilot.pause()
+        [(message, severity)] = [(n.message, n.severity) for n in app._notifications]
+        assert severity == "error"
+        assert message == (
+            f"screenshot not saved: no folder to write in (tried {no_downloads / 'x'})"
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -832,8 +833,58 @@ class DubanApp(App[None]):
 
     # -- command palette ------------------------------------------------------------------------
 
+    @staticmethod
+    def screenshot_folders() -> list[Path]:
+        """Where a screenshot may go, best first: the user's Downloads, Documents, then the
+        directory duban was started in (a server often has neither of the first two)."""
+        from platformdirs import user_documents_path, user_downloads_path
+
+        folders = [user_downloads_path(), user_documents_path()]
+        with suppress(OSError):  # the working directory may have been removed meanwhile
+            folders.append(Path.cwd())
+        return folders
+
+    def save_screenshot_somewhere(self) -> Path | None:
+        """Save an SVG of the screen in the first of ``screenshot_folders`` that exists and
+        say its full path, or why nothing was saved."""
+        from datetime import datetime
+
+        from store.db import ledger_file
+        from store.errors import LedgerError
+        from store.files import write_text_atomically
+
+        tried = self.screenshot_folders()
+        folder = next((f for f in tried if f.is_dir() and os.access(f, os.W_OK)), None)
+        if folder is None:
+            where = ", ".join(str(f) for f in tried)
+            self.notify_text(self.t("msg.screenshot_nowhere", folders=where), error=True)
+            return None
+        svg = self.export_screenshot()
+        stem = f"duban-{datetime.now():%Y%m%d-%H%M%S}"
+        path = folder / f"{stem}.svg"
+        for n in range(2, 100):  # two in one second: never over an earlier one
+            if not os.path.lexists(path):
+                break
+            path = folder / f"{stem}-{n}.svg"
+        try:
+            write_text_atomically(path, lambda fh: fh.write(svg), ledger=ledger_file(self.engine))
+        except (LedgerError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, LedgerError) else (exc.strerror or str(exc))
+            self.notify_text(self.t("msg.screenshot_failed", path=path, error=reason), error=True)
+            return None
+        self.notify_text(self.t("msg.screenshot_saved", path=path))
+        return path
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                # Textual's saves only to ~/Downloads and says only "Failed" without it.
+                yield SystemCommand(
+                    self.t("cmd.screenshot"), self.t("cmd.screenshot.help"),
+                    lambda: self.set_timer(0.1, self.save_screenshot_somewhere),
+                )  # fmt: skip
+            else:
+                yield command
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id:
                 action = binding.action
