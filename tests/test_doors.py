@@ -364,3 +364,62 @@ async def test_the_screenshot_says_why_when_no_folder_will_take_it(
         assert message == (
             f"screenshot not saved: no folder to write in (tried {no_downloads / 'x'})"
         )
+
+
+async def burst(app: DubanApp, pilot: Pilot[None], keys: str) -> None:
+    """Keys as a terminal sends a fast typist's or a paste's: all queued before the first is
+    handled."""
+    from textual._xterm_parser import XTermParser
+
+    for message in XTermParser().feed(keys):
+        app.post_message(message)
+    await settle(app, pilot)
+
+
+async def test_keys_typed_after_the_key_that_opens_a_form_go_into_it(sample: Any) -> None:
+    async with running(sample) as (app, pilot):
+        await burst(app, pilot, "aTitle\t\tCat")  # before: `l` and `e` opened other forms
+        form = app.screen
+        assert isinstance(form, ItemForm) and app.screen_stack[1] is form
+        assert len(app.screen_stack) == 2
+        assert form.query_one("#f-title", Input).value == "Title"
+        assert form.query_one("#f-category", Input).value == "Cat"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert len(app.screen_stack) == 1
+        await burst(app, pilot, "/微信\r")  # the filter, typed ahead, then Enter
+        assert app.filter_text == "微信" and app.checklist().has_focus
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.filter_text == ""
+
+
+async def test_a_question_takes_its_answer_typed_ahead(sample: Any) -> None:
+    from store.db import read_session
+    from store.ledger import list_items
+
+    async with running(sample) as (app, pilot):
+        row = app.current_row
+        assert row is not None
+        await burst(app, pilot, "xy")  # delete, yes
+        await settle(app, pilot)
+        assert len(app.screen_stack) == 1
+        with read_session(sample) as session:
+            assert row.code not in {v.item.code for v in list_items(session)}
+
+
+async def test_a_viewer_types_form_keys_into_the_filter(sample: Any) -> None:
+    """The keys that open forms are priority bindings: in the filter box they are letters,
+    not a refusal (a viewer may not add, edit, log or delete)."""
+    from store.access import add_user
+    from store.db import write_session
+
+    with write_session(sample) as session:
+        add_user(session, "boss", "admin", actor="boss")
+        add_user(session, "tester", "viewer", actor="boss")
+    async with running(sample) as (app, pilot):
+        assert app.access is not None and app.access.role == "viewer"
+        await pilot.press("slash", "a", "e", "l", "x", "space", "p", "slash")
+        assert app.query_one("#filter", Input).value == "aelx p/"
+        assert [n for n in app._notifications] == []
+        assert len(app.screen_stack) == 1

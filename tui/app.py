@@ -49,6 +49,8 @@ WRITE_ACTIONS = {
     "delete",
     "undo",
 }  # seconds after the first page is shown
+BOARD_KEYS = {"log", "toggle_done", "add", "edit", "delete", "filter", "period"}
+"""Actions whose keys are priority bindings: they open a form or the filter box."""
 POLL_SECONDS = 1.0
 WIDE = 120
 
@@ -78,14 +80,17 @@ class DubanApp(App[None]):
         Binding("enter", "detail", "detail", id="detail", show=False),
         Binding("plus,=", "bump(1)", "+1", key_display="+", id="plus", show=False),
         Binding("minus", "bump(-1)", "-1", key_display="-", id="minus", show=False),
-        Binding("l", "log", "log", id="log"),
-        Binding("space", "toggle_done", "done", id="done"),
-        Binding("a", "add", "add", id="add"),
-        Binding("e", "edit", "edit", id="edit", show=False),
-        Binding("x", "delete", "delete", id="delete", show=False),
+        # Keys that open a form (BOARD_KEYS) are priority bindings, run as each key comes, not
+        # in a form or the filter box (typed_elsewhere); the keys after them wait for the form
+        # (see on_event).
+        Binding("l", "log", "log", id="log", priority=True),
+        Binding("space", "toggle_done", "done", id="done", priority=True),
+        Binding("a", "add", "add", id="add", priority=True),
+        Binding("e", "edit", "edit", id="edit", show=False, priority=True),
+        Binding("x", "delete", "delete", id="delete", show=False, priority=True),
         Binding("u", "undo", "undo", id="undo"),
-        Binding("slash", "filter", "filter", key_display="/", id="filter"),
-        Binding("p", "period", "period", id="period", show=False),
+        Binding("slash", "filter", "filter", key_display="/", id="filter", priority=True),
+        Binding("p", "period", "period", id="period", show=False, priority=True),
         Binding("t", "today", "today", id="today"),
         Binding("r", "report", "report", id="report"),
         Binding("d", "toggle_done_last", "done last", show=False, id="toggle_done_last"),
@@ -153,6 +158,10 @@ class DubanApp(App[None]):
         self.fresh_view = False
         self.select_after: str | None = None
         self.width = 0
+        self.key_now: str | None = None
+        """The key being handled, while the app handles it (None for the palette's calls)."""
+        self.held: list[events.Key] | None = None
+        """Keys typed while a form just opened has no field focused yet, to hand on to it."""
         from store.ledger import current_actor
 
         self.user = current_actor()
@@ -452,6 +461,50 @@ class DubanApp(App[None]):
             return
         self.notify_text(self.t("msg.error", error=message.error), error=True)
 
+    # -- type-ahead -----------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed ahead land where typed. The app hands each key to the focused widget as
+        it comes, before that widget has handled the ones before it; so a key that opens a
+        form runs as a priority binding (at once), and the keys after it are held until the
+        form has focused its first field, then handed on in order."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        if self.held is not None:
+            self.held.append(event)
+            return
+        screen, self.key_now = self.screen, event.key
+        try:
+            await super().on_event(event)
+        finally:
+            self.key_now = None
+        if self.screen is not screen and self.screen.focused is None:
+            self.held = []
+            self.call_later(self._release_held, self.screen, 100)
+
+    async def _release_held(self, screen: Screen[Any], tries: int) -> None:
+        if self.held is None:
+            return
+        # Wait while the form is being built; a screen with no field (a y/n question) takes
+        # the keys itself once it is mounted.
+        waiting = screen.focused is None and not (screen.is_mounted and not screen.focus_chain)
+        if waiting and self.screen is screen and tries > 0:
+            self.set_timer(0.01, partial(self._release_held, screen, tries - 1))
+            return
+        # Handled here, in order, before any key still queued behind this timer; one that
+        # opens another form starts holding again, and the rest wait for that one.
+        held, self.held = self.held, None
+        for key in held:
+            await self.on_event(key)
+
+    def typed_elsewhere(self) -> bool:
+        """A board key pressed in a form or the filter box belongs to it (an `a` typed in a
+        title): its priority binding is skipped and the key handed on."""
+        if self.key_now is None:  # the palette, not a key
+            return False
+        return self.screen is not self.screen_stack[0] or isinstance(self.focused, Input)
+
     # -- actions --------------------------------------------------------------------------------
 
     def action_pane(self, delta: int) -> None:
@@ -502,6 +555,8 @@ class DubanApp(App[None]):
         store's own words), instead of doing nothing."""
         namespace, name, params = parse_action(action) if isinstance(action, str) else action
         ours = namespace in ("", "app") and default_namespace in (None, self)
+        if ours and name in BOARD_KEYS and self.typed_elsewhere():
+            return False
         if ours and name in WRITE_ACTIONS and not self.check_action(name, params):
             assert self.access is not None  # check_action allows everything without it
             refused = self.access.refusal(self._write_target(name))
@@ -646,7 +701,7 @@ class DubanApp(App[None]):
         box = self.query_one("#filter", Input)
         box.display = True
         box.value = self.filter_text
-        box.focus()
+        self.screen.set_focus(box)  # now, not later: the keys typed after / go into the box
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
