@@ -8,15 +8,22 @@ import select
 import subprocess
 import sys
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
 from typer.testing import CliRunner
 
 from store.db import open_ledger
 from store.importer import import_file
 from tui import cli
+from tui.app import DubanApp
+from tui.checklist import Checklist
 from tui.cli import app
+from tui.screens import ItemForm, TodayScreen
 
 runner = CliRunner()
 SAMPLES = Path(__file__).resolve().parent.parent / "store" / "samples"
@@ -168,16 +175,6 @@ def test_demo_without_a_terminal_builds_nothing(tmp_path: Path) -> None:
 
 
 # --- keys and screens ------------------------------------------------------------------------
-
-from contextlib import asynccontextmanager  # noqa: E402
-from typing import Any  # noqa: E402
-
-from textual.pilot import Pilot  # noqa: E402
-from textual.widgets import DataTable, Input  # noqa: E402
-
-from tui.app import DubanApp  # noqa: E402
-from tui.checklist import Checklist  # noqa: E402
-from tui.screens import ItemForm, TodayScreen  # noqa: E402
 
 
 @pytest.fixture
