@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -49,6 +50,8 @@ WRITE_ACTIONS = {
     "undo",
     "redo",
 }  # seconds after the first page is shown
+BOARD_KEYS = {"log", "toggle_done", "add", "edit", "delete", "filter", "period"}
+"""Actions whose keys are priority bindings: they open a form or the filter box."""
 POLL_SECONDS = 1.0
 WIDE = 120
 
@@ -64,6 +67,9 @@ class DubanApp(App[None]):
     TITLE = "duban"
     ENABLE_COMMAND_PALETTE = True
 
+    # The footer (one line, 80 columns in either language) shows the keys a newcomer needs
+    # first; ? lists every key, Ctrl+P finds every command. A key added here is show=False
+    # unless the footer still fits (tests/test_doors.py measures it at 80 columns).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "quit", id="quit"),
         Binding("question_mark", "help", "help", key_display="?", id="help"),
@@ -73,19 +79,22 @@ class DubanApp(App[None]):
         Binding("2", "goto_pane(1)", "pane2", show=False, id="pane2"),
         Binding("3", "goto_pane(2)", "pane3", show=False, id="pane3"),
         Binding("enter", "detail", "detail", id="detail", show=False),
-        Binding("plus,=", "bump(1)", "+1", key_display="+", id="plus"),
+        Binding("plus,=", "bump(1)", "+1", key_display="+", id="plus", show=False),
         Binding("minus", "bump(-1)", "-1", key_display="-", id="minus", show=False),
-        Binding("l", "log", "log", id="log"),
-        Binding("space", "toggle_done", "done", id="done"),
-        Binding("a", "add", "add", id="add", show=False),
-        Binding("e", "edit", "edit", id="edit", show=False),
-        Binding("x", "delete", "delete", id="delete", show=False),
+        # Keys that open a form (BOARD_KEYS) are priority bindings, run as each key comes, not
+        # in a form or the filter box (typed_elsewhere); the keys after them wait for the form
+        # (see on_event).
+        Binding("l", "log", "log", id="log", priority=True),
+        Binding("space", "toggle_done", "done", id="done", priority=True),
+        Binding("a", "add", "add", id="add", priority=True),
+        Binding("e", "edit", "edit", id="edit", show=False, priority=True),
+        Binding("x", "delete", "delete", id="delete", show=False, priority=True),
         Binding("u", "undo", "undo", id="undo"),
         Binding("U", "redo", "redo", show=False, id="redo"),
-        Binding("slash", "filter", "filter", key_display="/", id="filter"),
-        Binding("p", "period", "period", id="period"),
+        Binding("slash", "filter", "filter", key_display="/", id="filter", priority=True),
+        Binding("p", "period", "period", id="period", show=False, priority=True),
         Binding("t", "today", "today", id="today"),
-        Binding("r", "report", "report", show=False, id="report"),
+        Binding("r", "report", "report", id="report"),
         Binding("d", "toggle_done_last", "done last", show=False, id="toggle_done_last"),
     ]
 
@@ -153,6 +162,10 @@ class DubanApp(App[None]):
         self.fresh_view = False
         self.select_after: str | None = None
         self.width = 0
+        self.key_now: str | None = None
+        """The key being handled, while the app handles it (None for the palette's calls)."""
+        self.held: list[events.Key] | None = None
+        """Keys typed while a form just opened has no field focused yet, to hand on to it."""
         from store.ledger import current_actor
 
         self.user = current_actor()
@@ -169,15 +182,18 @@ class DubanApp(App[None]):
                     yield Checklist(pane, self.t, id=f"list-{pane}")
         yield Static(id="empty")
         yield Input(placeholder=self.t("filter.placeholder"), id="filter")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # ? and the help screen name Ctrl+P
 
     def on_mount(self) -> None:
         self.title = self.t("app.title")
-        # The footer shows each binding's description: put it in the chosen language.
+        # The footer shows each binding's description: put it in the chosen language (a
+        # shorter word where the footer has one, so that it fits at 80 columns).
         words = self.t.words
         for key, bindings in self._bindings.key_to_bindings.items():
             self._bindings.key_to_bindings[key] = [
-                replace(b, description=words[f"key.{b.id}"]) if f"key.{b.id}" in words else b
+                replace(b, description=words.get(f"foot.{b.id}") or words[f"key.{b.id}"])
+                if f"key.{b.id}" in words
+                else b
                 for b in bindings
             ]
         box = self.query_one("#filter", Input)
@@ -469,12 +485,66 @@ class DubanApp(App[None]):
             return
         self.notify_text(self.t("msg.error", error=message.error), error=True)
 
+    # -- type-ahead -----------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed ahead land where typed. The app hands each key to the focused widget as
+        it comes, before that widget has handled the ones before it; so a key that opens a
+        form runs as a priority binding (at once), and the keys after it are held until the
+        form has focused its first field, then handed on in order."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        if self.held is not None:
+            self.held.append(event)
+            return
+        screen, self.key_now = self.screen, event.key
+        try:
+            await super().on_event(event)
+        finally:
+            self.key_now = None
+        if self.screen is not screen and self.screen.focused is None:
+            self.held = []
+            self.call_later(self._release_held, self.screen, 100)
+
+    async def _release_held(self, screen: Screen[Any], tries: int) -> None:
+        if self.held is None:
+            return
+        # Wait while the form is being built; a screen with no field (a y/n question) takes
+        # the keys itself once it is mounted.
+        waiting = screen.focused is None and not (screen.is_mounted and not screen.focus_chain)
+        if waiting and self.screen is screen and tries > 0:
+            self.set_timer(0.01, partial(self._release_held, screen, tries - 1))
+            return
+        # Handled here, in order, before any key still queued behind this timer; one that
+        # opens another form starts holding again, and the rest wait for that one.
+        held, self.held = self.held, None
+        for key in held:
+            await self.on_event(key)
+
+    def typed_elsewhere(self) -> bool:
+        """A board key pressed in a form or the filter box belongs to it (an `a` typed in a
+        title): its priority binding is skipped and the key handed on."""
+        if self.key_now is None:  # the palette, not a key
+            return False
+        return self.screen is not self.screen_stack[0] or isinstance(self.focused, Input)
+
     # -- actions --------------------------------------------------------------------------------
 
     def action_pane(self, delta: int) -> None:
         if isinstance(self.screen, Screen) and self.screen is not self.screen_stack[0]:
-            # A form is open: let Tab / Shift+Tab move between its fields.
-            raise SkipAction()
+            # A form is open: Tab / Shift+Tab move between its fields, here and not by the
+            # screen's own binding. A priority binding runs before the app hands the next key
+            # on, so keys typed ahead (or pasted without brackets: "Title\t\tCat") go to the
+            # field the Tab moved to; the screen's binding would run only once the field had
+            # taken the keys already queued for it, and those would land in the old field.
+            if self.screen.focused is None and not self.screen.focus_chain:
+                raise SkipAction()
+            if delta > 0:
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
+            return
         self.focus_pane(self.pane_index + delta)
 
     def action_goto_pane(self, index: int) -> None:
@@ -510,6 +580,8 @@ class DubanApp(App[None]):
         store's own words), instead of doing nothing."""
         namespace, name, params = parse_action(action) if isinstance(action, str) else action
         ours = namespace in ("", "app") and default_namespace in (None, self)
+        if ours and name in BOARD_KEYS and self.typed_elsewhere():
+            return False
         if ours and name in WRITE_ACTIONS and not self.check_action(name, params):
             assert self.access is not None  # check_action allows everything without it
             refused = self.access.refusal(self._write_target(name))
@@ -742,7 +814,7 @@ class DubanApp(App[None]):
         box = self.query_one("#filter", Input)
         box.display = True
         box.value = self.filter_text
-        box.focus()
+        self.screen.set_focus(box)  # now, not later: the keys typed after / go into the box
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -756,8 +828,11 @@ class DubanApp(App[None]):
             self.checklist().focus()
 
     def on_key(self, event: Any) -> None:
+        if event.key != "escape" or self.screen is not self.screen_stack[0]:
+            return  # (a key a modal left alone: the filter box is not on its screen)
         box = self.query_one("#filter", Input)
-        if event.key == "escape" and box.has_focus:
+        # Esc clears the filter while typing it, and after Enter left it standing too.
+        if box.has_focus or self.filter_text:
             box.value = ""
             box.display = False
             self.checklist().focus()
@@ -960,8 +1035,58 @@ class DubanApp(App[None]):
 
     # -- command palette ------------------------------------------------------------------------
 
+    @staticmethod
+    def screenshot_folders() -> list[Path]:
+        """Where a screenshot may go, best first: the user's Downloads, Documents, then the
+        directory duban was started in (a server often has neither of the first two)."""
+        from platformdirs import user_documents_path, user_downloads_path
+
+        folders = [user_downloads_path(), user_documents_path()]
+        with suppress(OSError):  # the working directory may have been removed meanwhile
+            folders.append(Path.cwd())
+        return folders
+
+    def save_screenshot_somewhere(self) -> Path | None:
+        """Save an SVG of the screen in the first of ``screenshot_folders`` that exists and
+        say its full path, or why nothing was saved."""
+        from datetime import datetime
+
+        from store.db import ledger_file
+        from store.errors import LedgerError
+        from store.files import write_text_atomically
+
+        tried = self.screenshot_folders()
+        folder = next((f for f in tried if f.is_dir() and os.access(f, os.W_OK)), None)
+        if folder is None:
+            where = ", ".join(str(f) for f in tried)
+            self.notify_text(self.t("msg.screenshot_nowhere", folders=where), error=True)
+            return None
+        svg = self.export_screenshot()
+        stem = f"duban-{datetime.now():%Y%m%d-%H%M%S}"
+        path = folder / f"{stem}.svg"
+        for n in range(2, 100):  # two in one second: never over an earlier one
+            if not os.path.lexists(path):
+                break
+            path = folder / f"{stem}-{n}.svg"
+        try:
+            write_text_atomically(path, lambda fh: fh.write(svg), ledger=ledger_file(self.engine))
+        except (LedgerError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, LedgerError) else (exc.strerror or str(exc))
+            self.notify_text(self.t("msg.screenshot_failed", path=path, error=reason), error=True)
+            return None
+        self.notify_text(self.t("msg.screenshot_saved", path=path))
+        return path
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                # Textual's saves only to ~/Downloads and says only "Failed" without it.
+                yield SystemCommand(
+                    self.t("cmd.screenshot"), self.t("cmd.screenshot.help"),
+                    lambda: self.set_timer(0.1, self.save_screenshot_somewhere),
+                )  # fmt: skip
+            else:
+                yield command
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id:
                 action = binding.action

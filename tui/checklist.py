@@ -185,14 +185,24 @@ class Checklist(ScrollView, can_focus=True):
             self.refresh_line(self.line_of_row[old])
         line = self.line_of_row[new] if new < len(self.line_of_row) else 0
         self.refresh_line(line)
-        # Keep the category heading in view when the cursor is on its first item.
-        top = line - 1 if line and self.lines[line - 1].row is None else line
-        self.scroll_to(y=top, animate=False) if top < self.scroll_offset.y else None
-        if line >= self.scroll_offset.y + self.scrollable_content_region.height:
-            self.scroll_to(y=line - self.scrollable_content_region.height + 1, animate=False)
+        self.show_cursor()
         self.post_message(self.Highlighted(self, self.current))
         if self.more and new >= len(self.rows) - NEAR_END:
             self.post_message(self.NeedMore(self))
+
+    def show_cursor(self) -> None:
+        """Scroll the cursor's row into view, with its category heading when it is the first
+        item. A hidden pane (one at a time below 120 columns) has no height: it is scrolled
+        again when it is shown (on_resize)."""
+        height = self.scrollable_content_region.height
+        if not self.rows or height <= 0 or self.cursor >= len(self.line_of_row):
+            return
+        line = self.line_of_row[self.cursor]
+        top = line - 1 if line and self.lines[line - 1].row is None else line
+        if top < self.scroll_offset.y:
+            self.scroll_to(y=top, animate=False)
+        elif line >= self.scroll_offset.y + height:
+            self.scroll_to(y=line - height + 1, animate=False)
 
     def action_cursor(self, delta: int) -> None:
         if self.rows:
@@ -211,6 +221,7 @@ class Checklist(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, max(len(self.lines), 1))
+        self.call_after_refresh(self.show_cursor)  # shown again, or given another height
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)

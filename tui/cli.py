@@ -46,7 +46,6 @@ The ledger is an SQLite file in your data directory unless --db or DUBAN_DB name
 
 app = typer.Typer(
     help=APP_HELP,
-    no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -154,10 +153,31 @@ def main_callback(
         ),
     ] = None,
 ) -> None:
-    """With no command: open the dashboard on the ledger."""
+    """With no command: open the dashboard on the ledger (in a terminal)."""
     ctx.obj = {"db": db, "lang": lang}
     if ctx.invoked_subcommand is None:
+        need_terminal()
         _dashboard(ctx)
+
+
+def has_terminal() -> bool:
+    """The dashboard reads keys from stdin and Textual draws on stderr; stdout too must be a
+    terminal, or `duban | less` would draw where the pipe cannot show it."""
+    try:
+        return all(stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr))
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
+def need_terminal() -> None:
+    """The dashboard in a pipe or under cron would wait for keys nobody types: say so, in one
+    line, before the ledger is opened (exit 2, as for a command line that cannot be run)."""
+    if not has_terminal():
+        err.print(
+            Text("duban: the dashboard needs a terminal; for the commands, see duban --help"),
+            style="red",
+        )
+        raise typer.Exit(2)
 
 
 @user_errors
@@ -1182,20 +1202,26 @@ def demo(
 ) -> None:
     """Open the dashboard on a synthetic demo ledger built from the sample.
 
-    The ledger goes to a new temporary directory unless --db names one; a ledger that is not
-    a demo one is never overwritten. Dates are moved so that today falls in its main period.
+    The ledger goes to a new temporary directory, removed when the dashboard closes, unless
+    --db names one (or --build-only, which prints where); a ledger that is not a demo one is
+    never overwritten. Dates are moved so that today falls in its main period.
     """
+    import shutil
     import tempfile
 
     from store.db import open_ledger
     from store.demo import build_demo
 
+    if not build_only:
+        need_terminal()
     db = _db(ctx)
+    scratch: Path | None = None
     if db is None:
-        db = str(Path(tempfile.mkdtemp(prefix="duban-demo-")) / "demo.db")
+        scratch = Path(tempfile.mkdtemp(prefix="duban-demo-"))
+        db = str(scratch / "demo.db")
     engine = open_ledger(db)
-    report = build_demo(engine)
     if build_only:
+        report = build_demo(engine)
         out.print(
             Text(
                 f"demo ledger: {db} ({report.items} items, {report.entries} entries, "
@@ -1203,7 +1229,15 @@ def demo(
             )
         )
         return
-    open_dashboard(ctx, engine, name="demo")
+    try:
+        build_demo(engine)
+        open_dashboard(ctx, engine, name="demo")
+    finally:
+        # A demo in a temporary directory is for this run only: nothing is left in /tmp.
+        # One named with --db (or built with --build-only, which says where) stays.
+        engine.dispose()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 # --- db -------------------------------------------------------------------------------------

@@ -1019,6 +1019,8 @@ class TodayScreen(DubanModal[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "choose", "Go to item", show=False, id="today.choose"),
+        Binding("j", "move(1)", "down", show=False, id="today.down"),
+        Binding("k", "move(-1)", "up", show=False, id="today.up"),
     ]
     COLUMNS = ("light", "pane", "code", "title", "count", "reason")
     MAX_WIDTH = 120
@@ -1092,3 +1094,9 @@ class TodayScreen(DubanModal[str | None]):
     def action_choose(self) -> None:
         # Reached only when the table does not take Enter itself: nothing is listed.
         self.dismiss(None)
+
+    def action_move(self, delta: int) -> None:
+        """j / k, as in the panes."""
+        if self.rows:
+            table = self.query_one("#attention", DataTable)
+            table.action_cursor_down() if delta > 0 else table.action_cursor_up()
