@@ -36,6 +36,11 @@ class ItemBase(SQLModel):
     notes: str = Field(default="", description="备注")
     key: bool = Field(default=False, description="重点")
     done_on: date | None = Field(default=None, description="the day it was done (已办结)")
+    place: int | None = Field(
+        default=None,
+        description="文中序号: the item's place (1, 2, …) in the document it was imported from; "
+        "re-importing the document matches on it with pane, period, title and unit",
+    )
 
 
 class Item(ItemBase, table=True):

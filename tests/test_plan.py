@@ -119,15 +119,15 @@ def test_seed_half_year_plan(seed: PlanTree) -> None:
     assert h2.items[0].detail.startswith("抓实民主集中制贯彻落实")
 
 
-def test_seed_codes_stable_and_unique(seed: PlanTree) -> None:
-    codes = [i.code for i in seed.items()]
-    assert len(codes) == len(set(codes))
-    assert all(re.fullmatch(r"(DJ|XN|JD)-\w+-\d{3}-[0-9A-F]{6}", c) for c in codes)
-    # Code order is document order, so the ledger lists items as the document reads.
-    party = [i.code for i in seed.results() if i.pane == "party"]
+def test_seed_places_are_reading_order_and_stable(seed: PlanTree) -> None:
+    places = [i.place for i in seed.items()]
+    # Every item has its place in the document, 1, 2, … as the results sections and then the
+    # plan sections read.
+    assert sorted(places) == list(range(1, len(places) + 1))
+    party = [i.place for i in seed.results() if i.pane == "party"]
     assert party == sorted(party)
     again = parse_plan(SEED.read_text(encoding="utf-8"))
-    assert [i.code for i in again.items()] == codes
+    assert [(i.place, i.title) for i in again.items()] == [(i.place, i.title) for i in seed.items()]
 
 
 def test_render_tree(seed: PlanTree) -> None:
@@ -217,11 +217,12 @@ def test_period_argument_overrides_title() -> None:
     assert {i.period for i in tree.results()} == {"2024-Q2"}
 
 
-def test_same_document_same_codes_different_period_different_codes() -> None:
-    a = [i.code for i in parse_plan(SIMPLE).items()]
-    b = [i.code for i in parse_plan(SIMPLE, period="2025-H1").items()]
-    assert a == [i.code for i in parse_plan(SIMPLE).items()]
-    assert not set(a) & set(b)
+def test_same_document_same_places_another_period_other_items() -> None:
+    a = [(i.place, i.period) for i in parse_plan(SIMPLE).items()]
+    b = [(i.place, i.period) for i in parse_plan(SIMPLE, period="2025-H1").items()]
+    assert a == [(i.place, i.period) for i in parse_plan(SIMPLE).items()]
+    assert [p for p, _ in a] == [p for p, _ in b]
+    assert not {q for _, q in a} & {q for _, q in b}
 
 
 # --- counts and units ----------------------------------------------------------------------

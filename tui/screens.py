@@ -574,6 +574,7 @@ class HelpScreen(DubanModal[None]):
         with Vertical(classes="dialog help"):
             yield Static(Text(self.t("help.title"), "bold"), classes="dialog-title")
             yield table
+            yield Static(Text(self.t("help.filter")), classes="hint")
             yield Static(Text(self.t("help.hint")), classes="hint")
 
     def on_mount(self) -> None:
