@@ -28,8 +28,10 @@ LIGHT_GLYPH = {"red": "●", "yellow": "▲", "green": "○"}
 LIGHT_STYLE = {"red": Style(color="red", bold=True), "yellow": Style(color="yellow"),
                "green": Style(color="green")}  # fmt: skip
 NEAR_END = 50  # rows before the end of what is read at which the next page is fetched
-WHO_WIDTH = 60
-"""A pane at least this wide (cells) shows each item's 责任科室 and 责任人 in a column."""
+WHO_WIDTH = 64
+"""A pane at least this wide (cells), on a screen at least ``WHO_SCREEN`` wide, shows each
+item's 责任科室 and 责任人 in a column (not at 80 columns: the title needs the room)."""
+WHO_SCREEN = 100
 WHO_CELLS = 14
 STATUS_MARK = {"todo": "[ ]", "doing": "[~]", "done": "[x]", "delayed": "[!]", "paused": "[-]"}
 
@@ -258,7 +260,7 @@ class Checklist(ScrollView, can_focus=True):
         if row.due is not None:
             # Work carried over is often from another year: give its whole date.
             tail.append(f" {row.due:%Y-%m-%d}" if row.carried else f" {row.due:%m-%d}")
-        if width >= WHO_WIDTH:
+        if width >= WHO_WIDTH and self.app.size.width >= WHO_SCREEN:
             who = Text(clean_text("·".join(p for p in (row.dept, row.owner) if p)), "dim")
             who.truncate(WHO_CELLS, overflow="ellipsis", pad=True)
             tail = Text(" ") + who + tail
