@@ -490,6 +490,8 @@ def list_cmd(
     drop = set() if wide else {"类别", "责任科室", "责任人", "%", "原因"}
     if pane:
         drop.add("板块")
+    if not any(v.item.owner for v in views):
+        drop.add("责任人")  # most ledgers name no one: the title keeps the room
     columns = [c for c in columns if c[0] not in drop]
     rendered = [[render(v) for _, _, render in columns] for v in views]
     # Every column but the title is as wide as its widest cell (capped); the title gets what

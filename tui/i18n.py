@@ -39,9 +39,8 @@ CATALOG: dict[str, dict[str, str]] = {
             "或打开示例：duban demo"
         ),
         "filter.placeholder": "筛选：文字 · 责任人:张三 · 科室:办公室 · @我（Esc 清除）",
-        "help.filter": "筛选（/）：空格分开的词都要满足；责任人:张三、科室:办公室 只看该字段，"
-        "@我 是自己负责或本科室的事项，其余的词在编号、标题、类别、具体措施、备注、科室、"
-        "责任人里找",
+        "help.filter": "筛选 /：责任人:张三 · 科室:办公室 · @我（本人或本科室的事项）· 其余的词"
+        "在编号、标题、类别、措施、备注、科室、责任人里找，几个词须同时满足",
         "filter.active": "筛选：{text}",
         "key.quit": "退出",
         "key.help": "帮助",
@@ -200,9 +199,8 @@ CATALOG: dict[str, dict[str, str]] = {
             "or open the demo: duban demo"
         ),
         "filter.placeholder": "Filter: text · owner:Zhang · dept:Office · @me (Esc clears)",
-        "help.filter": "Filter (/): every space-separated word must hold; owner:NAME and "
-        "dept:NAME look in that field only, @me is your items (yours, or your dept's), other "
-        "words are looked for in code, title, category, detail, notes, dept and owner",
+        "help.filter": "Filter /: owner:NAME · dept:NAME · @me (yours, or your dept's) · "
+        "other words: code, title, category, detail, notes, dept, owner; all must hold",
         "filter.active": "filter: {text}",
         "key.quit": "Quit",
         "key.help": "Help",
