@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
 
 
@@ -50,6 +50,8 @@ class Item(ItemBase, table=True):
         Index("ix_items_pane_period", "pane", "period"),
         Index("ix_items_pane_code", "pane", "code"),
         Index("ix_items_pane_due", "pane", "due"),
+        # Codes are one code whatever their case (store.ledger.same_code looks them up so).
+        Index("ix_items_code_lower", func.lower(Column("code"))),
     )
 
     id: int | None = Field(default=None, primary_key=True)

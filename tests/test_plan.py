@@ -499,7 +499,7 @@ def test_a_task_the_document_names_twice_stays_two_items(engine: Engine) -> None
 
 def _ledger_before_places(db_url: str, tmp_path: Path) -> None:
     """The seed as duban imported it before revision 0007: codes DJ-2023H1-001-2D3CDF made
-    by ``make_code``, no 文中序号, the schema at 0006."""
+    by ``make_code``, no 文中序号 nor lower(code) index: the schema at 0006."""
     import csv
 
     from sqlalchemy import text
@@ -522,6 +522,7 @@ def _ledger_before_places(db_url: str, tmp_path: Path) -> None:
         edit_item(s, "DJ-2023H1-003-" + make_code(
             "2023-H1", "party", *_cat_title(tree, 3))[-6:], {"code": "DJ-900"}, actor="tester")
     with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_items_code_lower"))
         conn.execute(text("ALTER TABLE items DROP COLUMN place"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     engine.dispose()
