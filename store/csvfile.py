@@ -47,6 +47,7 @@ ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
     "period": ("期间", "period", "时段", "所属期间"),
     "key": ("重点", "key", "是否重点", "重点事项"),
     "reason": ("暂缓原因", "reason"),
+    "place": ("文中序号", "place"),
 }
 ENTRY_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("编号", "code", "序号", "台账编号"),

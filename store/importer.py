@@ -65,6 +65,7 @@ from store.values import (
     BadValue,
     clean_text,
     fmt_num,
+    fold_code,
     parse_bool,
     parse_code,
     parse_date,
@@ -221,6 +222,13 @@ def _number(cell: str) -> float:
     return parse_number(cell)
 
 
+def _place(cell: str) -> int:
+    number = parse_number(cell)
+    if number != int(number) or not 0 < number < 2**31:
+        raise BadValue(f"文中序号 is a place in a document (1, 2, …), not {cell.strip()!r}")
+    return int(number)
+
+
 def _span_end(due: date | None, period: str | None) -> date | None:
     return span(SimpleNamespace(period=period, start=None, due=due))[1]
 
@@ -322,10 +330,12 @@ class _ItemImport(_Batcher):
         self.buffer: list[tuple[int, dict[str, Any]]] = []
         self.seen_codes: dict[str, int] = {}
         self.generated: set[str] = set()  # codes handed to code-less rows of this file
-        self.seen_keys: dict[tuple[str, str, str | None, str], int] = {}
+        self.seen_keys: dict[tuple[str, str, str | None, str, int | None], int] = {}
         self.next_number: dict[str, int] = {}
         self.touched: set[int] = set()
         """Items the file's rows matched or added."""
+        self.claimed: set[int] = set()
+        """Items rows without a code were matched to (two such rows never get one item)."""
         self.scope: set[tuple[str, str | None]] = set()
         """(pane, period) of the file's rows: where an item the file lacks is looked for."""
         self.parsers: dict[str, Callable[[str], Any]] = {
@@ -338,12 +348,15 @@ class _ItemImport(_Batcher):
             "key": _Memo(parse_bool),
             "code": _code,
             "actual": _number,
+            "place": _place,
         }
         # Every code in the ledger (deleted items too), so a batch only fetches the rows it
         # will compare; a first import then reads nothing back at all.
         self.known: dict[str, int] = {
             r.code: r.id for r in self.conn.execute(select(ITEMS.c.code, ITEMS.c.id))
         }
+        # A code in the file in another case is the ledger's code (dj-001 is DJ-001).
+        self.folded: dict[str, str] = {fold_code(c): c for c in self.known}
         # What a new item has where the file says nothing.
         self.defaults: dict[str, Any] = {
             **dict.fromkeys(ITEM_FIELDS), **dict.fromkeys(TEXT_FIELDS, ""), "key": False,
@@ -493,24 +506,28 @@ class _ItemImport(_Batcher):
         report, bad = self.report, False
         code = v.get("code")
         if code:
-            if code in self.generated:
+            folded = fold_code(code)
+            code = v["code"] = self.folded.get(folded, code)
+            if folded in self.generated:
                 # An earlier batch already gave this code to a code-less row.
                 report.problem(
                     line,
                     self.col("code"),
                     f"code {code} was given to the row without a code on line "
-                    f"{self.seen_codes[code]}; give that row a code",
+                    f"{self.seen_codes[folded]}; give that row a code",
                 )
                 bad = True
-            elif code in self.seen_codes:
+            elif folded in self.seen_codes:
                 report.problem(
-                    line, self.col("code"), f"code {code} is also on line {self.seen_codes[code]}"
+                    line, self.col("code"),
+                    f"code {code} is also on line {self.seen_codes[folded]}",
                 )
                 bad = True
             else:
-                self.seen_codes[code] = line
+                self.seen_codes[folded] = line
         else:
-            key = _task_key(v)
+            # A document may name one task twice (in two groups): its places tell them apart.
+            key = (*_task_key(v), v.get("place"))
             if key[1] and key in self.seen_keys:
                 report.problem(
                     line, self.col("title"), f"the same task is also on line {self.seen_keys[key]}"
@@ -546,12 +563,12 @@ class _ItemImport(_Batcher):
             for r in conn.execute(select(ITEMS).where(ITEMS.c.code.in_(codes))).mappings():
                 existing[r["code"]] = r
         titles = [v["title"] for _, v in rows if not v.get("code") and v.get("title")]
-        by_key: dict[tuple[str, str, str | None, str], Any] = {}
+        by_key: dict[tuple[str, str, str | None, str], list[Any]] = {}
         unitless: dict[tuple[str, str, str | None], list[Any]] = {}
         if titles:
             q = select(ITEMS).where(ITEMS.c.title.in_(titles), ITEMS.c.deleted_at.is_(None))
-            for r in conn.execute(q).mappings():
-                by_key.setdefault(_task_key(r), r)
+            for r in conn.execute(q.order_by(ITEMS.c.id)).mappings():
+                by_key.setdefault(_task_key(r), []).append(r)
                 unitless.setdefault(_task_key(r)[:3], []).append(r)
         inserts: list[tuple[int, dict[str, Any]]] = []
         matched: list[tuple[int, dict[str, Any], Any]] = []
@@ -560,10 +577,12 @@ class _ItemImport(_Batcher):
                 match = existing.get(v["code"])
             else:
                 key = _task_key(v)
-                match = by_key.get(key)
+                match = self._by_place(by_key.get(key, []), v)
                 if match is None and "unit" not in v and len(unitless.get(key[:3], [])) == 1:
                     # A file without a 单位 column names the task without its unit.
                     match = unitless[key[:3]][0]
+                if match is not None:
+                    self.claimed.add(match["id"])
             if match is None:
                 new = self._new_item(line, v)
                 if new is not None:
@@ -656,6 +675,18 @@ class _ItemImport(_Batcher):
         self._write_inserts(inserts)
         self.flush_audit()
 
+    def _by_place(self, found: list[Any], v: dict[str, Any]) -> Any:
+        """Of the ledger's items with a row's pane, task, period and unit, the one it is: the
+        only one; else the one the document put at the same place (文中序号); else the first
+        that no row of the file has matched yet."""
+        if len(found) <= 1:
+            return found[0] if found else None
+        if v.get("place") is not None:
+            same = [r for r in found if r["place"] == v["place"]]
+            if same:
+                return same[0]
+        return next((r for r in found if r["id"] not in self.claimed), None)
+
     def finish(self, *, force: bool) -> None:
         """After the last row: refuse a file that retitles many items at once (unless
         ``force``), and name the ledger's items of the file's panes and periods that it lacks."""
@@ -713,9 +744,9 @@ class _ItemImport(_Batcher):
         while True:
             self.next_number[pane] += 1
             code = f"{prefix}{self.next_number[pane]:03d}"
-            if code not in self.seen_codes:
-                self.seen_codes[code] = line
-                self.generated.add(code)
+            if fold_code(code) not in self.seen_codes and fold_code(code) not in self.folded:
+                self.seen_codes[fold_code(code)] = line
+                self.generated.add(fold_code(code))
                 return code
 
     def _write_updates(self, updates: list[dict[str, Any]]) -> None:
@@ -795,6 +826,7 @@ class _ItemImport(_Batcher):
         insert_rows(self.conn, ITEMS, NEW_ITEM_COLUMNS, [values(row) for _, row in inserts])
         for _, row in inserts:
             self.known[row["code"]] = row["id"]
+            self.folded[fold_code(row["code"])] = row["code"]
             self.touched.add(row["id"])
         openings = []
         for _, row in inserts:
@@ -871,15 +903,24 @@ class _EntryImport(_Batcher):
         if not rows:
             return
         codes = list({r["code"] for _, r in rows})
+        columns = (ITEMS.c.id, ITEMS.c.code, ITEMS.c.status, ITEMS.c.period, ITEMS.c.start,
+                   ITEMS.c.due)  # fmt: skip
+        live = ITEMS.c.deleted_at.is_(None)
         items = {
             r.code: r
-            for r in self.conn.execute(
-                select(
-                    ITEMS.c.id, ITEMS.c.code, ITEMS.c.status, ITEMS.c.period, ITEMS.c.start,
-                    ITEMS.c.due,
-                ).where(ITEMS.c.code.in_(codes), ITEMS.c.deleted_at.is_(None))
-            )
-        }  # fmt: skip
+            for r in self.conn.execute(select(*columns).where(ITEMS.c.code.in_(codes), live))
+        }
+        # Codes written in another case (dj-001 for DJ-001) are looked for folded, and only
+        # those: most files give the codes as the ledger has them.
+        folded = {fold_code(c) for c in codes if c not in items}
+        if folded:
+            by_fold: dict[str, list[Any]] = {}
+            wanted = select(*columns).where(func.lower(ITEMS.c.code).in_(folded), live)
+            for found in self.conn.execute(wanted):
+                by_fold.setdefault(fold_code(found.code), []).append(found)
+            for c in codes:
+                if c not in items and len(by_fold.get(fold_code(c), [])) == 1:
+                    items[c] = by_fold[fold_code(c)][0]
         ids = [r.id for r in items.values() if r.id not in self.running]
         if ids:
             for item_id in ids:

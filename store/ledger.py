@@ -28,7 +28,7 @@ from store.access import Forbidden, require_admin, require_edit
 from store.bulk import insert_rows
 from store.checks import EntryProblem, EntryRefused, entry_problem, item_problems, lowest_from
 from store.errors import Conflict, Invalid, LedgerError, NotFound
-from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
+from store.models import AuditEvent, Entry, ImportBatch, Item, Problem, User
 from store.periods import Period, PeriodError, parse_period, today
 from store.progress import LIGHTS, Progress, progress
 from store.spans import carried, period_clause, span
@@ -38,6 +38,7 @@ from store.values import (
     PANES,
     BadValue,
     clean_text,
+    fold_code,
     in_range,
     parse_bool,
     parse_code,
@@ -240,6 +241,51 @@ def total_of(amounts: Iterable[float]) -> float:
     return sum(amounts) if all(in_range(a) for a in amounts) else math.nan
 
 
+FILTER_FIELDS: dict[str, str] = {
+    "owner": "owner", "责任人": "owner", "dept": "dept", "科室": "dept", "责任科室": "dept",
+}  # fmt: skip
+"""``key:value`` words of a filter and the field each narrows (a value may be a part of it)."""
+ME_WORDS = ("@me", "@我")
+"""A filter word for the acting user's own items: theirs by 责任人, or of their 责任科室."""
+SEARCHED = ("code", "title", "category", "detail", "notes", "dept", "owner")
+"""What a plain word of a filter (and ``duban list --grep``) is looked for in."""
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """A filter as a person types it: ``owner:张三 dept:办公室 @me 党日`` (every part must hold)."""
+
+    words: tuple[str, ...] = ()
+    owner: tuple[str, ...] = ()
+    dept: tuple[str, ...] = ()
+    mine: bool = False
+
+
+def parse_query(text: str | None) -> ItemQuery:
+    """Read a filter: words split at spaces; ``owner:`` (责任人:) and ``dept:`` (科室:) narrow
+    one field, a full-width colon too; ``@me`` (@我) is the acting user's items; every other
+    word is looked for in code, title, category, 具体措施, 备注, dept and owner."""
+    words: list[str] = []
+    fields: dict[str, list[str]] = {"owner": [], "dept": []}
+    mine = False
+    for word in clean_text(text or "").replace("：", ":").split():
+        key, sep, value = word.partition(":")
+        if word.lower() in ME_WORDS:
+            mine = True
+        elif sep and key.lower() in FILTER_FIELDS:
+            if value:
+                fields[FILTER_FIELDS[key.lower()]].append(value)
+        else:
+            words.append(word)
+    return ItemQuery(tuple(words), tuple(fields["owner"]), tuple(fields["dept"]), mine)
+
+
+def _contains(column: Any, text: str) -> Any:
+    # Case-insensitive on both databases (SQLite's LIKE is, PostgreSQL's is not); % and _ in
+    # what was typed are taken as written.
+    return column.icontains(text, autoescape=True)
+
+
 def _filtered(
     q: Any,
     *,
@@ -247,31 +293,38 @@ def _filtered(
     period: str | None = None,
     status: str | None = None,
     dept: str | None = None,
+    owner: str | None = None,
+    grep: str | None = None,
+    mine: str | None = None,
     text: str | None = None,
     on: date | None = None,
 ) -> Any:
     """``q`` narrowed to live items matching the filters (see ``list_items``); ``period`` is
-    the one rule of what a period shows (``store.spans``), as of ``on`` (today)."""
+    the one rule of what a period shows (``store.spans``), as of ``on`` (today). ``text`` is a
+    filter as typed (``parse_query``), its ``@me`` the acting user (``current_actor``)."""
     q = q.where(col(Item.deleted_at).is_(None))
     if pane:
         q = q.where(Item.pane == parse_pane(pane))
     if status:
         q = q.where(Item.status == parse_status(status))
-    if dept:
-        q = q.where(Item.dept == dept)
     if period:
         q = q.where(period_clause(ITEMS.c, parse_period(period), on or today()))
-    if text:
-        like = f"%{text}%"
-        q = q.where(
-            or_(
-                col(Item.title).like(like),
-                col(Item.category).like(like),
-                col(Item.dept).like(like),
-                col(Item.owner).like(like),
-                col(Item.code).like(like),
-            )
+    query = parse_query(text)
+    depts = [*query.dept, *([dept.strip()] if dept and dept.strip() else [])]
+    owners = [*query.owner, *([owner.strip()] if owner and owner.strip() else [])]
+    words = [*query.words, *([grep.strip()] if grep and grep.strip() else [])]
+    for value in depts:
+        q = q.where(_contains(ITEMS.c.dept, value))
+    for value in owners:
+        q = q.where(_contains(ITEMS.c.owner, value))
+    for word in words:
+        q = q.where(or_(*(_contains(ITEMS.c[name], word) for name in SEARCHED)))
+    me = mine or (current_actor() if query.mine else None)
+    if me:
+        own_dept = (
+            select(User.dept).where(User.name == me, User.dept != "").scalar_subquery()
         )
+        q = q.where(or_(ITEMS.c.owner == me, ITEMS.c.dept == own_dept))
     return q
 
 
@@ -283,13 +336,18 @@ def list_items(
     status: str | None = None,
     light: str | None = None,
     dept: str | None = None,
+    owner: str | None = None,
+    grep: str | None = None,
+    mine: str | None = None,
     text: str | None = None,
     on: date | None = None,
 ) -> list[ItemView]:
     """Live items, filtered; all of them when no filter is given. ``period`` shows what a
     period shows (``store.spans``): items whose span overlaps it, items done within it, and
-    open items overdue from before, which come first in their pane; ``text`` matches title,
-    category, dept, owner or code."""
+    open items overdue from before, which come first in their pane. ``dept`` and ``owner``
+    match a part of the field, ``grep`` a part of any ``SEARCHED`` field (case aside),
+    ``mine`` names a user whose items (by owner, or of their dept) are wanted, and ``text`` is
+    a filter as the dashboard's ``/`` takes it (``parse_query``)."""
     on = on or today()
     p = parse_period(period) if period else None
     if light and light not in LIGHTS:
@@ -298,7 +356,8 @@ def list_items(
     if p is not None:
         columns.append(counted(Item.id, on, p))
     q = _filtered(
-        select(*columns), pane=pane, period=period, status=status, dept=dept, text=text, on=on
+        select(*columns), pane=pane, period=period, status=status, dept=dept, owner=owner,
+        grep=grep, mine=mine, text=text, on=on,
     )
     q = q.order_by(col(Item.id))
     views = []
@@ -337,14 +396,41 @@ def _ledger_order(view: ItemView) -> tuple[int, bool, tuple[date, int], str]:
     return (_PANE_ORDER.get(i.pane, 9), not view.carried, _period_sort(i.period), i.code)
 
 
+def same_code(session: Session, code: str, *, deleted: bool = True) -> list[Item]:
+    """Items whose code is ``code`` but for case (``dj-043`` is DJ-043), the exact one first.
+    The exact match is read through the unique index; only a code typed in another case reads
+    on, comparing folded codes."""
+    code = code.strip()
+    live = [] if deleted else [col(Item.deleted_at).is_(None)]
+    exact = session.exec(select(Item).where(Item.code == code, *live)).first()
+    q = select(Item).where(func.lower(Item.code) == fold_code(code), Item.code != code, *live)
+    rows = session.exec(q.order_by(col(Item.id)))
+    others = [i for i in rows if fold_code(i.code) == fold_code(code)]
+    return ([exact] if exact is not None else []) + others
+
+
 def find_item(session: Session, code: str, *, deleted: bool = False) -> Item:
-    q = select(Item).where(Item.code == code.strip())
-    if not deleted:
-        q = q.where(col(Item.deleted_at).is_(None))
-    item = session.exec(q).first()
-    if item is None:
-        raise NotFound(f"no item with code {code.strip()!r}")
-    return item
+    """The item of a code, typed in any case (``dj-043`` finds DJ-043)."""
+    code = code.strip()
+    live = [] if deleted else [col(Item.deleted_at).is_(None)]
+    item = session.exec(select(Item).where(Item.code == code, *live)).first()
+    if item is not None:
+        return item
+    found = same_code(session, code, deleted=deleted)
+    if not found:
+        raise NotFound(f"no item with code {code!r}")
+    if len(found) > 1:
+        # Only a ledger from before codes were one whatever their case can hold these.
+        raise Invalid(
+            f"code {code!r} is ambiguous: " + ", ".join(i.code for i in found) + "; type it "
+            "exactly as written"
+        )
+    return found[0]
+
+
+def _code_clash(session: Session, code: str, item_id: int | None = None) -> Item | None:
+    """Another item holding ``code`` in any case: codes are unique whatever their case."""
+    return next((i for i in same_code(session, code) if i.id != item_id), None)
 
 
 def actual_of(session: Session, item: Item, *, on: date | None = None) -> float:
@@ -454,9 +540,14 @@ def add_item(
     if values.get("status") == "done":
         values["done_on"] = today()
     txn = new_txn()
-    existing = session.exec(select(Item).where(Item.code == code)).first()
-    if existing is not None and existing.deleted_at is None:
-        raise Invalid(f"code {code!r} is already used by {existing.title!r}")
+    # A code is one code whatever its case: dj-001 is taken when DJ-001 is (a deleted item's
+    # code, in any case, brings that item back under the code as typed now).
+    same = same_code(session, code)
+    live = next((i for i in same if i.deleted_at is None), None)
+    if live is not None:
+        taken = "" if live.code == code else f" ({live.code})"
+        raise Invalid(f"code {code!r} is already used by {live.title!r}{taken}")
+    existing = same[0] if same else None
     stamp = now()
     if existing is not None:
         item = existing
@@ -533,7 +624,7 @@ def edit_item(
     if unknown:
         raise BadValue(f"unknown field(s): {', '.join(sorted(unknown))}")
     if "code" in changes and changes["code"] != item.code:
-        clash = session.exec(select(Item).where(Item.code == changes["code"])).first()
+        clash = _code_clash(session, changes["code"], item.id)
         if clash is not None:
             raise Invalid(f"code {changes['code']!r} is already used by {clash.title!r}")
     txn = txn or new_txn()
@@ -1361,7 +1452,7 @@ def _revert(
     if row.field == "code":
         # The old code may have been given to another item since; the unique index would
         # refuse the write with an IntegrityError instead of a message.
-        clash = session.exec(select(Item).where(Item.code == old, col(Item.id) != item.id)).first()
+        clash = _code_clash(session, old, item.id)
         if clash is not None:
             raise Conflict(f"cannot {verb}: code {old!r} is now used by {clash.title!r}")
     _audit(

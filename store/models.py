@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
 
 
@@ -36,6 +36,11 @@ class ItemBase(SQLModel):
     notes: str = Field(default="", description="备注")
     key: bool = Field(default=False, description="重点")
     done_on: date | None = Field(default=None, description="the day it was done (已办结)")
+    place: int | None = Field(
+        default=None,
+        description="文中序号: the item's place (1, 2, …) in the document it was imported from; "
+        "re-importing the document matches on it with pane, period, title and unit",
+    )
 
 
 class Item(ItemBase, table=True):
@@ -45,6 +50,8 @@ class Item(ItemBase, table=True):
         Index("ix_items_pane_period", "pane", "period"),
         Index("ix_items_pane_code", "pane", "code"),
         Index("ix_items_pane_due", "pane", "due"),
+        # Codes are one code whatever their case (store.ledger.same_code looks them up so).
+        Index("ix_items_code_lower", func.lower(Column("code"))),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -98,9 +98,12 @@ _CN_TO_INT: Final = {ch: i for i, ch in enumerate("零一二三四五六七八�
 
 @dataclass
 class PlanItem:
-    """One would-be ledger item: a counted or plain piece of work, or a plan item."""
+    """One would-be ledger item: a counted or plain piece of work, or a plan item. ``place`` is
+    where the document puts it (1, 2, … in reading order); the ledger gives it a short code
+    (DJ-001) when it is first imported, and finds it again by place, pane, period, title and
+    unit."""
 
-    code: str
+    place: int
     title: str
     pane: str
     category: str
@@ -172,9 +175,9 @@ class PlanTree:
 
 
 def make_code(period: str | None, pane: str, category: str, title: str, seq: int = 0) -> str:
-    """``DJ-2023H1-007-3FA2C1``: pane, period, place in the document (so the ledger lists the
-    items in the order the document gives them), and a hash of category and title (so the
-    same document imported again lands on the same codes)."""
+    """``DJ-2023H1-007-3FA2C1``: the code documents' items got before ledger revision 0007
+    (pane, period, place in the document, a hash of category and title). No longer given: too
+    long to type or to show at 80 columns. Kept to tell such codes (and ledgers) apart."""
     digest = hashlib.sha1(
         f"{period or ''}|{pane}|{category}|{title}".encode(), usedforsecurity=False
     ).hexdigest()
@@ -361,7 +364,8 @@ class _Ctx:
     year: int | None
     doc_period: Period | None
     seq: int = 0
-    """Items so far, in document order: codes carry it so that code order is reading order."""
+    """Items so far, in document order: each item's place (文中序号), and so its short code's
+    order on a first import is reading order."""
 
 
 def _section_kind(heading: str) -> SectionKind:
@@ -674,7 +678,7 @@ def _add(
     ctx.seq += 1
     cat.items.append(
         PlanItem(
-            code=make_code(period, pane, cat.name, title, ctx.seq),
+            place=ctx.seq,
             title=title,
             pane=pane,
             category=cat.name,
@@ -773,22 +777,24 @@ def render_tree(tree: PlanTree) -> str:
 # --- writing ---------------------------------------------------------------------------------
 
 ITEM_HEADER: Final = ("编号", "板块", "类别", "工作任务", "具体措施", "目标值", "单位", "完成值",
-                      "状态", "期间")  # fmt: skip
+                      "状态", "期间", "文中序号")  # fmt: skip
 
 
 def tree_rows(tree: PlanTree) -> list[list[str]]:
-    """The items of a tree as rows of an items CSV (``ITEM_HEADER``)."""
+    """The items of a tree as rows of an items CSV (``ITEM_HEADER``). The 编号 column is
+    empty: the importer finds each row by its task and place, and gives a new one the pane's
+    next short code (DJ-001), as ``duban add`` would."""
     rows: list[list[str]] = []
     for item in tree.items():
         result = item.kind == "result"
         # What a results section reports was done in its period.
         status = "done" if item.done or result else ""
         rows.append([
-            item.code, item.pane, item.category, item.title, item.detail,
+            "", item.pane, item.category, item.title, item.detail,
             "" if result or item.count is None else fmt_num(item.count),
             item.unit,
             fmt_num(item.count) if result and item.count is not None else "",
-            status, item.period or "",
+            status, item.period or "", str(item.place),
         ])  # fmt: skip
     return rows
 
@@ -847,8 +853,9 @@ def import_plan(
     dry_run: bool = False,
     actor: str | None = None,
 ) -> tuple[PlanTree, Any, Any]:
-    """Parse a document and write it through the CSV importer (upsert by the derived codes,
-    counts as opening entries). Returns (tree, items report, problems report or None)."""
+    """Parse a document and write it through the CSV importer (upsert by place, pane, period,
+    task and unit; new items get short codes; counts as opening entries). Returns (tree, items
+    report, problems report or None)."""
     from store.importer import guard, import_file
 
     if isinstance(path_or_text, Path) or _is_file(path_or_text):

@@ -499,6 +499,15 @@ def parse_code(text: str) -> str:
     return code
 
 
+_ASCII_LOWER: Final = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold_code(code: str) -> str:
+    """What two codes that are one code share: ``dj-043`` is DJ-043. Only ASCII letters fold,
+    as the databases' ``lower`` does them alike."""
+    return code.strip().translate(_ASCII_LOWER)
+
+
 def fmt_count(actual: float, target: float | None, unit: str) -> str:
     """Actual against target in the unit: "4/6次"; "12篇" without a target; "" for a plain
     task with nothing counted and no unit."""

@@ -46,7 +46,7 @@ from store.values import PANE_ZH, PANES, STATUS_ZH, clean_text, fmt_num
 
 __all__ = ["FIELDS", "HEADER", "SHEET", "display_width", "ledger_title", "write_xlsx"]
 
-FIELDS: Final[tuple[str, ...]] = tuple(ITEM_COLUMNS)
+FIELDS: Final[tuple[str, ...]] = tuple(f for f in ITEM_COLUMNS if f != "place")
 """The item fields in the order `duban export` writes them (store.export.ITEM_CSV)."""
 SERIAL: Final = "序号"
 HEADER: Final[tuple[str, ...]] = (SERIAL, *(ITEM_COLUMNS[f][0] for f in FIELDS))

@@ -120,3 +120,31 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
     assert ledger_info(engine).journal_mode == "wal"
     engine.dispose()
+
+
+def test_0007_reads_the_place_back_from_codes_documents_made(db_url: str) -> None:
+    """Items imported from a document before 0007 had 20-character codes carrying their place
+    (DJ-2023H1-007-3FA2C1); the migration keeps the codes and fills ``place`` from them, and
+    leaves every other code's place empty."""
+    engine = create_ledger_engine(resolve_url(db_url))
+    upgrade(engine, "0006")
+    stamp = datetime(2023, 5, 1, tzinfo=UTC)
+    codes = ["DJ-2023H1-007-3FA2C1", "XN-202401..202409-012-ABCDEF", "DJ-001", "XN-2023-H1-1"]
+    with engine.begin() as conn:
+        for code in codes:
+            conn.execute(
+                text(
+                    "INSERT INTO items (code, pane, category, title, detail, dept, assist, owner,"
+                    " unit, status, evidence, reason, progress_note, notes, key, version,"
+                    " created_at, updated_at) VALUES (:code, 'party', '', :code, '', '', '', '',"
+                    " '', 'todo', '', '', '', '', false, 1, :t, :t)"
+                ),
+                {"code": code, "t": stamp},
+            )
+    engine.dispose()
+    engine = open_ledger(db_url)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT code, place FROM items")).all())
+    assert rows == {codes[0]: 7, codes[1]: 12, "DJ-001": None, "XN-2023-H1-1": None}
+    assert check(engine) == []
+    engine.dispose()

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from store.db import read_session
+from store.db import open_ledger, read_session, write_session
+from store.ledger import edit_item, find_item
 from store.models import Entry, Item, Problem
 from store.plan import PlanItem, PlanTree, find_counts, import_plan, parse_plan, render_tree
 
@@ -119,15 +120,15 @@ def test_seed_half_year_plan(seed: PlanTree) -> None:
     assert h2.items[0].detail.startswith("抓实民主集中制贯彻落实")
 
 
-def test_seed_codes_stable_and_unique(seed: PlanTree) -> None:
-    codes = [i.code for i in seed.items()]
-    assert len(codes) == len(set(codes))
-    assert all(re.fullmatch(r"(DJ|XN|JD)-\w+-\d{3}-[0-9A-F]{6}", c) for c in codes)
-    # Code order is document order, so the ledger lists items as the document reads.
-    party = [i.code for i in seed.results() if i.pane == "party"]
+def test_seed_places_are_reading_order_and_stable(seed: PlanTree) -> None:
+    places = [i.place for i in seed.items()]
+    # Every item has its place in the document, 1, 2, … as the results sections and then the
+    # plan sections read.
+    assert sorted(places) == list(range(1, len(places) + 1))
+    party = [i.place for i in seed.results() if i.pane == "party"]
     assert party == sorted(party)
     again = parse_plan(SEED.read_text(encoding="utf-8"))
-    assert [i.code for i in again.items()] == codes
+    assert [(i.place, i.title) for i in again.items()] == [(i.place, i.title) for i in seed.items()]
 
 
 def test_render_tree(seed: PlanTree) -> None:
@@ -217,11 +218,12 @@ def test_period_argument_overrides_title() -> None:
     assert {i.period for i in tree.results()} == {"2024-Q2"}
 
 
-def test_same_document_same_codes_different_period_different_codes() -> None:
-    a = [i.code for i in parse_plan(SIMPLE).items()]
-    b = [i.code for i in parse_plan(SIMPLE, period="2025-H1").items()]
-    assert a == [i.code for i in parse_plan(SIMPLE).items()]
-    assert not set(a) & set(b)
+def test_same_document_same_places_another_period_other_items() -> None:
+    a = [(i.place, i.period) for i in parse_plan(SIMPLE).items()]
+    b = [(i.place, i.period) for i in parse_plan(SIMPLE, period="2025-H1").items()]
+    assert a == [(i.place, i.period) for i in parse_plan(SIMPLE).items()]
+    assert [p for p, _ in a] == [p for p, _ in b]
+    assert not {q for _, q in a} & {q for _, q in b}
 
 
 # --- counts and units ----------------------------------------------------------------------
@@ -448,3 +450,116 @@ def test_import_plan_with_semicolons_in_a_problem(sqlite_engine: Engine) -> None
     assert tree.problems[0].text == "信息报送质量有待提高(见附件1;附件2;附件3;附件4;附件5)"
     with read_session(sqlite_engine) as s:
         assert {p.text for p in s.exec(select(Problem))} == {p.text for p in tree.problems}
+
+
+# --- short codes, and a document imported before they were -----------------------------------
+
+SHORT_CODE = re.compile(r"(DJ|XN|JD)-\d{3,}")
+
+
+def _codes_by_place(engine: Engine) -> dict[int | None, str]:
+    with read_session(engine) as s:
+        return {i.place: i.code for i in s.exec(select(Item).where(Item.deleted_at.is_(None)))}
+
+
+def test_document_items_get_short_codes_in_reading_order(engine: Engine) -> None:
+    from store.ledger import add_item
+
+    with write_session(engine) as s:  # a hand-added item already holds DJ-001
+        add_item(s, pane="party", title="手工添加", actor="tester")
+    tree, report, _ = import_plan(engine, SEED)
+    assert report.ok and report.added == 92, report.problems
+    codes = _codes_by_place(engine)
+    made = [codes[i.place] for i in tree.items()]
+    assert all(SHORT_CODE.fullmatch(c) and len(c) <= 10 for c in made), made
+    assert len(set(made)) == len(made) and codes[None] == "DJ-001"
+    party = [codes[i.place] for i in tree.items() if i.pane == "party"]
+    assert party[0] == "DJ-002" and party == sorted(party)  # after the hand-added one
+    # Again: the same items, the same codes, nothing added or changed.
+    _, again, _ = import_plan(engine, SEED)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 92)
+    assert _codes_by_place(engine) == codes
+
+
+def test_a_task_the_document_names_twice_stays_two_items(engine: Engine) -> None:
+    text = """\
+某局办公室2024年上半年工作总结
+一、上半年工作完成情况
+（一）党建工作
+一是理论学习。组织集中学习6次。二是作风建设。组织集中学习6次。
+"""
+    tree, report, _ = import_plan(engine, text)
+    assert [i.title for i in tree.items()] == ["组织集中学习", "组织集中学习"]
+    assert report.ok and report.added == 2, report.problems
+    _, again, _ = import_plan(engine, text)
+    assert (again.added, again.unchanged) == (0, 2), again.problems
+    with read_session(engine) as s:
+        assert sorted(i.category for i in s.exec(select(Item))) == ["作风建设", "理论学习"]
+
+
+def _ledger_before_places(db_url: str, tmp_path: Path) -> None:
+    """The seed as duban imported it before revision 0007: codes DJ-2023H1-001-2D3CDF made
+    by ``make_code``, no 文中序号 nor lower(code) index: the schema at 0006."""
+    import csv
+
+    from sqlalchemy import text
+
+    from store.importer import guard, import_file
+    from store.plan import ITEM_HEADER, make_code, tree_rows
+
+    tree = parse_plan(SEED.read_text(encoding="utf-8"))
+    old = tmp_path / "seed.items.csv"
+    with old.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
+        writer.writerow(ITEM_HEADER[:-1])
+        for item, row in zip(tree.items(), tree_rows(tree), strict=True):
+            code = make_code(item.period, item.pane, item.category, item.title, item.place)
+            writer.writerow(guard(c) for c in [code, *row[1:-1]])
+    engine = open_ledger(db_url)
+    assert import_file(engine, old).added == 92
+    with write_session(engine) as s:
+        # Someone gave one of them a code of their own since.
+        edit_item(s, "DJ-2023H1-003-" + make_code(
+            "2023-H1", "party", *_cat_title(tree, 3))[-6:], {"code": "DJ-900"}, actor="tester")
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_items_code_lower"))
+        conn.execute(text("ALTER TABLE items DROP COLUMN place"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+    engine.dispose()
+
+
+def _cat_title(tree: PlanTree, place: int) -> tuple[str, str]:
+    item = next(i for i in tree.items() if i.place == place)
+    return item.category, item.title
+
+
+def test_a_document_imported_before_short_codes_imports_again_without_duplicates(
+    db_url: str, tmp_path: Path
+) -> None:
+    from store.db import current_revision, head_revision
+
+    _ledger_before_places(db_url, tmp_path)
+    engine = open_ledger(db_url)  # migrated: the places are read back from the old codes
+    assert current_revision(engine) == head_revision()
+    with read_session(engine) as s:
+        old = find_item(s, "XN-2023H2-092-B0570E")  # the issue's own example
+        assert old.place == 92
+        assert find_item(s, "DJ-900").place is None
+    _, report, _ = import_plan(engine, SEED)
+    assert report.ok and report.added == 0, report.problems
+    # The item that lost its place to a new code of its own is found by its task; it gets
+    # its place back. Codes stay as they were.
+    assert (report.updated, report.unchanged) == (1, 91)
+    with read_session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Item)).one() == 92
+        assert find_item(s, "DJ-900").place == 3
+        assert find_item(s, "xn-2023h2-092-b0570e").title == old.title
+    # A new document's items get short codes after the highest one (DJ-900), clashing with
+    # nothing.
+    tree2, report2, _ = import_plan(engine, SIMPLE, period="2025-H1")
+    assert report2.ok and report2.added == len(list(tree2.items()))
+    with read_session(engine) as s:
+        new = s.exec(select(Item.code).where(Item.period == "2025-H1")).all()
+    assert new and all(SHORT_CODE.fullmatch(c) for c in new)
+    assert "DJ-901" in new
+    engine.dispose()

@@ -28,6 +28,11 @@ LIGHT_GLYPH = {"red": "●", "yellow": "▲", "green": "○"}
 LIGHT_STYLE = {"red": Style(color="red", bold=True), "yellow": Style(color="yellow"),
                "green": Style(color="green")}  # fmt: skip
 NEAR_END = 50  # rows before the end of what is read at which the next page is fetched
+WHO_WIDTH = 64
+"""A pane at least this wide (cells), on a screen at least ``WHO_SCREEN`` wide, shows each
+item's 责任科室 and 责任人 in a column (not at 80 columns: the title needs the room)."""
+WHO_SCREEN = 100
+WHO_CELLS = 14
 STATUS_MARK = {"todo": "[ ]", "doing": "[~]", "done": "[x]", "delayed": "[!]", "paused": "[-]"}
 
 
@@ -259,12 +264,17 @@ class Checklist(ScrollView, can_focus=True):
         return self._strip(self._item_text(row, width), width, base)
 
     def _item_text(self, row: BoardRow, width: int) -> Text:
-        """`[~] ●红 title…   4/6次 07-31`: the title takes what the rest leaves."""
+        """`[~] ●红 title…   4/6次 07-31`: the title takes what the rest leaves; a wide pane
+        also shows `办公室·张三` (dept and owner) before the count."""
         count = count_text(row)
         tail = Text(f" {count}" if count else "")
         if row.due is not None:
             # Work carried over is often from another year: give its whole date.
             tail.append(f" {row.due:%Y-%m-%d}" if row.carried else f" {row.due:%m-%d}")
+        if width >= WHO_WIDTH and self.app.size.width >= WHO_SCREEN:
+            who = Text(clean_text("·".join(p for p in (row.dept, row.owner) if p)), "dim")
+            who.truncate(WHO_CELLS, overflow="ellipsis", pad=True)
+            tail = Text(" ") + who + tail
         head = Text(f" {STATUS_MARK.get(row.status, '[?]')} ")
         head.append_text(light_text(self.t, row.light))
         head.append(" ")

@@ -532,21 +532,40 @@ def list_cmd(
         str | None, typer.Option("--status", help="todo|doing|done|delayed|paused or 未启动 …")
     ] = None,
     light: Annotated[str | None, typer.Option("--light", help="red|yellow|green.")] = None,
-    dept: Annotated[str | None, typer.Option("--dept", help="责任科室.")] = None,
+    dept: Annotated[
+        str | None, typer.Option("--dept", help="责任科室 (a part of it will do).")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="责任人 (a part of it will do).")
+    ] = None,
+    mine: Annotated[
+        bool, typer.Option("--mine", help="Only your items: yours by 责任人, or of your 科室.")
+    ] = False,
+    grep: Annotated[
+        str | None,
+        typer.Option(
+            "--grep",
+            help="Text to find (case aside) in code, title, category, 具体措施, 备注, dept or "
+            "owner.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List items with their progress and light; every item when no filter is given."""
-    from store.ledger import list_items
+    from store.ledger import current_actor, list_items
 
     with reading(ctx) as session:
-        views = list_items(session, pane=pane, period=period, status=status, light=light, dept=dept)
+        views = list_items(
+            session, pane=pane, period=period, status=status, light=light, dept=dept,
+            owner=owner, grep=grep, mine=current_actor() if mine else None,
+        )
     if as_json:
         print_json([v.to_json() for v in views])
         return
     if not views:
         err.print(
             "no items match"
-            if any((pane, period, status, light, dept))
+            if any((pane, period, status, light, dept, owner, mine, grep))
             else "the ledger is empty: duban import FILE.csv, or duban add"
         )
         return
@@ -567,12 +586,15 @@ def list_cmd(
         ("状态", {"min_width": 6}, lambda v: cell(
             ("结转·" if v.carried else "") + STATUS_ZH.get(v.item.status, v.item.status))),
         ("责任科室", {"overflow": "ellipsis", "max_width": 8}, lambda v: cell(v.item.dept)),
+        ("责任人", {"overflow": "ellipsis", "max_width": 8}, lambda v: cell(v.item.owner)),
         ("完成时限", {"min_width": 10}, lambda v: cell(v.item.due or "")),
         ("原因", {"overflow": "ellipsis", "max_width": 30}, lambda v: cell(reason_text(v))),
     ]  # fmt: skip
-    drop = set() if wide else {"类别", "责任科室", "%", "原因"}
+    drop = set() if wide else {"类别", "责任科室", "责任人", "%", "原因"}
     if pane:
         drop.add("板块")
+    if not any(v.item.owner for v in views):
+        drop.add("责任人")  # most ledgers name no one: the title keeps the room
     columns = [c for c in columns if c[0] not in drop]
     rendered = [[render(v) for _, _, render in columns] for v in views]
     # Every column but the title is as wide as its widest cell (capped); the title gets what

@@ -38,7 +38,9 @@ CATALOG: dict[str, dict[str, str]] = {
             "或新建事项：按 a，或 duban add 标题 --pane 党建\n"
             "或打开示例：duban demo"
         ),
-        "filter.placeholder": "筛选：标题、类别、科室、责任人（Esc 清除）",
+        "filter.placeholder": "筛选：文字 · 责任人:张三 · 科室:办公室 · @我（Esc 清除）",
+        "help.filter": "筛选 /：责任人:张三 · 科室:办公室 · @我（本人或本科室的事项）· 其余的词"
+        "在编号、标题、类别、措施、备注、科室、责任人里找，几个词须同时满足",
         "filter.active": "筛选：{text}",
         "key.quit": "退出",
         "key.help": "帮助",
@@ -217,7 +219,9 @@ CATALOG: dict[str, dict[str, str]] = {
             "or add an item:   press a, or duban add TITLE --pane party\n"
             "or open the demo: duban demo"
         ),
-        "filter.placeholder": "Filter: title, category, dept, owner (Esc clears)",
+        "filter.placeholder": "Filter: text · owner:Zhang · dept:Office · @me (Esc clears)",
+        "help.filter": "Filter /: owner:NAME · dept:NAME · @me (yours, or your dept's) · "
+        "other words: code, title, category, detail, notes, dept, owner; all must hold",
         "filter.active": "filter: {text}",
         "key.quit": "Quit",
         "key.help": "Help",

@@ -751,7 +751,9 @@ class HelpScreen(DubanModal[None]):
         with Vertical(classes="dialog help"):
             yield Static(Text(self.t("help.title"), "bold"), classes="dialog-title")
             yield table
-            yield Static(Text(self.t("help.hint")), classes="hint")
+            # The filter's syntax, then the keys that close: one docked hint, so neither
+            # covers the other.
+            yield Static(Text(f"{self.t('help.filter')}\n{self.t('help.hint')}"), classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#keys").focus()
