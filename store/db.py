@@ -86,7 +86,7 @@ def resolve_url(db: str | None = None) -> str:
         if not db.strip():
             raise LedgerError("the ledger's name is blank: give a file path or a database URL")
         path = Path(db).expanduser()
-        if path.exists() and not path.is_file():
+        if path.exists() and not path.is_file() and not path.is_dir():  # a folder: said later
             raise LedgerError(f"{path} is not a file: name a ledger file")
     return f"sqlite:///{path.resolve()}"
 
@@ -510,7 +510,12 @@ def backup(
     ledger, so it gets the ledger file's permissions (0600 by default); it appears at ``dest``
     only when complete (``store.files.write_atomically``): an existing file there is replaced
     only with ``force``, and the ledger itself never."""
-    from store.files import DestinationRefused, check_destination, write_atomically
+    from store.files import (
+        DestinationRefused,
+        check_destination,
+        is_disk_full,
+        write_atomically,
+    )
 
     path = sqlite_path(ledger_info(engine).url)
     if path is None:
@@ -551,7 +556,9 @@ def backup(
             finally:
                 out.close()
         except sqlite3.DatabaseError as exc:
-            # The copy is the temporary file; what fails is reading the ledger.
+            if is_disk_full(exc):
+                raise  # writing the copy: write_atomically says the disk is full
+            # Otherwise what fails is reading the ledger.
             raise LedgerError(
                 f"cannot copy ledger {path}: {exc}; nothing was written; {_backup_hint(path)}"
             ) from exc
