@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -229,12 +230,35 @@ def test_a_ledger_in_a_read_only_folder_is_backed_up_elsewhere(
 
 
 def test_the_dashboard_on_a_damaged_ledger_is_one_line(ledger: Path, tmp_path: Path) -> None:
+    # The dashboard needs a terminal (without one it says so before opening anything): a pty.
+    import pty
+
     zeroed(ledger)
-    result = subprocess.run(
-        [*DUBAN, "--db", str(ledger)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL,
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [*DUBAN, "--db", str(ledger)], stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path,
+        env={**os.environ, "TERM": "xterm-256color"}, start_new_session=True,
     )  # fmt: skip
-    one_error_line(result, "not an SQLite database")
+    os.close(slave)
+    seen = b""
+    try:
+        assert proc.wait(timeout=120) == 1
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", seen.decode("utf-8", "replace"))  # red, on a terminal
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("duban:"), lines
+    assert "not an SQLite database" in lines[0] and "Traceback" not in lines[0]
 
 
 def test_without_a_backup_the_message_says_there_is_none(ledger: Path, tmp_path: Path) -> None:

@@ -207,7 +207,7 @@ def test_report_docx(old_ledger: tuple[Path, Engine], tmp_path: Path) -> None:
 def test_list_and_show_tables(old_ledger: tuple[Path, Engine]) -> None:
     db, _ = old_ledger
     # Long cleaned text squeezes the columns; the dept and the totals still show.
-    assert_clean(cli(db, "list"), "办公室", "3 items, 1 done")
+    assert_clean(cli(db, "list"), "办公", "3 items, 1 done")
     assert_clean(cli(db, "show", "DJ-001"), "pwned", "措施", "备注", "第二行", "第一次")
     assert_clean(cli(db, "history", "DJ-001"), "DJ-001")
 
