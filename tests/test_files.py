@@ -503,3 +503,14 @@ async def test_s_refuses_a_directory_in_the_way_with_a_message(
     engine.dispose()
     assert any("it is a directory" in text and level == "error" for text, level in shown), shown
     assert not (tmp_path / "duban-report-2023-H1.docx").exists()
+
+
+def test_a_long_destination_is_said_on_one_line(db: Path, tmp_path: Path) -> None:
+    # Paths in messages were wrapped at the terminal's width (a script copying them got half).
+    deep = tmp_path / ("很长的目录名" * 6)
+    deep.mkdir()
+    result = CliRunner().invoke(
+        app, ["--db", str(db), "db", "backup", str(deep / "copy.db")], env={"COLUMNS": "40"}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"backed up to {deep / 'copy.db'}\n"

@@ -1244,11 +1244,9 @@ def demo(
     engine = open_ledger(db)
     if build_only:
         report = build_demo(engine)
-        out.print(
-            Text(
-                f"demo ledger: {db} ({report.items} items, {report.entries} entries, "
-                f"main period {report.period})"
-            )
+        say(
+            f"demo ledger: {db} ({report.items} items, {report.entries} entries, "
+            f"main period {report.period})"
         )
         return
     try:
@@ -1280,7 +1278,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     else:
         out.print(f"schema upgraded from {before or 'empty'} to {after}")
     if saved:
-        out.print(Text(f"backup of the old ledger: {saved}"))
+        say(f"backup of the old ledger: {saved}")
 
 
 @db_app.command("check")
@@ -1292,12 +1290,12 @@ def db_check(ctx: typer.Context) -> None:
     engine = create_ledger_engine(resolve_url(_db(ctx)))
     problems = check(engine)
     info = ledger_info(engine)
-    out.print(Text(f"ledger: {engine.url.render_as_string(hide_password=True)}"))
+    say(f"ledger: {engine.url.render_as_string(hide_password=True)}")
     if info.journal_mode is not None:
         note = "" if info.journal_mode == "wal" else " (not WAL: readers may block writers)"
-        out.print(Text(f"journal mode: {info.journal_mode}{note}"))
+        say(f"journal mode: {info.journal_mode}{note}")
     if info.read_only:
-        out.print(Text(f"read-only: {info.read_only}"))
+        say(f"read-only: {info.read_only}")
     if problems:
         fail("; ".join(problems), problems)
     out.print("ok")
@@ -1320,7 +1318,7 @@ def db_backup(
     from store.db import backup
 
     path = backup(engine_of(ctx), dest, force=force)
-    out.print(Text(f"backed up to {path}"))
+    say(f"backed up to {path}")
 
 
 @db_app.command("path")
@@ -1331,7 +1329,7 @@ def db_path(ctx: typer.Context) -> None:
 
     from store.db import resolve_url
 
-    out.print(Text(make_url(resolve_url(_db(ctx))).render_as_string(hide_password=True)))
+    say(make_url(resolve_url(_db(ctx))).render_as_string(hide_password=True))
 
 
 def main() -> None:
