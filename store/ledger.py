@@ -15,7 +15,7 @@ import math
 import os
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -1477,8 +1477,9 @@ def _brings_in(row: AuditEvent) -> bool:
     return row.action == "redo" and row.field == "deleted_at" and row.new is None
 
 
-def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
-    """``FIELD=VALUE`` pairs as typed on the command line, parsed; every bad one reported."""
+def _parse_pairs(pairs: Sequence[str], parse: Callable[[str, str], Any]) -> dict[str, Any]:
+    """``FIELD=VALUE`` pairs as typed on the command line, each value read by ``parse``;
+    every bad one reported."""
     changes: dict[str, Any] = {}
     problems: list[str] = []
     for pair in pairs:
@@ -1488,12 +1489,17 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
             problems.append(f"{pair!r}: expected FIELD=VALUE")
             continue
         try:
-            changes[name] = parse_field(name, value)
+            changes[name] = parse(name, value)
         except (BadValue, PeriodError) as exc:
             problems.append(f"{name}: {exc}")
     if problems:
         raise Invalid("; ".join(problems), problems)
     return changes
+
+
+def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
+    """An item's ``FIELD=VALUE`` pairs (``duban set``), parsed."""
+    return _parse_pairs(pairs, parse_field)
 
 
 def parse_amount(text: str) -> float:
@@ -1507,29 +1513,19 @@ ENTRY_FIELDS = ("amount", "day", "note")
 """What ``fix_entry`` corrects: ``duban entry set ID amount=… day=… note=…``."""
 
 
+def _entry_value(name: str, value: str) -> Any:
+    if name == "amount":
+        return parse_number(value)
+    if name == "day":
+        return parse_date(value)
+    if name == "note":
+        return clean_text(value)
+    raise BadValue(f"unknown field {name!r}; fields: {', '.join(ENTRY_FIELDS)}")
+
+
 def parse_entry_assignments(pairs: Sequence[str]) -> dict[str, Any]:
     """``FIELD=VALUE`` pairs for an entry (amount, day, note), parsed; every bad one reported."""
-    changes: dict[str, Any] = {}
-    problems: list[str] = []
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        name = name.strip()
-        if not sep:
-            problems.append(f"{pair!r}: expected FIELD=VALUE")
-            continue
-        try:
-            if name == "amount":
-                changes[name] = parse_number(value)
-            elif name == "day":
-                changes[name] = parse_date(value)
-            elif name == "note":
-                changes[name] = clean_text(value)
-            else:
-                raise BadValue(f"unknown field {name!r}; fields: {', '.join(ENTRY_FIELDS)}")
-        except BadValue as exc:
-            problems.append(f"{name}: {exc}")
-    if problems:
-        raise Invalid("; ".join(problems), problems)
+    changes = _parse_pairs(pairs, _entry_value)
     if not changes:
         raise Invalid(f"nothing to change: give one of {', '.join(ENTRY_FIELDS)}=…")
     return changes
