@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from store.db import open_ledger
+from tui import cli
 
 SAMPLES = Path(__file__).resolve().parent.parent / "store" / "samples"
 TODAY = "2023-06-15"
@@ -36,6 +38,25 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     # Rich sizes tables to the terminal; a fixed width keeps output comparable.
     monkeypatch.setenv("COLUMNS", "120")
+
+
+# What a console made now, in the environment tui.cli was imported in, takes from it.
+_AMBIENT = {"out": Console(), "err": Console(stderr=True)}
+
+
+@pytest.fixture(autouse=True)
+def _plain_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tui.cli's Rich consoles settle their width (an exported COLUMNS) and colour support
+    # (stdout a terminal, under pytest -s) when the module is imported: once per run for a
+    # real command, once for the whole suite here. Undo what they took from the environment,
+    # so the COLUMNS a test sets applies and no colour codes (which would hide injected ones)
+    # depend on how pytest was started; settings tui.cli chose itself stay and are tested.
+    for name in ("out", "err"):
+        console, ambient = getattr(cli, name), _AMBIENT[name]
+        if console._width == ambient._width:
+            monkeypatch.setattr(console, "_width", None)
+        if console._color_system == ambient._color_system:
+            monkeypatch.setattr(console, "_color_system", None)
 
 
 def _pg_admin_url() -> str | None:

@@ -19,10 +19,8 @@ from typing import Any, Protocol
 import pytest
 import typer
 from rich.cells import cell_len
-from rich.console import Console
 from typer.testing import CliRunner, Result
 
-from tui import cli
 from tui.cli import app
 
 runner = CliRunner()
@@ -33,25 +31,6 @@ class Duban(Protocol):
     def __call__(
         self, *args: str, code: int = 0, env: dict[str, str | None] | None = None
     ) -> Result: ...
-
-
-# What a console made now, in the environment tui.cli was imported in, takes from it.
-_AMBIENT = {"out": Console(), "err": Console(stderr=True)}
-
-
-@pytest.fixture(autouse=True)
-def _plain_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    # tui.cli's Rich consoles settle their width (an exported COLUMNS) and colour support
-    # (stdout a terminal, under pytest -s) when the module is imported: once per run for a
-    # real command, once for the whole suite here. Undo what they took from the environment,
-    # so the COLUMNS a test sets applies and no colour codes (which would hide injected ones)
-    # depend on how pytest was started; settings tui.cli chose itself stay and are tested.
-    for name in ("out", "err"):
-        console, ambient = getattr(cli, name), _AMBIENT[name]
-        if console._width == ambient._width:
-            monkeypatch.setattr(console, "_width", None)
-        if console._color_system == ambient._color_system:
-            monkeypatch.setattr(console, "_color_system", None)
 
 
 @pytest.fixture
