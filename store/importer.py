@@ -80,6 +80,14 @@ BATCH = 1000
 MAX_LISTED = 50
 OPENING_NOTE = "期初数 (imported 完成值)"
 CHANGE_NOTE = "完成值更新 (imported 完成值 changed)"
+IMPORT_NOTES = {OPENING_NOTE: "opening", CHANGE_NOTE: "count_changed"}
+
+
+def import_note(note: str) -> str | None:
+    """Which note an import wrote on an entry it made from a 完成值 ("opening" or
+    "count_changed"; the doors say it in the reader's language), else None."""
+    return IMPORT_NOTES.get(note)
+
 ProgressFn = Callable[[int, int], None]
 
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]

@@ -19,9 +19,9 @@ class Said(Protocol):
     def text(self, lang: str = "en") -> str: ...
 
 
-def text_of(exc: BaseException | Said, lang: str = "en") -> str:
-    """The sentence to show for ``exc`` in ``lang``: its own ``text(lang)`` where it has one,
-    else its English message."""
+def text_of(exc: object, lang: str = "en") -> str:
+    """The sentence to show for ``exc`` (an error, or any sentence store built) in ``lang``: its
+    own ``text(lang)`` where it has one, else its English message (a plain str as it is)."""
     text = getattr(exc, "text", None)
     if callable(text):
         try:
@@ -31,3 +31,16 @@ def text_of(exc: BaseException | Said, lang: str = "en") -> str:
         if isinstance(said, str) and said:
             return said
     return str(exc)
+
+
+def problems_of(exc: BaseException, lang: str = "en") -> list[str]:
+    """One sentence per problem: an Invalid's list in ``lang``, else ``[text_of(exc)]``."""
+    texts = getattr(exc, "problem_texts", None)
+    if callable(texts):
+        listed = texts(lang)
+        if listed:
+            return list(listed)
+    problems = getattr(exc, "problems", None)
+    if problems:
+        return [str(p) for p in problems]
+    return [text_of(exc, lang)]

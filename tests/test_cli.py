@@ -170,7 +170,9 @@ def test_done_with_and_without_evidence_and_reopen(three: Duban) -> None:
     assert shown(three, "DJ-001")["evidence"] == "《学习计划》"
     assert shown(three, "XN-001")["status"] == "done"
     assert "already done" in three("done", "XN-001", code=1).stderr
-    assert three("reopen", "XN-001").stdout == "XN-001 reopened (未启动)\n"
+    assert three("reopen", "XN-001").stdout == "XN-001 reopened (to do)\n"
+    three("done", "XN-001")
+    assert three("--lang", "zh", "reopen", "XN-001").stdout == "XN-001 已重新打开（未启动）\n"
     assert shown(three, "XN-001")["status"] == "todo"
     assert "not done" in three("reopen", "XN-001", code=1).stderr
     assert "no item" in three("done", "XN-404", code=1).stderr
@@ -305,11 +307,15 @@ def test_list_refuses_bad_filters(three: Duban) -> None:
 
 def test_show_prints_fields_and_entries(three: Duban) -> None:
     three("log", "DJ-001", "2", "--on", "2023-03-01", "--note", "集中学习")
-    result = three("show", "DJ-001")
+    result = three("--lang", "zh", "show", "DJ-001")
     for text in ("DJ-001", "党建", "理论学习中心组集中学习", "2/6次", "33.3%", "推进中",
-                 "2023-03-01", "集中学习", "tester"):  # fmt: skip
+                 "2023-03-01", "集中学习", "tester", "登记人"):  # fmt: skip
         assert text in result.stdout, text
+    english = three("--lang", "en", "show", "DJ-001").stdout
+    for text in ("Party", "doing", "Task", "By"):
+        assert text in english, text
     assert "no entries yet" in three("show", "XN-001").stdout
+    assert "尚无登记" in three("--lang", "zh", "show", "XN-001").stdout
     data = shown(three, "DJ-001")
     assert data["entries"] == [
         {"id": 1, "date": "2023-03-01", "amount": 2.0, "note": "集中学习", "actor": "tester",
@@ -332,7 +338,9 @@ def test_history_text_and_json(three: Duban) -> None:
     assert len(json.loads(three("history", "--json").stdout)) == 6
     assert len(json.loads(three("history", "--json", "--limit", "2").stdout)) == 2
     table = three("history", "XN-001").stdout
-    assert "张三" in table and "owner" in table and "DJ-001" not in table
+    assert "张三" in table and "Owner: (empty) → 张三" in table and "DJ-001" not in table
+    zh = three("--lang", "zh", "history", "XN-001").stdout
+    assert "责任人：（空） → 张三" in zh and "状态：未启动 → 推进中" in zh, zh
     assert "no item" in three("history", "XN-404", code=1).stderr
 
 

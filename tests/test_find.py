@@ -237,10 +237,12 @@ def test_cli_list_owner_dept_grep_mine(cli_db: Path) -> None:
 
 
 def test_cli_list_shows_dept_and_owner_on_wide_terminals(cli_db: Path) -> None:
-    wide = duban(cli_db, "list", env={"COLUMNS": "160"}).stdout
+    wide = duban(cli_db, "list", env={"COLUMNS": "160", "DUBAN_LANG": "zh"}).stdout
     assert "责任人" in wide and "张三丰" in wide and "秘书科" in wide
-    narrow = duban(cli_db, "list", env={"COLUMNS": "80"}).stdout
+    narrow = duban(cli_db, "list", env={"COLUMNS": "80", "DUBAN_LANG": "zh"}).stdout
     assert "责任人" not in narrow and "张三丰" not in narrow
+    english = duban(cli_db, "list", env={"COLUMNS": "160", "DUBAN_LANG": "en"}).stdout
+    assert "Owner" in english and "责任人" not in english
 
 
 def test_cli_finds_codes_whatever_their_case(cli_db: Path) -> None:

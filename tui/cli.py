@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from store.errors import Invalid, LedgerError
+from store.messages import problems_of, text_of
 from store.periods import PeriodError
 from store.values import (
     PANE_ZH,
@@ -37,6 +38,7 @@ from store.values import (
     fmt_count,
     fmt_num,
 )
+from tui.i18n import LANGS, Translator, choose_lang
 
 APP_HELP = """督办 duban — track an office's work plan: three checklists (党建 party, 效能
 efficiency, 监督 supervision), every bit of progress logged, reports from what was logged.
@@ -64,7 +66,24 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-LIGHT_MARK = {"red": ("● 红", "red"), "yellow": ("▲ 黄", "yellow"), "green": ("○ 绿", "green")}
+LIGHT_MARK = {"red": ("●", "red"), "yellow": ("▲", "yellow"), "green": ("○", "green")}
+
+
+# The language of what the command says: --lang, else DUBAN_LANG, else the locale. main_callback
+# sets it before any command runs; ``T("cli.added", code=…)`` reads the catalog in it.
+T = Translator(choose_lang())
+
+
+def set_lang(option: str | None) -> None:
+    """Speak ``option`` (zh or en; zh_CN and the like are zh) from now on; anything else is a
+    usage error, said in the locale's language, not ignored."""
+    global T
+    if option is not None and option.strip().lower()[:2] not in LANGS:
+        T = Translator(choose_lang(""))
+        err.print(Text(f"duban: {T('cli.bad_lang', lang=option, langs=' / '.join(LANGS))}"),
+                  style="red")  # fmt: skip
+        raise typer.Exit(2)
+    T = Translator(choose_lang(option))
 
 
 def say(message: str) -> None:
@@ -88,9 +107,9 @@ def user_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except Invalid as exc:
-            fail(str(exc), exc.problems)
+            fail(text_of(exc, T.lang), problems_of(exc, T.lang))
         except (LedgerError, BadValue, PeriodError) as exc:
-            fail(str(exc))
+            fail(text_of(exc, T.lang))
         except Exception as exc:
             # A damaged, read-only or unreachable ledger can fail any query, not only the
             # first: say what is wrong in one line. Other database errors are bugs.
@@ -154,7 +173,8 @@ def main_callback(
     ] = None,
 ) -> None:
     """With no command: open the dashboard on the ledger (in a terminal)."""
-    ctx.obj = {"db": db, "lang": lang}
+    set_lang(lang)
+    ctx.obj = {"db": db, "lang": T.lang}
     if ctx.invoked_subcommand is None:
         need_terminal()
         _dashboard(ctx)
@@ -173,10 +193,7 @@ def need_terminal() -> None:
     """The dashboard in a pipe or under cron would wait for keys nobody types: say so, in one
     line, before the ledger is opened (exit 2, as for a command line that cannot be run)."""
     if not has_terminal():
-        err.print(
-            Text("duban: the dashboard needs a terminal; for the commands, see duban --help"),
-            style="red",
-        )
+        err.print(Text(f"duban: {T('cli.no_terminal')}"), style="red")
         raise typer.Exit(2)
 
 
@@ -200,7 +217,7 @@ def engine_of(ctx: typer.Context) -> Any:
     engine = open_ledger(_db(ctx))
     warning = permission_warning(engine)
     if warning:
-        err.print(Text(f"duban: warning: {warning}"), style="yellow")
+        err.print(Text(f"duban: {T('cli.warning', text=text_of(warning, T.lang))}"), style="yellow")
     return engine
 
 
@@ -218,6 +235,35 @@ def reading(ctx: typer.Context) -> Iterator[Any]:
 
     with read_session(engine_of(ctx)) as session:
         yield session
+
+
+def fitted_table(
+    columns: list[tuple[str, dict[str, Any]]],
+    rows: list[list[Text]],
+    *,
+    flex: str,
+    max_flex: int | None = None,
+) -> Table:
+    """A table one line per row at the terminal's width: every column but ``flex`` is as wide
+    as its widest cell (capped by its ``max_width``); ``flex`` gets what is left, cut with …
+    by display width (a CJK character is two cells)."""
+    widths = []
+    for n, (name, opts) in enumerate(columns):
+        widest = max([cell_len(name)] + [row[n].cell_len for row in rows])
+        widths.append(min(widest, opts.get("max_width", widest)))
+    at = [name for name, _ in columns].index(flex)
+    if max_flex is not None:
+        widths[at] = min(widths[at], max_flex)
+    # Each column costs its padding (2) and a separator (1) besides its width.
+    rest = sum(w for n, w in enumerate(widths) if n != at) + 3 * len(columns)
+    widths[at] = max(8, min(widths[at], out.width - rest - 1))
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    for (name, opts), width in zip(columns, widths, strict=True):
+        justify = opts.get("justify", "left")
+        table.add_column(name, no_wrap=True, overflow="ellipsis", width=width, justify=justify)
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def print_json(data: Any) -> None:
@@ -238,18 +284,35 @@ def cell(value: Any) -> Text:
     return Text(clean_text("" if value is None else str(value)))
 
 
+def signed(amount: float) -> str:
+    """+2, -1, +0.5: a logged amount as the person typed it."""
+    return ("+" if amount > 0 else "") + fmt_num(amount)
+
+
 def count_text(actual: float, target: float | None, unit: str) -> str:
     return fmt_count(actual, target, unit) or "0"
 
 
 def reason_text(view: Any) -> str:
     """Why the light is not green (结转 is in the status column)."""
-    return view.progress.light_reason
+    from store.progress import describe
+
+    return describe(view.progress.reasons, T.lang)
+
+
+def pane_word(pane: str, *, short: bool = False) -> str:
+    if pane not in PANE_ZH:
+        return pane
+    return T(f"cli.pane.{pane}") if short else T(f"pane.{pane}")
+
+
+def status_word(status: str) -> str:
+    return T(f"status.{status}") if status in STATUS_ZH else status
 
 
 def light_cell(light: str) -> Text:
     mark, style = LIGHT_MARK[light]
-    return Text(mark, style=style)
+    return Text(f"{mark} {T(f'light.{light}')}", style=style)
 
 
 def parse_day(text: str | None) -> date | None:
@@ -319,7 +382,7 @@ def add(
         fields["target"], fields["unit"] = parse_target(target, unit)
     with writing(ctx) as session:
         item = add_item(session, pane=pane, title=title, code=code, **fields)
-        message = f"added {item.code}: {item.title}"
+        message = T("cli.added", code=item.code, title=item.title)
     say(message)
 
 
@@ -343,15 +406,16 @@ def log(
 
     for arg in (code, amount):
         if arg.startswith("-") and not _NEGATIVE.fullmatch(arg):
-            raise typer.BadParameter(f"no such option: {arg}")
+            raise typer.BadParameter(T("cli.no_option", option=arg))
     value = parse_amount(amount)
     with writing(ctx) as session:
         entry = log_entry(session, code, value, day=parse_day(on), note=note)
         item = find_item(session, code)
         total = actual_of(session, item)
-        sign = "+" if entry.amount > 0 else ""
         now = count_text(total, item.target, item.unit)
-        message = f"logged {sign}{fmt_num(entry.amount)} on {item.code} ({entry.day}); now {now}"
+        message = T(
+            "cli.logged", amount=signed(entry.amount), code=item.code, day=entry.day, now=now
+        )
     say(message)
 
 
@@ -369,8 +433,7 @@ def done(
 
     with writing(ctx) as session:
         item = mark_done(session, code, evidence=evidence)
-        note = "" if item.evidence else " (no evidence given)"
-        message = f"{item.code} done{note}"
+        message = T("cli.done" if item.evidence else "cli.done_no_evidence", code=item.code)
     say(message)
 
 
@@ -384,7 +447,7 @@ def reopen(
 
     with writing(ctx) as session:
         item = reopen_item(session, code)
-        message = f"{item.code} reopened ({STATUS_ZH[item.status]})"
+        message = T("cli.reopened", code=item.code, status=T(f"status.{item.status}"))
     say(message)
 
 
@@ -407,7 +470,7 @@ def set_fields(
     changes = parse_assignments(assignments)
     with writing(ctx) as session:
         item = edit_item(session, code, changes)
-        message = f"{item.code} updated (version {item.version})"
+        message = T("cli.updated", code=item.code, version=item.version)
     say(message)
 
 
@@ -419,7 +482,7 @@ def rm(ctx: typer.Context, code: Annotated[str, typer.Argument(help="The item's 
 
     with writing(ctx) as session:
         item = remove_item(session, code)
-        message = f"removed {item.code}: {item.title} (duban undo brings it back)"
+        message = T("cli.removed", code=item.code, title=item.title)
     say(message)
 
 
@@ -450,9 +513,7 @@ def redo(ctx: typer.Context, yes: YesOpt = False, dry_run: DryRunOpt = False) ->
     _take_back(ctx, redo_preview, redo_last, yes=yes, dry_run=dry_run)
 
 
-def _take_back(
-    ctx: typer.Context, preview: Any, act: Any, *, yes: bool, dry_run: bool
-) -> None:
+def _take_back(ctx: typer.Context, preview: Any, act: Any, *, yes: bool, dry_run: bool) -> None:
     """undo / redo: say what it would take back; do it when that is one item or --yes."""
     from store.errors import LedgerError
     from store.ledger import current_actor
@@ -494,8 +555,7 @@ def entry_set(
     changes = parse_entry_assignments(assignments)
     with writing(ctx) as session:
         entry = fix_entry(session, entry_id, **changes)
-        sign = "+" if entry.amount > 0 else ""
-        message = f"entry {entry.id} is now {sign}{fmt_num(entry.amount)} on {entry.day}"
+        message = T("cli.entry_fixed", id=entry.id, amount=signed(entry.amount), day=entry.day)
     say(message)
 
 
@@ -511,11 +571,10 @@ def entry_rm(
     with writing(ctx) as session:
         code = find_entry(session, entry_id)[1].code
         entry = remove_entry(session, entry_id)
-        sign = "+" if entry.amount > 0 else ""
-        message = (
-            f"removed entry {entry_id} of {code} ({sign}{fmt_num(entry.amount)} on {entry.day}); "
-            "duban undo brings it back"
-        )
+        message = T(
+            "cli.entry_removed", id=entry_id, code=code, amount=signed(entry.amount),
+            day=entry.day,
+        )  # fmt: skip
     say(message)
 
 
@@ -556,69 +615,68 @@ def list_cmd(
 
     with reading(ctx) as session:
         views = list_items(
-            session, pane=pane, period=period, status=status, light=light, dept=dept,
-            owner=owner, grep=grep, mine=current_actor() if mine else None,
+            session,
+            pane=pane,
+            period=period,
+            status=status,
+            light=light,
+            dept=dept,
+            owner=owner,
+            grep=grep,
+            mine=current_actor() if mine else None,
         )
     if as_json:
         print_json([v.to_json() for v in views])
         return
     if not views:
-        err.print(
-            "no items match"
-            if any((pane, period, status, light, dept, owner, mine, grep))
-            else "the ledger is empty: duban import FILE.csv, or duban add"
-        )
+        filtered = any((pane, period, status, light, dept, owner, mine, grep))
+        err.print(Text(T("cli.no_match" if filtered else "cli.ledger_empty")))
         return
     # Narrow terminals (80 columns over SSH) keep what a morning check needs; the rest of
     # the fields are one `duban show` away.
     wide = out.width >= 110
     columns: list[tuple[str, dict[str, Any], Callable[[Any], Text]]] = [
-        ("编号", {"min_width": 6}, lambda v: cell(v.item.code)),
-        ("板块", {"min_width": 4}, lambda v: cell(PANE_ZH.get(v.item.pane, v.item.pane))),
-        ("类别", {"overflow": "ellipsis", "max_width": 12}, lambda v: cell(v.item.category)),
-        ("工作任务", {"overflow": "ellipsis", "min_width": 8, "max_width": 36},
+        ("col.code", {"min_width": 6}, lambda v: cell(v.item.code)),
+        ("col.pane", {"min_width": 4}, lambda v: cell(pane_word(v.item.pane, short=True))),
+        ("field.category", {"overflow": "ellipsis", "max_width": 12},
+         lambda v: cell(v.item.category)),
+        ("col.title", {"overflow": "ellipsis", "min_width": 8, "max_width": 36},
          lambda v: cell(v.item.title)),
-        ("完成/目标", {"justify": "right", "min_width": 6},
+        ("cli.col.count", {"justify": "right", "min_width": 6},
          lambda v: cell(count_text(v.progress.actual, v.item.target, v.item.unit))),
-        ("%", {"justify": "right", "min_width": 4}, lambda v: cell(
+        ("col.percent", {"justify": "right", "min_width": 4}, lambda v: cell(
             "" if v.progress.percent is None else f"{v.progress.percent:.0f}%")),
-        ("灯", {"min_width": 4}, lambda v: light_cell(v.progress.light)),
-        ("状态", {"min_width": 6}, lambda v: cell(
-            ("结转·" if v.carried else "") + STATUS_ZH.get(v.item.status, v.item.status))),
-        ("责任科室", {"overflow": "ellipsis", "max_width": 8}, lambda v: cell(v.item.dept)),
-        ("责任人", {"overflow": "ellipsis", "max_width": 8}, lambda v: cell(v.item.owner)),
-        ("完成时限", {"min_width": 10}, lambda v: cell(v.item.due or "")),
-        ("原因", {"overflow": "ellipsis", "max_width": 30}, lambda v: cell(reason_text(v))),
+        ("col.light", {"min_width": 4}, lambda v: light_cell(v.progress.light)),
+        ("field.status", {"min_width": 6}, lambda v: cell(
+            (T("cli.carried_prefix") if v.carried else "") + status_word(v.item.status))),
+        ("field.dept", {"overflow": "ellipsis", "max_width": 8}, lambda v: cell(v.item.dept)),
+        ("field.owner", {"overflow": "ellipsis", "max_width": 8}, lambda v: cell(v.item.owner)),
+        ("col.due", {"min_width": 10}, lambda v: cell(v.item.due or "")),
+        ("col.reason", {"overflow": "ellipsis", "max_width": 30},
+         lambda v: cell(reason_text(v))),
     ]  # fmt: skip
-    drop = set() if wide else {"类别", "责任科室", "责任人", "%", "原因"}
+    drop = set() if wide else {"field.category", "field.dept", "field.owner", "col.percent",
+                               "col.reason"}  # fmt: skip
     if pane:
-        drop.add("板块")
+        drop.add("col.pane")
     if not any(v.item.owner for v in views):
-        drop.add("责任人")  # most ledgers name no one: the title keeps the room
-    columns = [c for c in columns if c[0] not in drop]
+        drop.add("field.owner")  # most ledgers name no one: the title keeps the room
+    columns = [(T(key), opts, render) for key, opts, render in columns if key not in drop]
     rendered = [[render(v) for _, _, render in columns] for v in views]
-    # Every column but the title is as wide as its widest cell (capped); the title gets what
-    # is left of the terminal, cut with … by display width (a CJK character is two cells).
-    widths = []
-    for n, (name, opts, _) in enumerate(columns):
-        widest = max([cell_len(name)] + [row[n].cell_len for row in rendered])
-        widths.append(min(widest, opts.get("max_width", widest)))
-    title_at = [c[0] for c in columns].index("工作任务")
-    # Each column costs its padding (2) and a separator (1) besides its width.
-    rest = sum(w for n, w in enumerate(widths) if n != title_at) + 3 * len(columns)
-    widths[title_at] = max(8, min(widths[title_at], out.width - rest - 1))
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
-    for (name, opts, _), width in zip(columns, widths, strict=True):
-        justify = opts.get("justify", "left")
-        table.add_column(name, no_wrap=True, overflow="ellipsis", width=width, justify=justify)
-    for row in rendered:
-        table.add_row(*row)
+    table = fitted_table(
+        [(name, opts) for name, opts, _ in columns], rendered, flex=T("col.title"), max_flex=36
+    )
     out.print(table)
-    done_n = sum(v.item.status == "done" for v in views)
     out.print(
-        f"{len(views)} items, {done_n} done, "
-        f"{sum(v.progress.light == 'red' for v in views)} red, "
-        f"{sum(v.progress.light == 'yellow' for v in views)} yellow"
+        Text(
+            T(
+                "cli.list_total.one" if len(views) == 1 else "cli.list_total",
+                n=len(views),
+                done=sum(v.item.status == "done" for v in views),
+                red=sum(v.progress.light == "red" for v in views),
+                yellow=sum(v.progress.light == "yellow" for v in views),
+            )
+        )
     )
 
 
@@ -661,50 +719,56 @@ def show(
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    from store.progress import expected_count
+    from store.progress import describe, expected_count
 
-    pace = "" if p.expected is None else f"{p.expected * 100:.0f}% of the time elapsed"
+    pace = "" if p.expected is None else T("cli.show.pace", percent=f"{p.expected * 100:.0f}%")
     if p.expected is not None and i.target:
-        pace += f", expected {fmt_num(expected_count(i.target, p.expected))}{i.unit} by now"
+        should = fmt_num(expected_count(i.target, p.expected))
+        pace += T("cli.show.pace_count", count=f"{should}{i.unit}")
     start, end = span(i)
     whole = f"{start or '…'} – {end or '…'}" if start or end else ""
     assert view.period is not None
-    in_period = f"{view.period.label_zh}: {fmt_num(view.period_actual or 0)}{i.unit}"
+    label = view.period.label_zh if T.lang == "zh" else view.period.label_en
+    in_period = T("cli.show.in_period", period=label,
+                  count=f"{fmt_num(view.period_actual or 0)}{i.unit}")  # fmt: skip
     if view.carried:
-        in_period += "（结转 carried over）"
+        in_period += T("cli.show.carried")
+    evidence = i.evidence or (T("cli.show.no_evidence") if i.status == "done" else "")
     rows = [
-        ("编号 code", i.code), ("板块 pane", PANE_ZH.get(i.pane, i.pane)),
-        ("类别 category", i.category), ("工作任务 title", i.title), ("具体措施 detail", i.detail),
-        ("责任科室 dept", i.dept), ("配合科室 assist", i.assist), ("责任人 owner", i.owner),
-        ("完成/目标", count_text(p.actual, i.target, i.unit)),
-        ("进度 percent", "" if p.percent is None else f"{p.percent:.1f}%"),
-        ("本期 this period", in_period), ("时间跨度 span", whole),
-        ("序时进度 pace", pace), ("期间 period", i.period or ""),
-        ("开始 start", i.start or ""), ("完成时限 due", i.due or ""),
-        ("状态 status", STATUS_ZH.get(i.status, i.status)),
-        ("办结依据 evidence", i.evidence or ("(none given)" if i.status == "done" else "")),
-        ("暂缓原因 reason", i.reason), ("完成情况 progress", i.progress_note),
-        ("备注 notes", i.notes), ("重点 key", "是" if i.key else ""),
+        ("field.code", i.code), ("field.pane", pane_word(i.pane)),
+        ("field.category", i.category), ("field.title", i.title), ("field.detail", i.detail),
+        ("field.dept", i.dept), ("field.assist", i.assist), ("field.owner", i.owner),
+        ("col.count", count_text(p.actual, i.target, i.unit)),
+        ("cli.show.percent", "" if p.percent is None else f"{p.percent:.1f}%"),
+        ("cli.show.this_period", in_period), ("cli.show.span", whole),
+        ("cli.show.pace_label", pace), ("field.period", i.period or ""),
+        ("field.start", i.start or ""), ("field.due", i.due or ""),
+        ("field.status", status_word(i.status)), ("field.evidence", evidence),
+        ("field.reason", i.reason), ("field.progress_note", i.progress_note),
+        ("field.notes", i.notes), ("field.key", T("detail.yes") if i.key else ""),
     ]  # fmt: skip
     for label, value in rows:
         if value not in ("", None):
-            grid.add_row(label, cell(value))
+            grid.add_row(T(label), cell(value))
     light = light_cell(p.light)
     if p.reasons:
-        light.append("  " + clean_text(p.light_reason))
-    grid.add_row("灯 light", light)
+        light.append("  " + clean_text(describe(p.reasons, T.lang)))
+    grid.add_row(T("col.light"), light)
     out.print(grid)
     if view.entries:
-        table = Table(title="entries", title_justify="left", header_style="bold")
-        for name in ("#", "日期", "数量", "说明", "填报人"):
+        table = Table(title=T("cli.show.entries"), title_justify="left", header_style="bold")
+        for name in ("#", T("col.day"), T("col.amount"), T("col.note"), T("col.who")):
             table.add_column(name)
+        from store.importer import import_note
+
         for e in view.entries:
-            note = e.note if e.kind == "log" else f"{e.note}".strip()
-            table.add_row(cell(e.id), cell(e.day), cell(f"{e.amount:+g}"), cell(note),
+            said = import_note(e.note)
+            note = cell(e.note) if said is None else Text(T(f"entry.note.{said}"), style="dim")
+            table.add_row(cell(e.id), cell(e.day), cell(f"{e.amount:+g}"), note,
                           cell(e.actor))  # fmt: skip
         out.print(table)
     else:
-        out.print("no entries yet")
+        out.print(Text(T("cli.show.no_entries")))
 
 
 @app.command()
@@ -731,26 +795,23 @@ def history(
         ])  # fmt: skip
         return
     if not rows:
-        err.print("no history yet")
+        err.print(Text(T("cli.no_history")))
         return
-    table = Table(header_style="bold")
-    for name in ("time", "who", "action", "code", "field", "old", "new"):
-        table.add_column(name, overflow="fold")
-    for r in rows:
-        action = r.action + (" (undone)" if r.undone else "")
-        table.add_row(
-            cell(f"{r.at.astimezone():%Y-%m-%d %H:%M}"), cell(r.actor), cell(action),
-            cell(r.item_code), cell(r.field), cell(_short(r.old)), cell(_short(r.new)),
-        )  # fmt: skip
-    out.print(table)
+    from tui.history import change_words, what_words
 
-
-def _short(raw: str | None) -> str:
-    if raw is None:
-        return ""
-    value = json.loads(raw)
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 40 else text[:39] + "…"
+    # One line per change, however narrow the terminal: what changed is cut with …, never
+    # wrapped (`duban history --json` has every value whole).
+    rendered = [
+        [cell(f"{r.at.astimezone():%Y-%m-%d %H:%M}"), cell(r.actor), cell(what_words(T, r)),
+         cell(r.item_code), cell(change_words(T, r))]
+        for r in rows
+    ]  # fmt: skip
+    columns: list[tuple[str, dict[str, Any]]] = [
+        (T("history.col.at"), {}), (T("history.col.who"), {"max_width": 8}),
+        (T("history.col.action"), {"max_width": 14}), (T("col.code"), {"max_width": 10}),
+        (T("history.col.change"), {}),
+    ]  # fmt: skip
+    out.print(fitted_table(columns, rendered, flex=T("history.col.change")))
 
 
 # --- import / export ------------------------------------------------------------------------
@@ -828,10 +889,10 @@ def import_cmd(
     engine = engine_of(ctx)
     if undo_batch is not None:
         batch, rows = undo_import(engine, undo_batch)
-        say(f"undid import batch {batch.id} ({batch.file_name}): {rows} change(s)")
+        say(T("cli.import_undone", batch=batch.id, file=batch.file_name, n=rows))
         return
     if not files:
-        fail("name at least one FILE to import, or --undo BATCH")
+        fail(T("cli.import_no_file"))
     failed = False
     reports: list[Any] = []
     for path in files:
@@ -866,7 +927,7 @@ def _pane_names(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            fail(f"--pane {pair!r}: expected NAME=PANE, e.g. 重点工作=efficiency")
+            fail(T("cli.pane_map", pair=pair, example="重点工作=efficiency"))
         names[key.strip()] = parse_pane(value)
     return names
 
@@ -888,10 +949,10 @@ def _import_plan(
     for pair in pane_map or []:
         key, sep, value = pair.partition("=")
         if not sep:
-            fail(f"--pane {pair!r}: expected N=PANE, e.g. 二=supervision")
+            fail(T("cli.pane_map", pair=pair, example="二=supervision"))
         forced[key.strip()] = value.strip()
     if not path.is_file():
-        fail(f"{path}: no such file")
+        fail(T("cli.no_file", path=path))
     tree, items, problems = import_plan(
         engine, path, period=period, pane=forced or None, dry_run=dry_run
     )
@@ -904,7 +965,7 @@ def _import_plan(
             # nothing and keeps the terminal safe whatever parse_plan misses.
             out.print(Text(clean_lines(render_tree(tree))))
         for note in tree.notes:
-            say(f"{path.name}: {note}")
+            say(f"{path.name}: {text_of(note, T.lang)}")
         for r in reports:
             r.file = path.name
             _print_report(r)
@@ -930,49 +991,43 @@ def _progress_bar(path: Path) -> Iterator[Callable[[int, int], None] | None]:
 
 def _print_report(r: Any) -> None:
     for w in r.warnings:
-        err.print(Text(clean_text(f"duban: warning: {r.file}: {w}")), style="yellow")
+        said = T("cli.warning", text=f"{r.file}: {text_of(w, T.lang)}")
+        err.print(Text(clean_text(f"duban: {said}")), style="yellow")
     for note in r.notes:  # what was understood of the layout: title block, skipped rows…
-        err.print(Text(clean_text(f"duban: {r.file}: {note}")), style="dim")
+        err.print(Text(clean_text(f"duban: {r.file}: {text_of(note, T.lang)}")), style="dim")
     for line in r.retitled:
-        err.print(Text(clean_text(f"duban: {r.file}: retitled {line}")), style="yellow")
+        said = T("cli.import_retitled", what=line)
+        err.print(Text(clean_text(f"duban: {r.file}: {said}")), style="yellow")
     if r.absent:
-        shown = "; ".join(r.absent[:10]) + (f" … and {len(r.absent) - 10} more"
-                                           if len(r.absent) > 10 else "")  # fmt: skip
-        err.print(Text(clean_text(
-            f"duban: {r.file}: {len(r.absent)} item(s) of the same panes and periods are not "
-            f"in the file (kept; duban rm CODE removes one): {shown}"
-        )), style="yellow")  # fmt: skip
+        shown = T("list.sep").join(r.absent[:10])
+        if len(r.absent) > 10:
+            shown += T("cli.and_more", n=len(r.absent) - 10)
+        said = T("cli.import_absent", n=len(r.absent), codes=shown)
+        err.print(Text(clean_text(f"duban: {r.file}: {said}")), style="yellow")
     if r.duplicate_of is not None:
-        say(
-            f"{r.file}: already imported as batch {r.duplicate_of}; nothing done "
-            f"(duban import --undo {r.duplicate_of} first to import it again)"
-        )
+        say(T("cli.import_duplicate", file=r.file, batch=r.duplicate_of))
         return
     if not r.ok:
         for line in r.problems:
-            err.print(Text(clean_text(f"duban: {r.file}: {line}")), style="red")
+            err.print(Text(clean_text(f"duban: {r.file}: {text_of(line, T.lang)}")), style="red")
         more = r.problem_count - len(r.problems)
         if more > 0:
-            err.print(f"duban: … and {more} more problem(s)", style="red")
-        err.print(
-            Text(
-                clean_text(
-                    f"duban: {r.file}: rejected, nothing written "
-                    f"({r.problem_count} problem(s) in {r.rejected} row(s))"
-                )
-            ),
-            style="red",
-        )
+            err.print(Text(f"duban: {T('cli.import_more', n=more)}"), style="red")
+        rejected = T("cli.import_rejected", n=r.problem_count, rows=r.rejected)
+        err.print(Text(clean_text(f"duban: {r.file}: {rejected}")), style="red")
         return
-    verb = "would import" if r.dry_run else "imported"
-    counts = f"{r.added} added, {r.updated} updated, {r.unchanged} unchanged"
+    counts = T("cli.import_counts", added=r.added, updated=r.updated, unchanged=r.unchanged)
     if r.skipped:
-        counts += f", {r.skipped} skipped"
-    batch = f", batch {r.batch_id}" if r.batch_id else ""
+        counts += T("cli.import_skipped", n=r.skipped)
+    counts += T("cli.import_rejected_n", n=r.rejected)
+    if r.batch_id:
+        counts += T("cli.import_batch", batch=r.batch_id)
     say(
-        f"{r.file}: {verb} {r.rows} {r.kind} row(s) ({r.encoding}): {counts}, "
-        f"{r.rejected} rejected{batch}"
-    )
+        T(
+            "cli.import_would" if r.dry_run else "cli.import_done", file=r.file, n=r.rows,
+            kind=T(f"cli.kind.{r.kind}"), encoding=r.encoding, counts=counts,
+        )
+    )  # fmt: skip
 
 
 @app.command()
@@ -1000,16 +1055,16 @@ def export(
     from store.files import write_text_atomically
 
     if kind not in KINDS:
-        fail(f"--kind must be one of {', '.join(KINDS)}")
+        fail(T("cli.one_of", option="--kind", value=kind, choices=", ".join(KINDS)))
     if fmt not in ("csv", "json", "xlsx"):
-        fail("--format must be csv, json or xlsx")
+        fail(T("cli.one_of", option="--format", value=fmt, choices="csv, json, xlsx"))
     if headers not in ("zh", "en"):
-        fail("--headers must be zh or en")
+        fail(T("cli.one_of", option="--headers", value=headers, choices="zh, en"))
     if fmt == "xlsx":
         if kind != "items":
-            fail("--format xlsx writes items (the 台账); use csv or json for entries and audit")
+            fail(T("cli.xlsx_items"))
         if output is None:
-            fail("--format xlsx needs -o FILE.xlsx (a spreadsheet is not text for stdout)")
+            fail(T("cli.xlsx_output"))
         from store.db import get_setting
         from store.periods import parse_period
         from store.xlsx import ledger_title, write_xlsx
@@ -1022,7 +1077,7 @@ def export(
                 records(session, kind, key), output, title=title, by_pane=by_pane,
                 force=force, ledger=ledger_file(engine),
             )  # fmt: skip
-        err.print(Text(f"wrote {n} item(s) to {output}"))
+        err.print(Text(T("cli.wrote", n=n, kind=T("cli.kind.items"), path=output)))
         return
     engine = engine_of(ctx)
     with read_session(engine) as session:
@@ -1044,7 +1099,7 @@ def export(
                 force=force,
                 ledger=ledger_file(engine),
             )
-            err.print(Text(f"wrote {n} {kind} row(s) to {output}"))
+            err.print(Text(T("cli.wrote", n=n, kind=T(f"cli.kind.{kind}"), path=output)))
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -1080,9 +1135,9 @@ def report(
     from store.report import build_report, to_docx, to_markdown, to_text
 
     if fmt not in ("md", "txt", "docx"):
-        fail("--format must be md, txt or docx")
+        fail(T("cli.one_of", option="--format", value=fmt, choices="md, txt, docx"))
     if fmt == "docx" and output is None:
-        fail("--format docx writes a Word file: give it a name with -o FILE")
+        fail(T("cli.docx_output"))
     key = parse_period(period).key if period else current_period("half").key
     engine = engine_of(ctx)
     with read_session(engine) as session:
@@ -1090,7 +1145,7 @@ def report(
     if fmt == "docx":
         assert output is not None
         to_docx(doc, output, force=force, ledger=ledger_file(engine))
-        err.print(Text(f"wrote the {key} report to {output}"))
+        err.print(Text(T("cli.wrote_report", period=key, path=output)))
         return
     # Old ledgers may hold text written before it was cleaned on the way in (or by another
     # program): nothing in the report may drive the terminal or sit in the file.
@@ -1100,10 +1155,10 @@ def report(
         return
     write_text_atomically(output, lambda fh: fh.write(text), force=force,
                           ledger=ledger_file(engine))  # fmt: skip
-    err.print(Text(f"wrote the {key} report to {output}"))
+    err.print(Text(T("cli.wrote_report", period=key, path=output)))
 
 
-SETTINGS = {"office": "the office's name, the title of its reports (e.g. XX市XX局办公室)"}
+SETTINGS = ("office",)
 
 
 @app.command()
@@ -1117,12 +1172,12 @@ def config(
     from store.db import get_setting, set_setting, write_connection
 
     if key not in SETTINGS:
-        fail(f"unknown setting {key!r}; settings: " +
-             "; ".join(f"{k} ({v})" for k, v in SETTINGS.items()))  # fmt: skip
+        settings = T("list.sep").join(T("cli.setting", name=k) for k in SETTINGS)
+        fail(T("cli.unknown_setting", name=key, settings=settings))
     engine = engine_of(ctx)
     if value is None:
         current = get_setting(engine, key)
-        say(current if current is not None else f"{key} is not set")
+        say(current if current is not None else T("cli.setting_unset", name=key))
         return
     from store.access import require_admin
     from store.db import read_session
@@ -1160,7 +1215,7 @@ def user_add(
 
     with writing(ctx) as session:
         user = add_user(session, name, role, dept, actor=current_actor())
-        message = f"{user.name}: {user.role}" + (f" of {user.dept}" if user.dept else "")
+        message = role_words(user.name, user.role, user.dept)
     say(message)
 
 
@@ -1173,7 +1228,7 @@ def user_rm(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Login 
 
     with writing(ctx) as session:
         remove_user(session, name, actor=current_actor())
-    say(f"removed {name}")
+    say(T("cli.user_removed", name=name))
 
 
 @user_app.command("list")
@@ -1190,11 +1245,16 @@ def user_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         print_json([{"name": u.name, "role": u.role, "dept": u.dept} for u in users])
         return
     if not users:
-        say(f"roles are off: everyone may do everything (you are {me.name})")
+        say(T("cli.roles_off", name=me.name))
         return
     for u in users:
-        say(f"{u.name}  {u.role}  {u.dept}".rstrip())
-    say(f"you are {me.name}: {me.role}" + (f" of {me.dept}" if me.dept else ""))
+        say(f"{u.name}  {T(f'role.{u.role}')}  {u.dept}".rstrip())
+    say(T("cli.you_are", who=role_words(me.name, me.role, me.dept)))
+
+
+def role_words(name: str, role: str, dept: str) -> str:
+    """zhang: 编辑（办公室）/ zhang: editor of 办公室."""
+    return T("cli.role_of" if dept else "cli.role", name=name, role=T(f"role.{role}"), dept=dept)
 
 
 # --- dashboard ------------------------------------------------------------------------------
@@ -1245,9 +1305,9 @@ def demo(
     if build_only:
         report = build_demo(engine)
         say(
-            f"demo ledger: {db} ({report.items} items, {report.entries} entries, "
-            f"main period {report.period})"
-        )
+            T("cli.demo_built", path=db, items=report.items, entries=report.entries,
+              period=report.period)
+        )  # fmt: skip
         return
     try:
         build_demo(engine)
@@ -1274,11 +1334,11 @@ def db_upgrade(ctx: typer.Context) -> None:
     saved = upgrade(engine)
     after = current_revision(engine)
     if before == after:
-        out.print(f"schema is current (revision {after})")
+        say(T("cli.schema_current", revision=after))
     else:
-        out.print(f"schema upgraded from {before or 'empty'} to {after}")
+        say(T("cli.schema_upgraded", before=before or T("cli.schema_empty"), after=after))
     if saved:
-        say(f"backup of the old ledger: {saved}")
+        say(T("cli.schema_backup", path=saved))
 
 
 @db_app.command("check")
@@ -1290,15 +1350,16 @@ def db_check(ctx: typer.Context) -> None:
     engine = create_ledger_engine(resolve_url(_db(ctx)))
     problems = check(engine)
     info = ledger_info(engine)
-    say(f"ledger: {engine.url.render_as_string(hide_password=True)}")
+    say(T("cli.check_ledger", url=engine.url.render_as_string(hide_password=True)))
     if info.journal_mode is not None:
-        note = "" if info.journal_mode == "wal" else " (not WAL: readers may block writers)"
-        say(f"journal mode: {info.journal_mode}{note}")
+        note = "" if info.journal_mode == "wal" else T("cli.check_not_wal")
+        say(T("cli.check_journal", mode=info.journal_mode, note=note))
     if info.read_only:
-        say(f"read-only: {info.read_only}")
+        say(T("cli.check_read_only", why=text_of(info.read_only, T.lang)))
     if problems:
-        fail("; ".join(problems), problems)
-    out.print("ok")
+        said = [text_of(p, T.lang) for p in problems]
+        fail(T("list.sep").join(said), said)
+    say(T("cli.check_ok"))
 
 
 @db_app.command("backup")
@@ -1318,7 +1379,7 @@ def db_backup(
     from store.db import backup
 
     path = backup(engine_of(ctx), dest, force=force)
-    say(f"backed up to {path}")
+    say(T("cli.backed_up", path=path))
 
 
 @db_app.command("path")
@@ -1411,5 +1472,6 @@ def _output_lost(exc: OSError) -> NoReturn:
             os.close(devnull)
     if exc.errno != errno.EPIPE:
         with suppress(OSError):
-            err.print(Text(f"duban: cannot write the output: {exc.strerror or exc}"), style="red")
+            said = T("cli.output_lost", why=exc.strerror or exc)
+            err.print(Text(f"duban: {said}"), style="red")
     sys.exit(1)

@@ -939,6 +939,8 @@ class DetailScreen(DubanModal[EntryChange | None]):
             yield Static(Text(t("detail.hint")), classes="hint")
 
     def entry_table(self) -> DataTable[Text]:
+        from store.importer import import_note
+
         t = self.t
         table: DataTable[Text] = DataTable(cursor_type="row", id="entries")
         table.add_column(Text(t("col.day")), key="day")
@@ -947,8 +949,9 @@ class DetailScreen(DubanModal[EntryChange | None]):
         table.add_column(Text(t("col.who")), key="who")
         for n, entry in enumerate(self.entries):
             note = ledger_text(entry.note)
-            if entry.kind == "opening" and not note.plain:
-                note = Text(t("detail.opening"), "dim")
+            said = import_note(entry.note)
+            if said is not None or (entry.kind == "opening" and not note.plain):
+                note = Text(t(f"entry.note.{said or 'opening'}"), "dim")
             amount = fmt_num(entry.amount)
             table.add_row(
                 Text(entry.day.isoformat()),
