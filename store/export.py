@@ -80,7 +80,7 @@ def entry_records(session: Session, period: str | None = None) -> Iterator[dict[
     for entry, code in session.exec(q.order_by(col(Entry.day), col(Entry.id))):
         yield {
             "code": code,
-            "day": entry.day,
+            "date": entry.day,
             "amount": entry.amount,
             "note": entry.note,
             "actor": entry.actor,
@@ -111,7 +111,10 @@ def audit_records(session: Session, period: str | None = None) -> Iterator[dict[
 
 # 文中序号 (where a document put an item) is read from a plan document's import, not exported.
 ITEM_CSV = [f for f in ITEM_COLUMNS if f != "place"]
-ENTRY_CSV = ["code", "day", "amount", "note"]
+# An entry's day is "date" wherever duban shows it (show --json, export): the import reads
+# date, day and 日期 alike.
+ENTRY_CSV = ["code", "date", "amount", "note"]
+_ENTRY_IMPORT = {"date": "day"}
 
 
 def write_csv(
@@ -124,7 +127,8 @@ def write_csv(
         names = [ITEM_COLUMNS[f][0] if headers == "zh" else f for f in fields]
     elif kind == "entries":
         fields = [*ENTRY_CSV, "actor", "kind"]
-        zh = {**{f: ENTRY_COLUMNS[f][0] for f in ENTRY_CSV}, "actor": "填报人", "kind": "类型"}
+        zh = {f: ENTRY_COLUMNS[_ENTRY_IMPORT.get(f, f)][0] for f in ENTRY_CSV}
+        zh |= {"actor": "登记人", "kind": "类型"}
         names = [zh[f] if headers == "zh" else f for f in fields]
     else:
         fields = [

@@ -437,8 +437,14 @@ def test_export_json_and_other_kinds(three: Duban) -> None:
     assert [i["code"] for i in items] == ["DJ-001", "XN-001", "JD-001"]
     assert items[0]["actual"] == 2.0
     entries = three("export", "--kind", "entries").stdout.splitlines()
-    assert entries[0] == "编号,日期,数量,说明,填报人,类型"
+    assert entries[0] == "编号,日期,数量,说明,登记人,类型"
     assert entries[1:] == ["DJ-001,2023-06-15,2,学习,tester,log"]
+    english = three("export", "--kind", "entries", "--headers", "en").stdout.splitlines()
+    assert english[0] == "code,date,amount,note,actor,kind"
+    # One name for an entry's day in every JSON duban prints.
+    (exported,) = json.loads(three("export", "--kind", "entries", "--format", "json").stdout)
+    (shown_entry,) = shown(three, "DJ-001")["entries"]
+    assert exported["date"] == shown_entry["date"] == "2023-06-15" and "day" not in exported
     audit = json.loads(three("export", "--kind", "audit", "--format", "json").stdout)
     assert [(a["action"], a["code"], a["field"]) for a in audit][-1] == ("edit", "XN-001", "owner")
     assert len(audit) == 6  # three adds, a log (entry and status) and an edit

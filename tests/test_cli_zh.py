@@ -1,0 +1,177 @@
+"""Every CLI command under DUBAN_LANG=zh says what it says in Chinese: its results, its refusals
+and the store's errors alike. What may stay in Latin letters is what a person types or reads as
+a name: codes, paths, file names, options, commands, field keys, user names, codecs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from store.ledger import EDITABLE, ENTRY_FIELDS
+from tui.cli import app
+
+DATA = Path(__file__).parent / "data"
+runner = CliRunner()
+
+# Names, not sentences: shown as they are in either language.
+ALLOWED = {
+    *EDITABLE, *ENTRY_FIELDS, "root", "zhang", "tester", "duban", "wal", "sqlite", "utf",
+    "gb18030", "csv", "xlsx", "docx", "json", "txt", "md", "id", "ok", "office", "word",
+    "excel", "items", "entries", "audit", "problems", "plan", "auto",
+}  # fmt: skip
+
+_NAMES = [
+    r"`[^`]*`",  # a command to type
+    r"\bduban(?: [a-z][a-z-]*)+",  # duban import --undo 1, duban rm
+    r"--?[a-zA-Z][\w-]*(?:=\S*)?",  # options
+    r"\w+://\S+",  # URLs
+    r"\S*[/\\]\S*",  # paths
+    r"\S+\.(?:csv|xlsx|xls|ods|md|txt|docx|db|json)\b",  # file names
+    r"\b[A-Za-z]+-[\w-]*\d[\w-]*",  # codes: BGS-2024-01, DJ-001, utf-8
+    r"\b\w+=\S*",  # FIELD=VALUE
+    r"\b[0-9a-f]{8,}\b",  # revisions, hashes
+]
+_NAME_RE = re.compile("|".join(_NAMES))
+
+
+def english_words(text: str) -> list[str]:
+    """The Latin-letter words of ``text`` that are not names: each is English a Chinese
+    reader was not meant to see."""
+    bare = _NAME_RE.sub(" ", text)
+    return [w for w in re.findall(r"[A-Za-z]{3,}", bare) if w.lower() not in ALLOWED]
+
+
+def test_the_checker_finds_english() -> None:
+    assert english_words("logged +2 on DJ-001 (2023-06-15); now 3") == ["logged", "now"]
+    assert english_words("1 items") == ["items"]
+    assert english_words("duban：没有 DJ-404 这个编号（duban list 列出全部）") == []
+    assert english_words("已写入 3 条事项：/tmp/x/out.csv") == []
+    assert english_words("未保存：XN-014 was changed by zhang") == ["was", "changed"]
+
+
+@pytest.fixture
+def zh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``duban --db LEDGER ARGS…`` in Chinese, on the 2024 annual ledger in June; every line
+    it prints is checked for English."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(DATA / "annual_2024_ledger.csv", tmp_path / "台账.csv")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "nul.csv").write_bytes(b"a,b\x00\n")
+    base = {"DUBAN_LANG": "zh", "DUBAN_TODAY": "2024-06-15", "DUBAN_USER": "root",
+            "COLUMNS": "100"}  # fmt: skip
+    english: list[str] = []
+
+    def run(*args: str, code: int | None = 0, user: str = "root", db: str = "l.db") -> str:
+        env = {**base, "DUBAN_USER": user}
+        result = runner.invoke(app, ["--db", str(tmp_path / db), *args], env=env)
+        said = result.stdout + result.stderr
+        assert "Traceback" not in said, said
+        if code is not None:
+            assert result.exit_code == code, (args, result.exit_code, said)
+        if "--json" not in args:  # JSON's keys are for programs
+            english.extend(
+                f"duban {' '.join(args)}: {line}"
+                for line in said.splitlines()
+                if english_words(line)
+            )
+        return result.stdout
+
+    yield run
+    assert not english, "English under DUBAN_LANG=zh:\n" + "\n".join(english)
+
+
+def test_every_command_speaks_chinese(zh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    zh("import", "台账.csv", "--dry-run")
+    zh("import", "台账.csv")
+    zh("import", "台账.csv")  # the same file again: nothing done
+    zh("import", "missing.csv", code=1)
+    zh("import", "empty.csv", code=1)
+    zh("import", "nul.csv", code=1)
+    zh("import", code=1)
+    zh("add", "新任务", "--pane", "党建", "--target", "4次", "--due", "2024-12-31")
+    zh("add", "重复", "--pane", "党建", "--code", "BGS-2024-01", code=1)
+    zh("log", "BGS-2024-01", "2")
+    zh("log", "bgs-2024-01", "1", "--on", "2024-06-01", "--note", "集中学习")
+    zh("log", "BGS-2024-01", "abc", code=1)
+    zh("log", "BGS-2024-01", "1", "--on", "2025-01-01", code=1)
+    zh("log", "XX-999", code=1)
+    zh("done", "BGS-2024-02", "--evidence", "会议纪要")
+    zh("done", "BGS-2024-02", code=1)
+    zh("done", "BGS-2024-05")
+    zh("reopen", "BGS-2024-02")
+    zh("reopen", "BGS-2024-03", code=1)
+    zh("set", "BGS-2024-03", "status=暂缓", "reason=等上级通知", "key=是")
+    zh("set", "BGS-2024-03", "bogus=1", "due=明天", code=1)
+    zh("rm", "BGS-2024-04")
+    zh("undo")
+    zh("redo", "--dry-run")
+    zh("redo")
+    zh("undo", "--dry-run")
+    entries = json.loads(zh("show", "BGS-2024-01", "--json"))["entries"]
+    first = str(entries[0]["id"])
+    zh("entry", "set", first, "amount=3")
+    zh("entry", "set", first, "amount=3", code=1)  # nothing to change
+    zh("entry", "rm", first)
+    zh("entry", "rm", "99999", code=1)
+    zh("list")
+    zh("list", "--light", "red")
+    zh("list", "--pane", "监督", "--status", "已办结")
+    zh("list", "--period", "去年", code=1)
+    zh("list", "--status", "maybe", code=1)
+    zh("show", "BGS-2024-01")
+    zh("show", "BGS-2024-03")
+    zh("show", "XX-999", code=1)
+    zh("history")
+    zh("history", "BGS-2024-01")
+    zh("history", "--limit", "0", code=1)
+    zh("export", "-o", "out.csv")
+    zh("export", "-o", "out.csv", code=1)  # exists: --force replaces it
+    zh("export", "--kind", "entries", "--format", "json", "-o", "entries.json")
+    zh("export", "--format", "xlsx", "-o", "台账.xlsx")
+    zh("export", "--kind", "bogus", code=1)
+    zh("export", "--format", "xlsx", code=1)
+    zh("export", "-o", "l.db", "--force", code=1)  # never the ledger
+    zh("report", "--period", "2024-H1", "-o", "总结.md")
+    zh("report", "--period", "2024-H1", "--format", "docx", "-o", "总结.docx")
+    zh("report", "--format", "docx", code=1)
+    zh("report", "--period", "明年", code=1)
+    zh("config", "office")
+    zh("config", "office", "XX市XX局办公室")
+    zh("config", "office")
+    zh("config", "bogus", code=1)
+    zh("undo", user="nobody", code=1)  # nothing of theirs to undo
+    zh("redo", user="nobody", code=1)
+    zh("user", "list")
+    zh("user", "add", "zhang", "--role", "viewer", code=1)  # the first user is an admin
+    zh("user", "add", "root", "--role", "admin")
+    zh("user", "add", "zhang", "--role", "editor", "--dept", "办公室")
+    zh("user", "add", "zhang", "--role", "viewer")
+    zh("user", "list")
+    zh("user", "list", user="zhang")
+    zh("log", "BGS-2024-01", user="zhang", code=1)  # a viewer may not
+    zh("import", "台账.csv", user="zhang", code=1)
+    zh("config", "office", "别的", user="zhang", code=1)
+    zh("user", "rm", "nobody", code=1)
+    zh("user", "rm", "zhang")
+    zh("import", "--undo", "1", code=None)
+    zh("import", "--undo", "99", code=1)
+    zh("demo", "--build-only", db="demo.db")
+    zh("demo", "--build-only", db="l.db", code=1)  # never over a real ledger
+    zh("db", "path")
+    zh("db", "check")
+    zh("db", "upgrade")
+    zh("db", "backup", str(tmp_path / "copy.db"))
+    zh("db", "backup", str(tmp_path / "copy.db"), code=1)
+
+
+def test_an_unknown_language_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--lang", "fr", "--db", str(tmp_path / "l.db"), "list"])
+    assert result.exit_code == 2
+    assert "fr" in result.stderr and "zh" in result.stderr and "Traceback" not in result.output
+    env = {"DUBAN_LANG": "fr"}
+    assert runner.invoke(app, ["--db", str(tmp_path / "l.db"), "list"], env=env).exit_code == 2
