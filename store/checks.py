@@ -98,8 +98,8 @@ class EntryRefused(Invalid):
     """An entry the rules refuse; ``problem`` says why in either language."""
 
     def __init__(self, code: str, problem: EntryProblem) -> None:
-        message = f"{code}: {problem.text()}"
-        super().__init__(message, [message])
+        message, zh = f"{code}: {problem.text()}", f"{code}：{problem.text('zh')}"
+        super().__init__(message, [message], zh=zh, problems_zh=[zh])
         self.code = code
         self.problem = problem
 
