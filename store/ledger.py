@@ -1008,7 +1008,7 @@ class Undone:
         more = len(self.codes) - limit
         if lang == "zh":
             shown = "、".join(self.codes[:limit])
-            return shown + (f" 等 {len(self.codes)} 个" if more > 0 else "")
+            return shown + (f" 等 {len(self.codes)} 个事项" if more > 0 else "")
         return ", ".join(self.codes[:limit]) + (f" and {more} more" if more > 0 else "")
 
     def action_text(self, lang: str = "en") -> str:
@@ -1023,7 +1023,7 @@ class Undone:
                 return f"导入批次 {self.batch_id}：{self.items} 个事项（{shown}）"
             if self.items > 1:
                 return f"对 {self.items} 个事项的{self.action_text('zh')}（{shown}）"
-            return f"对 {shown} 的{self.action_text('zh')}" if shown else "（无事项）"
+            return _of_zh(shown, self.action_text("zh"))
         if self.batch_id is not None:
             return f"import batch {self.batch_id}: {self.items} item(s) ({self.shown()})"
         if self.items > 1:
@@ -1037,8 +1037,7 @@ class Undone:
                 return f"已重做{self.what('zh')}（{self.rows} 处改动）"
             if self.batch_id is not None:
                 return f"已撤销导入批次 {self.batch_id}（{self.rows} 处改动）"
-            shown = self.shown(lang="zh")
-            what = f"对 {shown} 的{self.action_text('zh')}" if shown else "（无事项）"
+            what = _of_zh(self.shown(lang="zh"), self.action_text("zh"))
             return f"已撤销{what}（{self.rows} 处改动）"
         if self.verb == "redo":
             return f"redid {self.what()} ({self.rows} change(s))"
@@ -1061,9 +1060,9 @@ class Undone:
     def needs_yes(self, lang: str = "en") -> str:
         """The CLI's refusal of more than one item without --yes."""
         if lang == "zh":
-            does = "撤回" if self.verb == "undo" else "重新做"
+            does = "撤回" if self.verb == "undo" else "重新执行"
             return (
-                f"{VERB_ZH[self.verb]}将{does}{self.what('zh')}，共 {self.rows} 处改动；"
+                f"此次{VERB_ZH[self.verb]}将{does}{self.what('zh')}，共 {self.rows} 处改动；"
                 f"确认请运行 duban {self.verb} --yes"
             )
         does = "take back" if self.verb == "undo" else "re-apply"
@@ -1075,6 +1074,13 @@ class Undone:
     def refusal(self) -> LedgerError:
         """``needs_yes`` as the error a door raises, in both languages."""
         return LedgerError(self.needs_yes(), zh=self.needs_yes("zh"))
+
+
+def _of_zh(shown: str, action: str) -> str:
+    """对 DJ-001 的编辑; 对 DJ-001、… 等 7 个事项的编辑; (无事项) when nothing is shown."""
+    if not shown:
+        return "（无事项）"
+    return f"对 {shown}的{action}" if shown.endswith("事项") else f"对 {shown} 的{action}"
 
 
 def last_txn(session: Session, actor: str) -> str | None:
