@@ -65,7 +65,7 @@ class Forbidden(LedgerError):
 
     def __init__(self, kind: str, **words: object) -> None:
         self.kind, self.words = kind, words
-        super().__init__(self.text())
+        super().__init__(self.text(), zh=self.text("zh"))
 
     def text(self, lang: str = "en") -> str:
         def word(value: object) -> str:
@@ -130,14 +130,20 @@ def add_user(session: Session, name: str, role: str, dept: str = "", *, actor: s
     """Add or change a user. The first user turns roles on and must be an admin, so that
     someone can still manage users afterwards."""
     if role not in ROLES:
-        raise LedgerError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        raise LedgerError(
+            f"unknown role {role!r}; roles: {', '.join(ROLES)}",
+            zh=f"没有 {role!r} 这种角色；角色有："
+            + "、".join(f"{r}（{_ZH_WORDS[r]}）" for r in ROLES),
+        )  # fmt: skip
     name = name.strip()
     if not name:
-        raise LedgerError("a user needs a name")
+        raise LedgerError("a user needs a name", zh="用户须有名字")
     first = session.exec(select(User.name).limit(1)).first() is None
     if first and role != "admin":
         raise LedgerError("the first user turns roles on and must be an admin "
-                          f"(duban user add {name} --role admin)")  # fmt: skip
+                          f"(duban user add {name} --role admin)",
+                          zh="第一个用户会启用角色，必须是管理员"
+                          f"（duban user add {name} --role admin）")  # fmt: skip
     if not first:
         require_admin(session, actor, "manage users")
     user = session.get(User, name) or User(name=name, role=role, dept=dept)
@@ -151,7 +157,7 @@ def remove_user(session: Session, name: str, *, actor: str) -> None:
     require_admin(session, actor, "manage users")
     user = session.get(User, name)
     if user is None:
-        raise LedgerError(f"no user {name!r}")
+        raise LedgerError(f"no user {name!r}", zh=f"没有用户 {name!r}")
     admins = session.exec(select(User.name).where(col(User.role) == "admin")).all()
     if (
         user.role == "admin"
@@ -159,7 +165,10 @@ def remove_user(session: Session, name: str, *, actor: str) -> None:
         and session.exec(select(User.name).where(col(User.name) != name).limit(1)).first()
         is not None
     ):
-        raise LedgerError("cannot remove the last admin while other users remain")
+        raise LedgerError(
+            "cannot remove the last admin while other users remain",
+            zh="还有其他用户时，不能删除最后一个管理员",
+        )
     session.delete(user)
     session.flush()
 

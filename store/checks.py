@@ -98,8 +98,8 @@ class EntryRefused(Invalid):
     """An entry the rules refuse; ``problem`` says why in either language."""
 
     def __init__(self, code: str, problem: EntryProblem) -> None:
-        message = f"{code}: {problem.text()}"
-        super().__init__(message, [message])
+        message, zh = f"{code}: {problem.text()}", f"{code}：{problem.text('zh')}"
+        super().__init__(message, [message], zh=zh, problems_zh=[zh])
         self.code = code
         self.problem = problem
 
@@ -257,15 +257,35 @@ def number_problems(conn: Connection, limit: int = 20) -> list[str]:
         ),
         bounds,
     ).fetchall()
-    lines = [f"{code}: target {target!r} is out of range" for code, target in targets]
+    from store.messages import Sentence
+
+    lines: list[str] = [
+        Sentence(
+            f"{code}: target {target!r} is out of range", f"{code}：目标值 {target!r} 超出范围"
+        )
+        for code, target in targets
+    ]
     for code, day, amount, batch in amounts:
         came = f" (import batch {batch})" if batch is not None else ""
-        lines.append(f"{code}: entry of {amount!r} on {day} is out of range{came}")
+        came_zh = f"（导入批次 {batch}）" if batch is not None else ""
+        lines.append(
+            Sentence(
+                f"{code}: entry of {amount!r} on {day} is out of range{came}",
+                f"{code}：{day} 登记的 {amount!r} 超出范围{came_zh}",
+            )
+        )
     if len(lines) > limit:
-        lines[limit:] = [f"… and {len(lines) - limit} more numbers out of range"]
+        more = len(lines) - limit
+        lines[limit:] = [
+            Sentence(f"… and {more} more numbers out of range", f"……另有 {more} 个数字超出范围")
+        ]
     if lines:
         lines.append(
-            f"numbers must be finite and at most {MAX_COUNT:,} either way: fix a target with "
-            "`duban set CODE target=…`, undo an import with `duban import --undo BATCH`"
+            Sentence(
+                f"numbers must be finite and at most {MAX_COUNT:,} either way: fix a target with "
+                "`duban set CODE target=…`, undo an import with `duban import --undo BATCH`",
+                f"数字须为有限值，绝对值不超过 {MAX_COUNT:,}：用 `duban set CODE target=…` "
+                "修改目标值，用 `duban import --undo BATCH` 撤销导入",
+            )
         )
     return lines

@@ -157,20 +157,24 @@ def check_unchanged(path: Path, before: FileStamp, read: int | None = None) -> N
     except OSError:
         after = None
     if after is None:
-        why = "it is gone"
+        why, why_zh = "it is gone", "文件已不在"
     elif after.inode != before.inode:
-        why = "it was replaced"
+        why, why_zh = "it was replaced", "文件已被替换"
     elif after.size != before.size:
         why = f"its size went from {before.size} to {after.size} bytes"
+        why_zh = f"大小从 {before.size} 字节变成了 {after.size} 字节"
     elif after.mtime_ns != before.mtime_ns:
-        why = "it was modified"
+        why, why_zh = "it was modified", "文件已被修改"
     elif read is not None and read != before.size:
         why = f"{read} of its {before.size} bytes could be read"
+        why_zh = f"{before.size} 字节中只读到 {read} 字节"
     else:
         return
     raise LedgerError(
         f"{path.name}: the file changed while it was read ({why}); nothing was written: "
-        "import it again once it is complete"
+        "import it again once it is complete",
+        zh=f"{path.name}：读取期间文件发生了变化（{why_zh}）；未写入任何内容：请待文件完整后"
+        "重新导入",
     )
 
 
@@ -194,19 +198,25 @@ def sniff_encoding(path: Path, encoding: str = "auto") -> Sniffed:
                 # below must know a UTF-16 file however the user spelled it).
                 info = codecs.lookup(encoding)
             except LookupError:
-                raise LedgerError(f"unknown encoding {encoding!r}") from None
+                raise LedgerError(
+                    f"unknown encoding {encoding!r}", zh=f"不认识的编码 {encoding!r}"
+                ) from None
             chosen = info.name
             # rot13, base64, zlib…: codecs Python has, but from text to text or bytes to bytes.
             if not getattr(info, "_is_text_encoding", True):
                 raise LedgerError(
                     f"{encoding!r} is not a text encoding (it does not turn bytes into text); "
-                    "name one such as utf-8, gb18030 or utf-16"
+                    "name one such as utf-8, gb18030 or utf-16",
+                    zh=f"{encoding!r} 不是文本编码（不能把字节转成文字）；"
+                    "请写 utf-8、gb18030 或 utf-16 等编码",
                 )
             boms = _BOMS.get(chosen)
             if boms is not None and not head.startswith(boms):
                 raise LedgerError(
                     f"{path.name}: {chosen} needs a byte-order mark at the start of the file "
-                    f"and this one has none; name {chosen}-le or {chosen}-be"
+                    f"and this one has none; name {chosen}-le or {chosen}-be",
+                    zh=f"{path.name}：{chosen} 编码要求文件开头有字节顺序标记，此文件没有；"
+                    f"请写 {chosen}-le 或 {chosen}-be",
                 )
         elif head.startswith(codecs.BOM_UTF8):
             chosen = "utf-8-sig"
@@ -216,7 +226,7 @@ def sniff_encoding(path: Path, encoding: str = "auto") -> Sniffed:
             chosen = ""
         candidates = [chosen] if chosen else ["utf-8", "gb18030"]
         decoders = {name: codecs.getincrementaldecoder(name)("strict") for name in candidates}
-        failed: dict[str, str] = {}
+        failed: dict[str, tuple[str, str]] = {}  # encoding -> where it failed (en, zh)
         saw_nul = False
         while chunk := fh.read(CHUNK):
             size += len(chunk)
@@ -227,24 +237,32 @@ def sniff_encoding(path: Path, encoding: str = "auto") -> Sniffed:
                 try:
                     dec.decode(chunk)
                 except UnicodeDecodeError as exc:
-                    failed[name] = f"byte {size - len(chunk) + exc.start}"
+                    at = size - len(chunk) + exc.start
+                    failed[name] = (f"byte {at}", f"第 {at} 字节")
                     del decoders[name]
                 except UnicodeError as exc:  # a codec's own complaint, without a position
-                    failed[name] = str(exc)
+                    failed[name] = (str(exc), str(exc))
                     del decoders[name]
         for name, dec in list(decoders.items()):
             try:
                 dec.decode(b"", final=True)
             except UnicodeError:
-                failed[name] = "the end of the file"
+                failed[name] = ("the end of the file", "文件末尾")
                 del decoders[name]
     if size == 0:
-        raise LedgerError(f"{path.name}: the file is empty")
+        raise LedgerError(f"{path.name}: the file is empty", zh=f"{path.name}：文件是空的")
     if saw_nul:
-        raise LedgerError(f"{path.name}: not a text file (it contains NUL bytes); export it as CSV")
+        raise LedgerError(
+            f"{path.name}: not a text file (it contains NUL bytes); export it as CSV",
+            zh=f"{path.name}：不是文本文件（含有 NUL 字节）；请导出为 CSV",
+        )
     if not decoders:
-        where = ", ".join(f"{k} fails at {v}" for k, v in failed.items())
-        raise LedgerError(f"{path.name}: cannot read the text ({where}); name it with --encoding")
+        where = ", ".join(f"{k} fails at {en}" for k, (en, _) in failed.items())
+        where_zh = "，".join(f"按 {k} 在{zh}处出错" for k, (_, zh) in failed.items())
+        raise LedgerError(
+            f"{path.name}: cannot read the text ({where}); name it with --encoding",
+            zh=f"{path.name}：读不出文字（{where_zh}）；请用 --encoding 指明编码",
+        )
     name = next(iter(decoders))
     return Sniffed(encoding=name, sha256=digest.hexdigest(), size=size)
 
@@ -304,7 +322,7 @@ def open_csv(path: Path, encoding: str) -> tuple[CsvRows, BinaryIO]:
         first_lines.append(line)
     if not any(line.strip(" \t,;\r\n\ufeff") for line in first_lines):
         raw.close()
-        raise LedgerError(f"{path.name}: no header row")
+        raise LedgerError(f"{path.name}: no header row", zh=f"{path.name}：没有表头行")
     # Only delimiters outside quotes count: a quoted cell may hold a run of semicolons.
     bare = [_QUOTED.sub("", line) for line in first_lines]
     delimiter = max((",", "\t", ";"), key=lambda d: sum(line.count(d) for line in bare))
@@ -323,11 +341,15 @@ def open_csv(path: Path, encoding: str) -> tuple[CsvRows, BinaryIO]:
                 yield prev + 1, cells
                 prev = reader.line_num
         except csv.Error as exc:
-            raise LedgerError(f"{path.name}, line {prev + 1}: {exc}") from exc
+            raise LedgerError(
+                f"{path.name}, line {prev + 1}: {exc}",
+                zh=f"{path.name}，第 {prev + 1} 行无法按 CSV 读取（{exc}）",
+            ) from exc
         except UnicodeDecodeError as exc:
             raise LedgerError(
                 f"{path.name}: not {encoding} text beyond its first lines ({exc.reason}); "
-                "name the encoding with --encoding"
+                "name the encoding with --encoding",
+                zh=f"{path.name}：开头几行之后的内容不是 {encoding} 编码；请用 --encoding 指明编码",
             ) from exc
 
     it = rows()

@@ -28,6 +28,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, Programm
 from sqlmodel import Session
 
 from store.errors import LedgerBusy, LedgerError
+from store.messages import Sentence, zh_of
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -82,22 +83,31 @@ def resolve_url(db: str | None = None) -> str:
         return db
     else:
         if db.strip() == ":memory:" or "::memory:" in db:
-            raise LedgerError(_IN_MEMORY.format(target=db.strip()))
+            raise _in_memory(db.strip())
         if not db.strip():
-            raise LedgerError("the ledger's name is blank: give a file path or a database URL")
+            raise LedgerError(
+                "the ledger's name is blank: give a file path or a database URL",
+                zh="台账名称为空：请给出文件路径或数据库网址",
+            )
         path = Path(db).expanduser()
         if path.exists() and not path.is_file() and not path.is_dir():  # a folder: said later
-            raise LedgerError(f"{path} is not a file: name a ledger file")
+            raise LedgerError(
+                f"{path} is not a file: name a ledger file",
+                zh=f"{path} 不是文件：请指定一个台账文件",
+            )
     return f"sqlite:///{path.resolve()}"
 
 
 # Databases every PostgreSQL server has for itself: never a ledger.
 SERVER_DATABASES = ("postgres", "template0", "template1")
 
-_IN_MEMORY = (
-    "{target} is an in-memory database: it would forget every change when the command ends; "
-    "name a ledger file"
-)
+
+def _in_memory(target: str) -> LedgerError:
+    return LedgerError(
+        f"{target} is an in-memory database: it would forget every change when the command "
+        "ends; name a ledger file",
+        zh=f"{target} 是内存数据库：命令结束时所有改动都会丢失；请指定一个台账文件",
+    )
 
 
 def _hide_password(url: str) -> str:
@@ -109,11 +119,14 @@ def _refuse_target(url: str) -> None:
     try:
         u = make_url(url)
     except (ArgumentError, ValueError) as exc:
-        why = str(exc)
+        why = why_zh = str(exc)
         if "invalid literal for int()" in why:
             port = why.rsplit(":", 1)[-1].strip().strip("'")
-            why = f"the port {port!r} is not a number"
-        raise LedgerError(f"not a database URL: {_hide_password(url)} ({why})") from None
+            why, why_zh = f"the port {port!r} is not a number", f"端口 {port!r} 不是数字"
+        raise LedgerError(
+            f"not a database URL: {_hide_password(url)} ({why})",
+            zh=f"不是数据库网址：{_hide_password(url)}（{why_zh}）",
+        ) from None
     backend = u.get_backend_name()
     if backend == "sqlite":
         database = u.database or ""
@@ -123,22 +136,28 @@ def _refuse_target(url: str) -> None:
             or u.query.get("mode") == "memory"
             or "mode=memory" in database
         ):
-            raise LedgerError(_IN_MEMORY.format(target=_hide_password(url)))
+            raise _in_memory(_hide_password(url))
     elif backend == "postgresql" and {"dbname", "service"} & set(u.query):
         # psycopg would connect to the database these name, not the one the checks below see.
         raise LedgerError(
             f"{_safe_url(url)}: name the database in the URL's path "
-            "(postgresql://HOST/NAME), not with dbname= or service="
+            "(postgresql://HOST/NAME), not with dbname= or service=",
+            zh=f"{_safe_url(url)}：请在网址的路径中写数据库名（postgresql://HOST/NAME），"
+            "不要用 dbname= 或 service=",
         )
     elif backend == "postgresql" and not u.database:
         raise LedgerError(
             f"{_safe_url(url)} names no database: add one (postgresql://HOST/NAME); "
-            "duban keeps its tables in a database of their own"
+            "duban keeps its tables in a database of their own",
+            zh=f"{_safe_url(url)} 没有指定数据库：请加上（postgresql://HOST/NAME）；"
+            "duban 的表放在自己专用的数据库中",
         )
     elif backend == "postgresql" and u.database in SERVER_DATABASES:
         raise LedgerError(
             f"{_safe_url(url)} is the server's own {u.database!r} database: create one for "
-            "duban (createdb duban) and name that"
+            "duban (createdb duban) and name that",
+            zh=f"{_safe_url(url)} 是服务器自带的 {u.database!r} 数据库：请为 duban 另建一个"
+            "数据库（createdb duban）并指定它",
         )
 
 
@@ -202,7 +221,8 @@ def create_ledger_engine(url: str) -> Engine:
             import psycopg  # noqa: F401
         except ImportError as exc:
             raise LedgerError(
-                "PostgreSQL needs the psycopg driver: install duban with the 'postgres' extra"
+                "PostgreSQL needs the psycopg driver: install duban with the 'postgres' extra",
+                zh="使用 PostgreSQL 需要 psycopg 驱动：请安装带 'postgres' 扩展的 duban",
             ) from exc
         engine = create_engine(url, pool_pre_ping=True)
         _info[engine] = LedgerInfo(url)
@@ -219,7 +239,8 @@ def create_ledger_engine(url: str) -> Engine:
 
         return engine
     raise LedgerError(
-        f"unsupported database {_safe_url(url)!r}: use an SQLite path or PostgreSQL URL"
+        f"unsupported database {_safe_url(url)!r}: use an SQLite path or PostgreSQL URL",
+        zh=f"不支持的数据库 {_safe_url(url)!r}：请用 SQLite 文件路径或 PostgreSQL 网址",
     )
 
 
@@ -240,42 +261,56 @@ def _prepare_sqlite_file(path: Path) -> str | None:
     A new ledger goes only into a folder that exists, unless it is the default one in the
     data directory: a mistyped --db path should not quietly start an empty ledger."""
     if path.is_dir():
-        raise LedgerError(f"{path} is a directory, not a ledger file")
+        raise LedgerError(
+            f"{path} is a directory, not a ledger file", zh=f"{path} 是目录，不是台账文件"
+        )
     if path.exists():
         return _read_only_reason(path)
     folder = path.parent
     if not folder.is_dir():
         if folder.exists():
-            raise LedgerError(f"cannot create ledger {path}: {folder} is not a directory")
+            raise LedgerError(
+                f"cannot create ledger {path}: {folder} is not a directory",
+                zh=f"不能创建台账 {path}：{folder} 不是目录",
+            )
         if path != default_db_path().resolve():
             raise LedgerError(
                 f"cannot create ledger {path}: there is no directory {folder} "
-                "(create it first, or check the path)"
+                "(create it first, or check the path)",
+                zh=f"不能创建台账 {path}：没有目录 {folder}（请先创建，或检查路径）",
             )
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LedgerError(f"cannot create {folder} for the ledger: {exc.strerror}") from None
+            raise LedgerError(
+                f"cannot create {folder} for the ledger: {exc.strerror}",
+                zh=f"不能为台账创建 {folder}：{exc.strerror}",
+            ) from None
     try:
         create_private(path)
     except OSError as exc:
         raise LedgerError(
-            f"cannot create ledger {path}: {exc.strerror} (may this user write in {folder}?)"
+            f"cannot create ledger {path}: {exc.strerror} (may this user write in {folder}?)",
+            zh=f"不能创建台账 {path}：{exc.strerror}（当前用户能否在 {folder} 中写入？）",
         ) from None
     return None
 
 
 def _read_only_reason(path: Path) -> str | None:
-    """Why an existing SQLite ledger cannot be written by this process; None if it can."""
+    """Why an existing SQLite ledger cannot be written by this process (a ``Sentence``);
+    None if it can."""
     if not os.access(path, os.W_OK):
-        return f"this user may not write {path}"
+        return Sentence(f"this user may not write {path}", f"当前用户不能写入 {path}")
     folder = path.parent
     if os.access(folder, os.W_OK | os.X_OK):
         return None
     # SQLite keeps a writer's journal (-wal, -shm) beside the file: without them, no write.
     if all(p.exists() and os.access(p, os.W_OK) for p in _sidecars(path)):
         return None
-    return f"this user may not write in {folder}, where SQLite keeps the ledger's -wal and -shm"
+    return Sentence(
+        f"this user may not write in {folder}, where SQLite keeps the ledger's -wal and -shm",
+        f"当前用户不能在 {folder} 中写入，而 SQLite 要在那里存放台账的 -wal 和 -shm 文件",
+    )
 
 
 def _is_wal(path: Path) -> bool:
@@ -300,7 +335,9 @@ def _read_only_uri(path: Path) -> str:
     if wal.exists() and wal.stat().st_size > 0:
         raise LedgerError(
             f"cannot read {path}: its {wal.name} holds changes not yet in the file, and SQLite "
-            f"cannot make the {shm.name} it needs to read them in {path.parent}"
+            f"cannot make the {shm.name} it needs to read them in {path.parent}",
+            zh=f"不能读取 {path}：其 {wal.name} 中有尚未写入文件的改动，而 SQLite 无法在 "
+            f"{path.parent} 中创建读取它们所需的 {shm.name}",
         )
     return uri + "&immutable=1"
 
@@ -308,7 +345,8 @@ def _read_only_uri(path: Path) -> str:
 def read_only_error(info: LedgerInfo) -> LedgerError:
     return LedgerError(
         f"ledger {_ledger_name(info.url)} is read-only ({info.read_only}): "
-        "it can be read but not changed"
+        "it can be read but not changed",
+        zh=f"台账 {_ledger_name(info.url)} 是只读的（{zh_of(info.read_only)}）：可以查看，不能修改",
     )
 
 
@@ -351,13 +389,17 @@ def newest_backup(path: Path) -> Path | None:
     return None
 
 
-def _backup_hint(path: Path) -> str:
+def _backup_hint(path: Path) -> Sentence:
     saved = newest_backup(path)
     if saved is None:
-        return f"no backup of it ({path.name}.pre-* or .backup-*) is beside it"
-    return (
+        return Sentence(
+            f"no backup of it ({path.name}.pre-* or .backup-*) is beside it",
+            f"旁边没有它的备份（{path.name}.pre-* 或 .backup-*）",
+        )
+    return Sentence(
         f"the newest backup beside it is {saved} (check it with: duban --db {saved} db check; "
-        "then copy it over the ledger)"
+        "then copy it over the ledger)",
+        f"旁边最新的备份是 {saved}（先用 duban --db {saved} db check 检查，再用它覆盖台账）",
     )
 
 
@@ -367,35 +409,56 @@ def _one_line(exc: BaseException | None) -> str:
 
 def describe_error(exc: DBAPIError, url: str | None) -> LedgerError | None:
     """A one-line error for a database failure the user can act on (a damaged, foreign,
-    read-only or unreachable ledger); None for anything else, which is a bug."""
+    read-only or unreachable ledger); None for anything else, which is a bug. The error says
+    itself in both languages: a door shows ``store.messages.text_of(error, lang)``."""
     if isinstance(exc, OperationalError) and isinstance(busy := busy_error(exc), LedgerError):
         return busy
     msg = str(exc.orig).lower()
     name = _ledger_name(url) if url else "the ledger"
+    ledger = f"台账 {_ledger_name(url)}" if url else "台账"
     path = sqlite_path(url) if url else None
+    hint = _backup_hint(path) if path is not None else None
+    hint_en = f"; {hint}" if hint is not None else ""
+    hint_zh = f"；{hint.zh}" if hint is not None else ""
     if "file is not a database" in msg:
-        hint = f"; {_backup_hint(path)}" if path is not None else ""
-        return LedgerError(f"{name} is not an SQLite database, or its header is damaged{hint}")
+        return LedgerError(
+            f"{name} is not an SQLite database, or its header is damaged{hint_en}",
+            zh=f"{ledger} 不是 SQLite 数据库，或其文件头已损坏{hint_zh}",
+        )
     if "malformed" in msg or "database corrupt" in msg:
-        hint = f"; {_backup_hint(path)}" if path is not None else ""
-        return LedgerError(f"ledger {name} is damaged ({_one_line(exc.orig)}){hint}")
+        return LedgerError(
+            f"ledger {name} is damaged ({_one_line(exc.orig)}){hint_en}",
+            zh=f"{ledger} 已损坏（{_one_line(exc.orig)}）{hint_zh}",
+        )
     if "readonly database" in msg or getattr(exc.orig, "sqlstate", None) == "25006":
-        return LedgerError(f"ledger {name} is read-only: it can be read but not changed")
+        return LedgerError(
+            f"ledger {name} is read-only: it can be read but not changed",
+            zh=f"{ledger} 是只读的：可以查看，不能修改",
+        )
     if "unable to open database file" in msg:
         where = f" (may this user read and write in {path.parent}?)" if path is not None else ""
-        return LedgerError(f"cannot open ledger {name}: unable to open the file{where}")
+        where_zh = f"（当前用户能否在 {path.parent} 中读写？）" if path is not None else ""
+        return LedgerError(
+            f"cannot open ledger {name}: unable to open the file{where}",
+            zh=f"不能打开{ledger}：无法打开文件{where_zh}",
+        )
     if "disk i/o error" in msg:
-        return LedgerError(f"cannot read ledger {name}: disk I/O error")
+        return LedgerError(
+            f"cannot read ledger {name}: disk I/O error", zh=f"不能读取{ledger}：磁盘读写出错"
+        )
     postgres = url is not None and make_url(url).get_backend_name() == "postgresql"
     if postgres and isinstance(exc, OperationalError):  # unreachable, refused, no such database
-        return LedgerError(f"ledger {name}: {_one_line(exc.orig)}")
+        return LedgerError(
+            f"ledger {name}: {_one_line(exc.orig)}", zh=f"{ledger}：{_one_line(exc.orig)}"
+        )
     return None
 
 
 def _open_error(engine: Engine, exc: DBAPIError) -> Exception:
     url = ledger_info(engine).url
     return describe_error(exc, url) or LedgerError(
-        f"cannot open ledger {_ledger_name(url)}: {_one_line(exc.orig)}"
+        f"cannot open ledger {_ledger_name(url)}: {_one_line(exc.orig)}",
+        zh=f"不能打开台账 {_ledger_name(url)}：{_one_line(exc.orig)}",
     )
 
 
@@ -468,14 +531,19 @@ def current_revision(engine: Engine) -> str | None:
         raise _open_error(engine, exc) from exc
     if others:
         shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        shown_zh = "、".join(others[:5]) + (f" 等 {len(others)} 个" if len(others) > 5 else "")
         raise LedgerError(
             f"{name} is not a duban ledger: it holds other tables ({shown}); duban makes its "
-            "tables only in an empty database or a new file"
+            "tables only in an empty database or a new file",
+            zh=f"{name} 不是 duban 台账：其中有别的表（{shown_zh}）；duban 只在空数据库或新文件"
+            "中建表",
         )
     if rev is not None and rev not in known_revisions():
         raise LedgerError(
             f"{name} is not a ledger this duban knows: its schema revision is {rev!r} (this "
-            f"duban's newest is {HEAD_REVISION}): a newer duban's ledger, or another program's"
+            f"duban's newest is {HEAD_REVISION}): a newer duban's ledger, or another program's",
+            zh=f"{name} 不是这个 duban 认识的台账：其数据库结构版本为 {rev!r}（这个 duban 最新的"
+            f"是 {HEAD_REVISION}）：可能是更新版 duban 的台账，或其他程序的数据库",
         )
     return None if rev is None else str(rev)
 
@@ -520,7 +588,8 @@ def backup(
     path = sqlite_path(ledger_info(engine).url)
     if path is None:
         raise LedgerError(
-            "backup copies SQLite files; for PostgreSQL use pg_dump, which knows its server"
+            "backup copies SQLite files; for PostgreSQL use pg_dump, which knows its server",
+            zh="备份只复制 SQLite 文件；PostgreSQL 请用 pg_dump，它了解自己的服务器",
         )
     if dest is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -536,7 +605,9 @@ def backup(
         if force and os.path.lexists(f"{dest}{suffix}"):
             raise DestinationRefused(
                 f"cannot write {dest}: {dest.name}{suffix} beside it says it is an SQLite "
-                "database in use; choose another name"
+                "database in use; choose another name",
+                zh=f"不能写入 {dest}：旁边的 {dest.name}{suffix} 表明它是正在使用的 SQLite "
+                "数据库；请换个名字",
             )
 
     def copy(tmp: Path) -> None:
@@ -549,9 +620,11 @@ def backup(
                 # The copy inherits WAL mode; a backup is one self-contained file.
                 out.execute("PRAGMA journal_mode=DELETE")
                 if not _sound(out):
+                    hint = _backup_hint(path)
                     raise LedgerError(
                         f"ledger {path} is damaged, and a copy of it would be too: nothing was "
-                        f"written; {_backup_hint(path)}"
+                        f"written; {hint}",
+                        zh=f"台账 {path} 已损坏，复制出来的也会损坏：未写入任何内容；{hint.zh}",
                     )
             finally:
                 out.close()
@@ -559,8 +632,10 @@ def backup(
             if is_disk_full(exc):
                 raise  # writing the copy: write_atomically says the disk is full
             # Otherwise what fails is reading the ledger.
+            hint = _backup_hint(path)
             raise LedgerError(
-                f"cannot copy ledger {path}: {exc}; nothing was written; {_backup_hint(path)}"
+                f"cannot copy ledger {path}: {exc}; nothing was written; {hint}",
+                zh=f"不能复制台账 {path}：{exc}；未写入任何内容；{hint.zh}",
             ) from exc
         finally:
             src.close()
@@ -587,7 +662,9 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
     if info.read_only:
         raise LedgerError(
             f"ledger {_ledger_name(info.url)} is read-only ({info.read_only}) and its schema is "
-            f"at {current or 'nothing yet'}, not {target}: someone who may write it must open it"
+            f"at {current or 'nothing yet'}, not {target}: someone who may write it must open it",
+            zh=f"台账 {_ledger_name(info.url)} 是只读的（{zh_of(info.read_only)}），其数据库结构"
+            f"版本为 {current or '（尚无）'}，不是 {target}：须由能写入它的人打开",
         )
     saved = None
     path = sqlite_path(ledger_info(engine).url)
@@ -610,7 +687,8 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
                         if broken:
                             raise LedgerError(
                                 f"migration to {target} left {len(broken)} broken reference(s);"
-                                " nothing was changed"
+                                " nothing was changed",
+                                zh=f"迁移到 {target} 后有 {len(broken)} 处引用损坏；未做任何改动",
                             )
             finally:
                 if raw is not None:
@@ -639,9 +717,15 @@ def busy_error(exc: OperationalError) -> Exception:
 
     msg = str(exc.orig).lower()
     if "locked" in msg or "busy" in msg or "lock timeout" in msg:
-        return LedgerBusy("ledger busy: another process is writing; try again")
+        return LedgerBusy(
+            "ledger busy: another process is writing; try again",
+            zh="台账正忙：另一个程序正在写入；请稍后再试",
+        )
     if is_disk_full(exc):
-        return DiskFull("the ledger's disk is full: nothing was written (the ledger is as it was)")
+        return DiskFull(
+            "the ledger's disk is full: nothing was written (the ledger is as it was)",
+            zh="台账所在的磁盘已满：未写入任何内容（台账保持原样）",
+        )
     return exc
 
 
@@ -711,29 +795,48 @@ def change_counter(engine: Engine) -> int:
 
 def check(engine: Engine) -> list[str]:
     """Problems found by the database's own integrity checks and the schema revision; empty
-    when all is well."""
+    when all is well. Each is a ``Sentence``: ``text_of(problem, lang)`` says it in either
+    language."""
     problems: list[str] = []
     current = current_revision(engine)
     head = head_revision()
     if current is None:
-        return [f"the ledger has no schema yet (expected revision {head}): run 'duban db upgrade'"]
+        return [
+            Sentence(
+                f"the ledger has no schema yet (expected revision {head}): run 'duban db upgrade'",
+                f"台账还没有数据库结构（应为版本 {head}）：请运行 'duban db upgrade'",
+            )
+        ]
     if current != head:
-        problems.append(f"schema at revision {current}, expected {head}: run 'duban db upgrade'")
+        problems.append(
+            Sentence(
+                f"schema at revision {current}, expected {head}: run 'duban db upgrade'",
+                f"数据库结构版本为 {current}，应为 {head}：请运行 'duban db upgrade'",
+            )
+        )
     if make_url(ledger_info(engine).url).get_backend_name() == "sqlite":
         with engine.connect() as conn:
             rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
             if rows != ["ok"]:
-                problems.extend(f"integrity: {r}" for r in rows)
+                problems.extend(Sentence(f"integrity: {r}", f"完整性检查：{r}") for r in rows)
                 path = sqlite_path(ledger_info(engine).url)
                 if path is not None:
                     problems.append(_backup_hint(path))
             for row in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
-                problems.append(f"foreign key: table {row[0]} rowid {row[1]} -> {row[2]}")
+                problems.append(
+                    Sentence(
+                        f"foreign key: table {row[0]} rowid {row[1]} -> {row[2]}",
+                        f"外键：表 {row[0]} 第 {row[1]} 行 -> {row[2]}",
+                    )
+                )
     with engine.connect() as conn:
         dup = conn.execute(
             text("SELECT code, COUNT(*) FROM items GROUP BY code HAVING COUNT(*) > 1")
         ).fetchall()
-        problems.extend(f"duplicate code {code!r} ({n} items)" for code, n in dup)
+        problems.extend(
+            Sentence(f"duplicate code {code!r} ({n} items)", f"编号 {code!r} 重复（{n} 个事项）")
+            for code, n in dup
+        )
         orphan = conn.execute(
             text(
                 "SELECT COUNT(*) FROM entries e LEFT JOIN items i ON i.id = e.item_id "
@@ -741,7 +844,9 @@ def check(engine: Engine) -> list[str]:
             )
         ).scalar_one()
         if orphan:
-            problems.append(f"{orphan} entries belong to no item")
+            problems.append(
+                Sentence(f"{orphan} entries belong to no item", f"{orphan} 条登记不属于任何事项")
+            )
         from store.checks import number_problems
 
         problems.extend(number_problems(conn))
@@ -776,7 +881,10 @@ def create_private(path: Path) -> None:
         try:
             gid = grp.getgrnam(group).gr_gid
         except KeyError:
-            raise LedgerError(f"DUBAN_SHARED_GROUP names no group: {group!r}") from None
+            raise LedgerError(
+                f"DUBAN_SHARED_GROUP names no group: {group!r}",
+                zh=f"DUBAN_SHARED_GROUP 指定的组不存在：{group!r}",
+            ) from None
     mode = 0o660 if gid is not None else 0o600
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
     os.close(fd)
@@ -786,13 +894,15 @@ def create_private(path: Path) -> None:
 
 
 def permission_warning(engine: Engine) -> str | None:
-    """A warning when an SQLite ledger can be read by everyone on the machine."""
+    """A warning when an SQLite ledger can be read by everyone on the machine (a
+    ``Sentence``: ``text_of(warning, lang)`` says it in either language)."""
     path = sqlite_path(ledger_info(engine).url)
     if path is None or not path.exists():
         return None
     if path.stat().st_mode & 0o004:
-        return (
+        return Sentence(
             f"{path} is readable by every user of this machine; "
-            f"chmod o-rwx {path} (and its -wal/-shm files)"
+            f"chmod o-rwx {path} (and its -wal/-shm files)",
+            f"本机所有用户都能读取 {path}；请运行 chmod o-rwx {path}（及其 -wal/-shm 文件）",
         )
     return None

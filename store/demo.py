@@ -418,7 +418,8 @@ def _clear(engine: Engine) -> None:
             if (items or problems) and demo != "1":
                 raise LedgerError(
                     f"{_ledger_name(engine)} is not a demo ledger; "
-                    "duban demo never overwrites a real one"
+                    "duban demo never overwrites a real one",
+                    zh=f"{_ledger_name(engine)} 不是演示台账；duban demo 从不覆盖正式台账",
                 )
             tables = ("entries", "audit_events", "problems", "items", "import_batches")
             if conn.dialect.name == "postgresql":
@@ -436,7 +437,10 @@ def _clear(engine: Engine) -> None:
 def _import(engine: Engine, path: Path, kind: str) -> None:
     report = import_file(engine, path, kind=kind, actor=IMPORTER)
     if not report.ok:  # the shipped sample is known good; this is a bug, not user input
-        raise LedgerError(f"demo sample {path.name} did not import: {report.problems[:3]}")
+        raise LedgerError(
+            f"demo sample {path.name} did not import: {report.problems[:3]}",
+            zh=f"演示样例 {path.name} 导入失败：{report.texts('problems', 'zh')[:3]}",
+        )
 
 
 def build_demo(engine: Engine, *, today: date | None = None) -> DemoReport:

@@ -159,7 +159,9 @@ def write_csv(
                 # Written empty, it would import back as no value: a different ledger.
                 raise LedgerError(
                     f"{rec.get('code', '')}: {f} is {fmt_num(value)}, not a number duban "
-                    "keeps (`duban db check` lists every such item); fix or undo it first"
+                    "keeps (`duban db check` lists every such item); fix or undo it first",
+                    zh=f"{rec.get('code', '')}：{f} 为 {fmt_num(value)}，不是 duban 能保存的数字"
+                    "（`duban db check` 会列出所有这样的事项）；请先修改或撤销",
                 )
             row.append(_cell(value))
         writer.writerow(row)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from store.errors import LedgerError
+from store.messages import Sentence
 
 T = TypeVar("T")
 
@@ -68,13 +69,19 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
-def _ledger_role(ledger: Path, candidate: Path) -> str | None:
+def _role(suffix: str) -> Sentence:
+    if suffix:
+        return Sentence(f"the ledger's {suffix} file", f"台账的 {suffix} 文件")
+    return Sentence("the ledger itself", "台账文件本身")
+
+
+def _ledger_role(ledger: Path, candidate: Path) -> Sentence | None:
     """Which of the ledger's files (itself, its -wal file…) ``candidate`` names one of its files."""
     bases = {Path(os.path.abspath(ledger)), Path(os.path.realpath(ledger))}
     for suffix in LEDGER_SUFFIXES:
         for base in bases:
             if candidate == Path(f"{base}{suffix}"):
-                return f"the ledger's {suffix} file" if suffix else "the ledger itself"
+                return _role(suffix)
     return None
 
 
@@ -95,12 +102,15 @@ def _refuse_ledger(path: Path, ledger: Path | None) -> None:
             for suffix in LEDGER_SUFFIXES:
                 try:
                     if os.path.samestat(target, os.stat(f"{ledger}{suffix}")):
-                        role = f"the ledger's {suffix} file" if suffix else "the ledger itself"
+                        role = _role(suffix)
                         break
                 except OSError:
                     continue
     if role is not None:
-        raise DestinationRefused(f"cannot write {path}: it is {role}, which is never overwritten")
+        raise DestinationRefused(
+            f"cannot write {path}: it is {role}, which is never overwritten",
+            zh=f"不能写入 {path}：它是{role.zh}，从不覆盖",
+        )
 
 
 def check_destination(
@@ -112,28 +122,49 @@ def check_destination(
     _refuse_ledger(path, ledger)
     parent = path.parent
     if not parent.exists():
-        raise DestinationRefused(f"cannot write {path}: no such directory {parent}")
+        raise DestinationRefused(
+            f"cannot write {path}: no such directory {parent}",
+            zh=f"不能写入 {path}：没有目录 {parent}",
+        )
     if not parent.is_dir():
-        raise DestinationRefused(f"cannot write {path}: {parent} is not a directory")
+        raise DestinationRefused(
+            f"cannot write {path}: {parent} is not a directory",
+            zh=f"不能写入 {path}：{parent} 不是目录",
+        )
     try:
         old = os.lstat(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise DestinationRefused(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise DestinationRefused(
+            f"cannot write {path}: {exc.strerror or exc}",
+            zh=f"不能写入 {path}：{exc.strerror or exc}",
+        ) from exc
     if stat.S_ISLNK(old.st_mode):
         if not force:
             raise DestinationRefused(
                 f"cannot write {path}: it is a symbolic link; --force replaces the link "
-                "itself (not what it points to)"
+                "itself (not what it points to)",
+                zh=f"不能写入 {path}：它是符号链接；加 --force 会替换链接本身"
+                "（而不是它指向的文件）",
             )
     elif stat.S_ISDIR(old.st_mode):
-        raise DestinationRefused(f"cannot write {path}: it is a directory")
+        raise DestinationRefused(
+            f"cannot write {path}: it is a directory", zh=f"不能写入 {path}：它是一个目录"
+        )
     elif not stat.S_ISREG(old.st_mode):
-        raise DestinationRefused(f"cannot write {path}: it is not a regular file")
+        raise DestinationRefused(
+            f"cannot write {path}: it is not a regular file", zh=f"不能写入 {path}：它不是普通文件"
+        )
     elif not force:
-        raise DestinationRefused(f"{path} already exists; --force replaces it")
+        raise _exists(path)
     return old
+
+
+def _exists(path: Path) -> DestinationRefused:
+    return DestinationRefused(
+        f"{path} already exists; --force replaces it", zh=f"{path} 已存在；加 --force 可替换"
+    )
 
 
 def _cleanup(tmp: Path) -> None:
@@ -155,13 +186,19 @@ def _fsync_dir(directory: Path) -> None:
 def _failure(path: Path, exc: BaseException, old: os.stat_result | None) -> LedgerError:
     if is_disk_full(exc):
         kept = f"{path} is untouched" if old is not None else "nothing was written"
-        return DiskFull(f"cannot write {path}: the disk is full; {kept}")
+        kept_zh = f"{path} 未被改动" if old is not None else "未写入任何内容"
+        return DiskFull(
+            f"cannot write {path}: the disk is full; {kept}",
+            zh=f"不能写入 {path}：磁盘已满；{kept_zh}",
+        )
     cause: BaseException | None = exc
     while cause is not None and not isinstance(cause, OSError):
         cause = cause.__cause__ or cause.__context__
     if isinstance(cause, OSError) and cause.strerror:
-        return LedgerError(f"cannot write {path}: {cause.strerror}")
-    return LedgerError(f"cannot write {path}: {exc}")
+        return LedgerError(
+            f"cannot write {path}: {cause.strerror}", zh=f"不能写入 {path}：{cause.strerror}"
+        )
+    return LedgerError(f"cannot write {path}: {exc}", zh=f"不能写入 {path}：{exc}")
 
 
 def write_atomically(
@@ -229,10 +266,10 @@ def _move(tmp: Path, path: Path, *, replace: bool) -> None:
     try:
         os.link(tmp, path, follow_symlinks=False)
     except FileExistsError:
-        raise DestinationRefused(f"{path} already exists; --force replaces it") from None
+        raise _exists(path) from None
     except OSError:  # a file system without hard links
         if os.path.lexists(path):
-            raise DestinationRefused(f"{path} already exists; --force replaces it") from None
+            raise _exists(path) from None
         os.replace(tmp, path)
         return
     os.unlink(tmp)

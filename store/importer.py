@@ -56,12 +56,14 @@ from store.layout import (
     whole_numbers,
 )
 from store.ledger import AUDIT_COLUMNS, current_actor, new_txn, now, undo_txn
+from store.messages import Sentence, text_of
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem
 from store.periods import PeriodError, parse_period, today
 from store.spans import span
 from store.values import (
     MAX_COUNT,
     PANE_PREFIX,
+    PANE_ZH,
     BadValue,
     clean_text,
     fmt_num,
@@ -175,11 +177,26 @@ class ImportReport:
 
     place: str = "line"
     """How a row is named: "line" in a CSV file, "sheet 党建, row" in a workbook."""
+    place_zh: str = ""
+    """The same in Chinese, before 第 N 行: "" in a CSV file, "工作表 党建 " in a workbook."""
 
-    def problem(self, line: int, column: str, reason: str) -> None:
+    def problem(self, line: int, column: str, reason: str | BaseException) -> None:
+        """A bad row: ``reason`` is a ``Sentence``, a ``BadValue`` or any error that says
+        itself in both languages (a plain str is English only)."""
         self.problem_count += 1
         if len(self.problems) < MAX_LISTED:
-            self.problems.append(f"{self.place} {line}, column {column}: {reason}")
+            where_zh = f"{self.place_zh}第 {line} 行" + ("" if column == "*" else f"“{column}”列")
+            self.problems.append(
+                Sentence(
+                    f"{self.place} {line}, column {column}: {text_of(reason)}",
+                    f"{where_zh}：{text_of(reason, 'zh')}",
+                )
+            )
+
+    def texts(self, name: str, lang: str = "en") -> list[str]:
+        """The report's ``problems``, ``warnings`` or ``notes`` in ``lang``: each is a
+        ``Sentence`` (an English str carrying its Chinese)."""
+        return [text_of(line, lang) for line in getattr(self, name)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -233,8 +250,21 @@ def _number(cell: str) -> float:
 def _place(cell: str) -> int:
     number = parse_number(cell)
     if number != int(number) or not 0 < number < 2**31:
-        raise BadValue(f"文中序号 is a place in a document (1, 2, …), not {cell.strip()!r}")
+        raise BadValue(
+            f"文中序号 is a place in a document (1, 2, …), not {cell.strip()!r}",
+            f"文中序号是在文中的位置（1、2、…），不能是 {cell.strip()!r}",
+        )
     return int(number)
+
+
+def _cell_count(cells: int, width: int) -> Sentence:
+    return Sentence(
+        f"{cells} cells, the header has {width}", f"本行有 {cells} 个单元格，表头有 {width} 个"
+    )
+
+
+KIND_ZH = {"items": "事项", "entries": "登记", "problems": "存在问题"}
+"""What each kind of file is called in Chinese."""
 
 
 def _span_end(due: date | None, period: str | None) -> date | None:
@@ -427,7 +457,7 @@ class _ItemImport(_Batcher):
                 return
             else:
                 report.rejected += 1
-                report.problem(line, "*", f"{len(cells)} cells, the header has {self.width}")
+                report.problem(line, "*", _cell_count(len(cells), self.width))
                 return
         if not any(cells):
             return
@@ -452,7 +482,7 @@ class _ItemImport(_Batcher):
                 else:
                     values[fld] = parse(cell)
             except (BadValue, PeriodError) as exc:
-                report.problem(line, self.header.names[idx], str(exc))
+                report.problem(line, self.header.names[idx], exc)
                 bad = True
         if "due" in self.header.fields:
             bad = self._due(line, cells[self.header.fields["due"]], values) or bad
@@ -468,7 +498,7 @@ class _ItemImport(_Batcher):
                     if unit:
                         values["unit"] = unit
                 except BadValue as exc:
-                    report.problem(line, self.col("target"), str(exc))
+                    report.problem(line, self.col("target"), exc)
                     bad = True
             else:
                 values["target"] = None
@@ -504,7 +534,7 @@ class _ItemImport(_Batcher):
         try:
             values["due"] = self.dues(cell, year)
         except BadValue as exc:
-            self.report.problem(line, self.col("due"), str(exc))
+            self.report.problem(line, self.col("due"), exc)
             return True
         if values["due"] is None and not period:
             values["period"] = f"{year:04d}"
@@ -521,14 +551,21 @@ class _ItemImport(_Batcher):
                 report.problem(
                     line,
                     self.col("code"),
-                    f"code {code} was given to the row without a code on line "
-                    f"{self.seen_codes[folded]}; give that row a code",
+                    Sentence(
+                        f"code {code} was given to the row without a code on line "
+                        f"{self.seen_codes[folded]}; give that row a code",
+                        f"编号 {code} 已分给第 {self.seen_codes[folded]} 行那条没有编号的事项；"
+                        "请给那一行写上编号",
+                    ),
                 )
                 bad = True
             elif folded in self.seen_codes:
                 report.problem(
                     line, self.col("code"),
-                    f"code {code} is also on line {self.seen_codes[folded]}",
+                    Sentence(
+                        f"code {code} is also on line {self.seen_codes[folded]}",
+                        f"编号 {code} 在第 {self.seen_codes[folded]} 行也有",
+                    ),
                 )
                 bad = True
             else:
@@ -538,22 +575,39 @@ class _ItemImport(_Batcher):
             key = (*_task_key(v), v.get("place"))
             if key[1] and key in self.seen_keys:
                 report.problem(
-                    line, self.col("title"), f"the same task is also on line {self.seen_keys[key]}"
+                    line,
+                    self.col("title"),
+                    Sentence(
+                        f"the same task is also on line {self.seen_keys[key]}",
+                        f"同一工作任务在第 {self.seen_keys[key]} 行也有",
+                    ),
                 )
                 bad = True
             self.seen_keys.setdefault(key, line)
         if v.get("actual") is not None and v["actual"] < 0:
-            report.problem(line, self.col("actual"), "the count done must not be negative")
+            report.problem(
+                line,
+                self.col("actual"),
+                Sentence("the count done must not be negative", "完成值不能为负数"),
+            )
             bad = True
         start, due = v.get("start"), v.get("due")
         if start and due and due < start:
-            report.problem(line, self.col("due"), f"{due} is before the start date {start}")
+            report.problem(
+                line,
+                self.col("due"),
+                Sentence(f"{due} is before the start date {start}", f"{due} 早于开始日期 {start}"),
+            )
             bad = True
         if v.get("status") == "paused" and "reason" in self.header.fields and not v.get("reason"):
-            report.problem(line, self.col("reason"), "a paused (暂缓) item needs a reason")
+            report.problem(
+                line,
+                self.col("reason"),
+                Sentence("a paused (暂缓) item needs a reason", "暂缓的事项须写明暂缓原因"),
+            )
             bad = True
         if "title" in v and not v["title"]:
-            report.problem(line, self.col("title"), "the task is empty")
+            report.problem(line, self.col("title"), Sentence("the task is empty", "工作任务为空"))
             bad = True
         return bad
 
@@ -621,8 +675,12 @@ class _ItemImport(_Batcher):
                     self.report.problem(
                         line,
                         self.col("actual"),
-                        f"{fmt_num(v['actual'])} is less than the {fmt_num(logged)} already "
-                        f"logged on {match['code']}",
+                        Sentence(
+                            f"{fmt_num(v['actual'])} is less than the {fmt_num(logged)} already "
+                            f"logged on {match['code']}",
+                            f"{fmt_num(v['actual'])} 少于 {match['code']} 已登记的 "
+                            f"{fmt_num(logged)}",
+                        ),
                     )
                     self.report.rejected += 1
                     continue
@@ -635,9 +693,14 @@ class _ItemImport(_Batcher):
                         self.report.problem(
                             line,
                             self.col("actual"),
-                            f"{fmt_num(v['actual'])} and the {fmt_num(whole - counted)} logged "
-                            f"on {match['code']} after {self.as_of} are beyond what duban "
-                            f"counts (at most {MAX_COUNT:,})",
+                            Sentence(
+                                f"{fmt_num(v['actual'])} and the {fmt_num(whole - counted)} "
+                                f"logged on {match['code']} after {self.as_of} are beyond what "
+                                f"duban counts (at most {MAX_COUNT:,})",
+                                f"{fmt_num(v['actual'])} 加上 {match['code']} 在 {self.as_of} "
+                                f"之后登记的 {fmt_num(whole - counted)}，超出可登记范围"
+                                f"（不超过 {MAX_COUNT:,}）",
+                            ),
                         )
                         self.report.rejected += 1
                         continue
@@ -647,7 +710,10 @@ class _ItemImport(_Batcher):
                 self.report.problem(
                     line,
                     self.col("code") if "code" in self.header.fields else "*",
-                    f"{match['code']} is already in the ledger (--on-conflict fail)",
+                    Sentence(
+                        f"{match['code']} is already in the ledger (--on-conflict fail)",
+                        f"{match['code']} 已在台账中（--on-conflict fail）",
+                    ),
                 )
                 self.report.rejected += 1
                 continue
@@ -703,9 +769,13 @@ class _ItemImport(_Batcher):
         if len(report.retitled) > RETITLE_LIMIT and not force:
             report.problem_count += 1
             report.problems.append(
-                f"{len(report.retitled)} items matched by code would get another 工作任务 "
-                "(rows shifted in the sheet?); nothing was imported. Check them, then import "
-                "with --force if the file is right"
+                Sentence(
+                    f"{len(report.retitled)} items matched by code would get another 工作任务 "
+                    "(rows shifted in the sheet?); nothing was imported. Check them, then import "
+                    "with --force if the file is right",
+                    f"按编号匹配的 {len(report.retitled)} 个事项的工作任务将被改写（表中的行错位"
+                    "了？）；未导入任何内容。请逐一核对，如文件无误，加 --force 再导入",
+                )
             )
         if not self.scope or not report.ok:
             return
@@ -727,7 +797,11 @@ class _ItemImport(_Batcher):
         if missing:
             for f in missing:
                 column = self.col(f) if f in self.header.fields else f
-                report.problem(line, column, f"a new item needs a {f}")
+                report.problem(
+                    line,
+                    column,
+                    Sentence(f"a new item needs a {f}", f"新事项须有{KIND_COLUMNS['items'][f][0]}"),
+                )
             report.rejected += 1
             return None
         item = {**self.defaults, **v}
@@ -862,13 +936,13 @@ class _EntryImport(_Batcher):
         report = self.report
         if len(cells) != self.width and any(c.strip() for c in cells[self.width :]):
             report.rejected += 1
-            report.problem(line, "*", f"{len(cells)} cells, the header has {self.width}")
+            report.problem(line, "*", _cell_count(len(cells), self.width))
             return
         if not any(c.strip() for c in cells):
             return
         if len(cells) < self.width:
             report.rejected += 1
-            report.problem(line, "*", f"{len(cells)} cells, the header has {self.width}")
+            report.problem(line, "*", _cell_count(len(cells), self.width))
             return
         report.rows += 1
         f = self.header.fields
@@ -877,14 +951,14 @@ class _EntryImport(_Batcher):
         try:
             row["code"] = parse_code(cells[f["code"]])
         except BadValue as exc:
-            report.problem(line, self.col("code"), str(exc))
+            report.problem(line, self.col("code"), exc)
             bad = True
         try:
             row["day"] = (
                 self.day(cells[f["day"]]) if "day" in f and cells[f["day"]].strip() else self.as_of
             )
         except BadValue as exc:
-            report.problem(line, self.col("day"), str(exc))
+            report.problem(line, self.col("day"), exc)
             bad = True
         try:
             amount = (
@@ -893,10 +967,10 @@ class _EntryImport(_Batcher):
                 else 1.0
             )
             if amount == 0:
-                raise BadValue("amount must not be 0")
+                raise BadValue("amount must not be 0", "数量不能为 0")
             row["amount"] = amount
         except BadValue as exc:
-            report.problem(line, self.col("amount"), str(exc))
+            report.problem(line, self.col("amount"), exc)
             bad = True
         row["note"] = _text(cells[f["note"]]) if "note" in f else ""
         if bad:
@@ -943,7 +1017,11 @@ class _EntryImport(_Batcher):
             item = items.get(r["code"])
             if item is None:
                 self.report.rejected += 1
-                self.report.problem(line, self.col("code"), f"no item with code {r['code']}")
+                self.report.problem(
+                    line,
+                    self.col("code"),
+                    Sentence(f"no item with code {r['code']}", f"没有编号为 {r['code']} 的事项"),
+                )
                 continue
             # The rules of duban log, row by row: each row sees the total the rows before it
             # left.
@@ -953,7 +1031,13 @@ class _EntryImport(_Batcher):
                 column = "day" if problem.kind in ("future", "before_span") else "amount"
                 self.report.rejected += 1
                 name = self.col(column) if column in self.header.fields else column
-                self.report.problem(line, name, f"{item.code}: {problem.text()}")
+                self.report.problem(
+                    line,
+                    name,
+                    Sentence(
+                        f"{item.code}: {problem.text()}", f"{item.code}：{problem.text('zh')}"
+                    ),
+                )
                 continue
             self.running[item.id].append((r["day"], r["amount"]))
             params.append(
@@ -998,23 +1082,26 @@ class _ProblemImport(_Batcher):
         try:
             period = parse_period(cells[f["period"]]).key
         except PeriodError as exc:
-            report.problem(line, self.col("period"), str(exc))
+            report.problem(line, self.col("period"), exc)
             bad = True
         try:
             if "pane" in f and cells[f["pane"]].strip():
                 pane = parse_pane(cells[f["pane"]])
         except BadValue as exc:
-            report.problem(line, self.col("pane"), str(exc))
+            report.problem(line, self.col("pane"), exc)
             bad = True
         text = _text(cells[f["text"]])
         if not text:
-            report.problem(line, self.col("text"), "the problem is empty")
+            report.problem(line, self.col("text"), Sentence("the problem is empty", "问题内容为空"))
             bad = True
         if bad or period is None:
             report.rejected += 1
             return
         if (period, text) in self.seen:
-            report.problem(line, self.col("text"), f"also on line {self.seen[period, text]}")
+            first = self.seen[period, text]
+            report.problem(
+                line, self.col("text"), Sentence(f"also on line {first}", f"第 {first} 行也有")
+            )
             report.rejected += 1
             return
         self.seen[period, text] = line
@@ -1074,6 +1161,7 @@ def _settle_header(
     sample: list[tuple[int, list[str]]],
     report: ImportReport,
     at: str = "",
+    at_zh: str = "",
 ) -> Header:
     """The header, with a 序号 column of whole numbers (1, 2, 3…) taken as the row number it
     is, never as codes: a row inserted in Excel renumbers every row below it."""
@@ -1090,16 +1178,35 @@ def _settle_header(
         del header.fields["code"]
         header.ignored.append(names[code_at])
         report.notes.append(
-            f"{at}column {names[code_at]!r} holds row numbers (1, 2, 3…): not used as codes; "
-            "rows are matched by 板块 + 工作任务 + 单位 + 期间"
+            Sentence(
+                f"{at}column {names[code_at]!r} holds row numbers (1, 2, 3…): not used as "
+                "codes; rows are matched by 板块 + 工作任务 + 单位 + 期间",
+                f"{at_zh}{names[code_at]!r} 列是行号（1、2、3…），不作编号；"
+                "按 板块 + 工作任务 + 单位 + 期间 匹配事项",
+            )
         )
     for n in header.ignored:
         if is_row_number_column(n):
             if "code" in header.fields:  # beside a 编号 column
-                report.notes.append(f"{at}column {n!r} is a row number; the codes are in another")
+                report.notes.append(
+                    Sentence(
+                        f"{at}column {n!r} is a row number; the codes are in another",
+                        f"{at_zh}{n!r} 列是行号；编号在另一列",
+                    )
+                )
             continue
-        report.warnings.append(f"column {n!r} repeats another column; ignored")
-    report.warnings += [f"column {n!r} is not a {kind} column; ignored" for n in header.unknown]
+        report.warnings.append(
+            Sentence(
+                f"column {n!r} repeats another column; ignored", f"{n!r} 列与另一列重复；已忽略"
+            )
+        )
+    report.warnings += [
+        Sentence(
+            f"column {n!r} is not a {kind} column; ignored",
+            f"{n!r} 列不是{KIND_ZH.get(kind, kind)}文件的列；已忽略",
+        )
+        for n in header.unknown
+    ]
     return header
 
 
@@ -1111,6 +1218,7 @@ class _Table:
     header: Header
     body: Body
     rows: Iterable[tuple[int, list[str]]]
+    place_zh: str = ""
     period: str | None = None
     pane: str | None = None
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -1125,13 +1233,15 @@ def _prepare(
     report: ImportReport,
     *,
     place: str,
+    place_zh: str = "",
     merged: dict[tuple[int, int], str] | None = None,
 ) -> _Table:
     """A located table's header settled (序号), its body's filling chosen, its title block's
     period and day noted."""
     sample = list(itertools.islice(data, SAMPLE_ROWS))
     at = f"{place}: " if place else ""
-    header = _settle_header(layout, kind, sample, report, at)
+    at_zh = f"{place_zh}：" if place_zh else ""
+    header = _settle_header(layout, kind, sample, report, at, at_zh)
     # A file without codes groups its rows by 板块/类别 written once (a merged cell saved as
     # CSV); duban's own export, with codes, is taken as written.
     numbered = [i for i, n in enumerate(header.names) if is_row_number_column(n)]
@@ -1144,13 +1254,24 @@ def _prepare(
     period = None
     if kind == "items" and layout.period and "period" not in header.fields:
         period = layout.period.key
-        report.notes.append(f"{at}period {period} for every row, from the title block")
+        report.notes.append(
+            Sentence(
+                f"{at}period {period} for every row, from the title block",
+                f"{at_zh}按标题栏，各行的期间都是 {period}",
+            )
+        )
     if layout.title:
-        report.notes.append(f"{at}title block: {' / '.join(layout.title)[:80]}")
+        title = " / ".join(layout.title)[:80]
+        report.notes.append(Sentence(f"{at}title block: {title}", f"{at_zh}标题栏：{title}"))
     if layout.as_of is not None and report.as_of is None:
         report.as_of = min(layout.as_of, today())
-        report.notes.append(f"figures as of {report.as_of} (填报日期 in the title block)")
-    return _Table("line", header, body, body.rows(itertools.chain(sample, data)), period)
+        report.notes.append(
+            Sentence(
+                f"figures as of {report.as_of} (填报日期 in the title block)",
+                f"数字截至 {report.as_of}（标题栏中的填报日期）",
+            )
+        )
+    return _Table("line", header, body, body.rows(itertools.chain(sample, data)), period=period)
 
 
 def _no_header(path: Path, head: list[tuple[int, list[str]]], kind: str) -> LedgerError:
@@ -1158,7 +1279,11 @@ def _no_header(path: Path, head: list[tuple[int, list[str]]], kind: str) -> Ledg
     header = map_header(cells, KIND_COLUMNS[kind])
     missing = [f for f in REQUIRED[kind] if f not in header.fields]
     wanted = " / ".join(f"{KIND_COLUMNS[kind][f][0]} ({f})" for f in missing)
-    return LedgerError(f"{path.name}: no {wanted} column in the header; is this a {kind} file?")
+    wanted_zh = "、".join(f"{KIND_COLUMNS[kind][f][0]}（{f}）" for f in missing)
+    return LedgerError(
+        f"{path.name}: no {wanted} column in the header; is this a {kind} file?",
+        zh=f"{path.name}：表头中没有 {wanted_zh} 列；这是{KIND_ZH.get(kind, kind)}文件吗？",
+    )
 
 
 def _sheet_pane(name: str) -> str | None:
@@ -1178,27 +1303,40 @@ def _workbook_tables(
     unknown = [n for n in sheets or () if n not in names]
     if unknown:
         raise LedgerError(
-            f"{path.name}: no sheet {', '.join(map(repr, unknown))} (sheets: {', '.join(names)})"
+            f"{path.name}: no sheet {', '.join(map(repr, unknown))} (sheets: {', '.join(names)})",
+            zh=f"{path.name}：没有工作表 {'、'.join(map(repr, unknown))}"
+            f"（工作表有：{'、'.join(names)}）",
         )
     tables: list[_Table] = []
     for sheet in book:
         if sheets and sheet.name not in sheets:
             continue
         if not sheets and sheet.hidden:
-            report.notes.append(f"sheet {sheet.name}: hidden; skipped (--sheet reads it)")
+            report.notes.append(
+                Sentence(
+                    f"sheet {sheet.name}: hidden; skipped (--sheet reads it)",
+                    f"工作表 {sheet.name}：已隐藏，跳过（用 --sheet 可读取）",
+                )
+            )
             continue
         found, layout = _locate(sheet.rows[:LOOK_AHEAD], kind)
         if layout is None or (tables and found != kind):
-            report.notes.append(f"sheet {sheet.name}: no header row; skipped")
+            report.notes.append(
+                Sentence(
+                    f"sheet {sheet.name}: no header row; skipped",
+                    f"工作表 {sheet.name}：没有表头行，跳过",
+                )
+            )
             continue
         kind = found
         last = layout.header_rows[-1]
         merged = merged_values(sheet.rows, sheet.merged)
         table = _prepare(
             layout, kind, iter([(n, c) for n, c in sheet.rows if n > last]), report,
-            place=f"sheet {sheet.name}", merged=merged,
+            place=f"sheet {sheet.name}", place_zh=f"工作表 {sheet.name}", merged=merged,
         )  # fmt: skip
         table.place = f"sheet {sheet.name}, row"
+        table.place_zh = f"工作表 {sheet.name} "
         table.errors = sheet.errors
         table.size = len(sheet.rows)
         dates = [table.header.fields[f] for f in ("start", "due", "day")
@@ -1209,10 +1347,18 @@ def _workbook_tables(
         # name none.
         table.pane = _sheet_pane(sheet.name) if kind == "items" else None
         if table.pane:
-            report.notes.append(f"sheet {sheet.name}: rows without a 板块 are {table.pane}")
+            report.notes.append(
+                Sentence(
+                    f"sheet {sheet.name}: rows without a 板块 are {table.pane}",
+                    f"工作表 {sheet.name}：没写板块的行归入{PANE_ZH[table.pane]}",
+                )
+            )
         tables.append(table)
     if not tables:
-        raise LedgerError(f"{path.name}: no sheet has a header row ({', '.join(names)})")
+        raise LedgerError(
+            f"{path.name}: no sheet has a header row ({', '.join(names)})",
+            zh=f"{path.name}：没有一个工作表有表头行（{'、'.join(names)}）",
+        )
     return kind, tables
 
 
@@ -1261,7 +1407,9 @@ def import_file(engine: Any, path: str | Path, **options: Any) -> ImportReport:
         if stamp is not None:
             check_unchanged(path, stamp)
         if isinstance(exc, UnicodeError):
-            raise LedgerError(f"{path.name}: cannot be read as text ({exc})") from exc
+            raise LedgerError(
+                f"{path.name}: cannot be read as text ({exc})", zh=f"{path.name}：无法按文本读取"
+            ) from exc
         raise
 
 
@@ -1284,13 +1432,22 @@ def _import_file(
 
     path = Path(path)
     if as_of is not None and as_of > today():
-        raise LedgerError(f"the file's day {as_of} is after today ({today()})")
+        raise LedgerError(
+            f"the file's day {as_of} is after today ({today()})",
+            zh=f"文件的日期 {as_of} 晚于今天（{today()}）",
+        )
     if not path.is_file():
-        raise LedgerError(f"{path}: no such file")
+        raise LedgerError(f"{path}: no such file", zh=f"{path}：没有这个文件")
     if on_conflict not in ("update", "skip", "fail"):
-        raise LedgerError(f"--on-conflict must be update, skip or fail, not {on_conflict!r}")
+        raise LedgerError(
+            f"--on-conflict must be update, skip or fail, not {on_conflict!r}",
+            zh=f"--on-conflict 只能是 update、skip 或 fail，不能是 {on_conflict!r}",
+        )
     if kind not in ("auto", *KIND_COLUMNS):
-        raise LedgerError(f"--kind must be auto, items, entries or problems, not {kind!r}")
+        raise LedgerError(
+            f"--kind must be auto, items, entries or problems, not {kind!r}",
+            zh=f"--kind 只能是 auto、items、entries 或 problems，不能是 {kind!r}",
+        )
     actor = actor or current_actor()
     with read_session(engine) as session:
         require_admin(session, actor, "import files")
@@ -1307,7 +1464,10 @@ def _import_file(
             consumed: Callable[[], int] = lambda: size * n // total_rows  # noqa: E731
         else:
             if sheets:
-                raise LedgerError(f"{path.name}: --sheet is for workbooks (.xlsx, .xls, .ods)")
+                raise LedgerError(
+                    f"{path.name}: --sheet is for workbooks (.xlsx, .xls, .ods)",
+                    zh=f"{path.name}：--sheet 只用于工作簿（.xlsx、.xls、.ods）",
+                )
             sniffed = sniff_encoding(path, encoding)
             csvrows, raw = open_csv(path, sniffed.encoding)
             stack.enter_context(raw)
@@ -1360,7 +1520,7 @@ def _import_file(
                     as_of=report.as_of or today(), **extra,
                 )  # fmt: skip
                 for table in tables:
-                    report.place = table.place
+                    report.place, report.place_zh = table.place, table.place_zh
                     if kind == "items":
                         worker.use_header(
                             table.header, default_period=table.period, default_pane=table.pane
@@ -1375,7 +1535,10 @@ def _import_file(
                         if on_progress is not None and n % BATCH == 0:
                             on_progress(consumed(), size)
                     worker.flush()
-                    table.body.report_to(report, table.place if len(tables) > 1 else "")
+                    several = len(tables) > 1
+                    table.body.report_to(
+                        report, table.place if several else "", table.place_zh if several else ""
+                    )
                 if kind == "items":
                     worker.finish(force=force)
                 if on_progress is not None:
@@ -1403,7 +1566,11 @@ def _cell_errors(table: _Table, line: int, report: ImportReport) -> bool:
     for idx in table.header.fields.values():
         error = table.errors.get((line, idx))
         if error is not None:
-            report.problem(line, table.header.names[idx], f"Excel error {error}")
+            report.problem(
+                line,
+                table.header.names[idx],
+                Sentence(f"Excel error {error}", f"Excel 错误值 {error}"),
+            )
             bad = True
     if bad:
         report.rows += 1
@@ -1421,9 +1588,12 @@ def undo_import(engine: Any, batch_id: int, *, actor: str | None = None) -> tupl
         require_admin(session, actor, "undo an import")
         batch = session.get(ImportBatch, batch_id)
         if batch is None:
-            raise LedgerError(f"no import batch {batch_id}")
+            raise LedgerError(f"no import batch {batch_id}", zh=f"没有导入批次 {batch_id}")
         if batch.undone:
-            raise LedgerError(f"import batch {batch_id} was undone already")
+            raise LedgerError(
+                f"import batch {batch_id} was undone already",
+                zh=f"导入批次 {batch_id} 已经撤销过了",
+            )
         txn = (
             session.execute(
                 select(AUDIT.c.txn).where(AUDIT.c.batch_id == batch_id, AUDIT.c.action == "import")

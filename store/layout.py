@@ -160,18 +160,41 @@ class Body:
     empty: int = 0
     filled: int = 0
 
-    def report_to(self, report: object, where: str = "") -> None:
-        """Say what was skipped and filled in (``report`` is an ImportReport: its notes)."""
+    def report_to(self, report: object, where: str = "", where_zh: str = "") -> None:
+        """Say what was skipped and filled in (``report`` is an ImportReport: its notes, each
+        a ``Sentence``; ``where_zh`` is ``where`` in Chinese)."""
+        from store.messages import Sentence
+
         notes: list[str] = report.notes  # type: ignore[attr-defined]
         at = f"{where.removesuffix(', row')}: " if where else ""
+        at_zh = f"{where_zh.strip()}：" if where_zh else ""
         if self.totals:
-            notes.append(f"{at}{self.totals} total row(s) (合计/小计) skipped")
+            notes.append(
+                Sentence(
+                    f"{at}{self.totals} total row(s) (合计/小计) skipped",
+                    f"{at_zh}跳过合计/小计行 {self.totals} 行",
+                )
+            )
         if self.notes:
-            notes.append(f"{at}{self.notes} note line(s) (注：…) skipped")
+            notes.append(
+                Sentence(
+                    f"{at}{self.notes} note line(s) (注：…) skipped",
+                    f"{at_zh}跳过注释行（注：…）{self.notes} 行",
+                )
+            )
         if self.empty:
-            notes.append(f"{at}{self.empty} empty row(s) skipped")
+            notes.append(
+                Sentence(
+                    f"{at}{self.empty} empty row(s) skipped", f"{at_zh}跳过空行 {self.empty} 行"
+                )
+            )
         if self.filled:
-            notes.append(f"{at}{self.filled} merged or grouping cell(s) filled from above")
+            notes.append(
+                Sentence(
+                    f"{at}{self.filled} merged or grouping cell(s) filled from above",
+                    f"{at_zh}按上方内容填入合并或分组单元格 {self.filled} 个",
+                )
+            )
 
     def _numbered(self, cells: list[str]) -> bool:
         at = self.numbered_at

@@ -36,6 +36,7 @@ from store.values import (
     MAX_COUNT,
     PANE_PREFIX,
     PANES,
+    STATUS_ZH,
     BadValue,
     clean_text,
     fold_code,
@@ -88,7 +89,10 @@ def new_txn() -> str:
 def parse_field(name: str, text: str) -> Any:
     """Turn what a person typed for ``name`` into the stored value, or raise ``BadValue``."""
     if name not in EDITABLE:
-        raise BadValue(f"unknown field {name!r}; fields: {', '.join(EDITABLE)}")
+        raise BadValue(
+            f"unknown field {name!r}; fields: {', '.join(EDITABLE)}",
+            f"没有 {name!r} 这个字段；可改的字段：{'、'.join(EDITABLE)}",
+        )
     text = text.strip()
     if name == "code":
         return parse_code(text)
@@ -105,6 +109,11 @@ def parse_field(name: str, text: str) -> Any:
     if name == "key":
         return parse_bool(text)
     return clean_text(text)
+
+
+def _unknown_fields(unknown: Iterable[str]) -> BadValue:
+    names = sorted(unknown)
+    return BadValue(f"unknown field(s): {', '.join(names)}", f"没有这些字段：{'、'.join(names)}")
 
 
 def _dump(value: Any) -> str | None:
@@ -351,7 +360,10 @@ def list_items(
     on = on or today()
     p = parse_period(period) if period else None
     if light and light not in LIGHTS:
-        raise BadValue(f"unknown light {light!r}; lights: {', '.join(LIGHTS)}")
+        raise BadValue(
+            f"unknown light {light!r}; lights: {', '.join(LIGHTS)}",
+            f"没有 {light!r} 这种灯色；可用：{'、'.join(LIGHTS)}",
+        )
     columns = [Item, counted(Item.id, on)]
     if p is not None:
         columns.append(counted(Item.id, on, p))
@@ -418,13 +430,15 @@ def find_item(session: Session, code: str, *, deleted: bool = False) -> Item:
         return item
     found = same_code(session, code, deleted=deleted)
     if not found:
-        raise NotFound(f"no item with code {code!r}")
+        raise NotFound(f"no item with code {code!r}", zh=f"没有编号为 {code!r} 的事项")
     if len(found) > 1:
         # Only a ledger from before codes were one whatever their case can hold these.
         raise Invalid(
             f"code {code!r} is ambiguous: " + ", ".join(i.code for i in found) + "; type it "
-            "exactly as written"
-        )
+            "exactly as written",
+            zh=f"编号 {code!r} 对应多个事项：" + "、".join(i.code for i in found)
+            + "；请按原样输入编号",
+        )  # fmt: skip
     return found[0]
 
 
@@ -476,7 +490,10 @@ def history(session: Session, code: str | None = None, *, limit: int = 200) -> l
     ``limit`` must be at least 1; a limit beyond any ledger's size means every row (the
     databases' own LIMIT stops at 64 bits)."""
     if limit < 1:
-        raise Invalid(f"the history limit must be at least 1, not {limit}")
+        raise Invalid(
+            f"the history limit must be at least 1, not {limit}",
+            zh=f"历史记录条数至少为 1，不能是 {limit}",
+        )
     limit = min(limit, HISTORY_LIMIT_MAX)
     q = select(AuditEvent)
     if code:
@@ -497,9 +514,14 @@ def next_code(session: Session, pane: str) -> str:
 
 
 def _check_item(item: Item) -> None:
-    problems = [p.text() for p in item_problems(item)]
-    if problems:
-        raise Invalid(f"{item.code}: " + "; ".join(problems), problems)
+    found = item_problems(item)
+    if found:
+        problems = [p.text() for p in found]
+        zh = [p.text("zh") for p in found]
+        raise Invalid(
+            f"{item.code}: " + "; ".join(problems), problems,
+            zh=f"{item.code}：" + "；".join(zh), problems_zh=zh,
+        )  # fmt: skip
 
 
 def _hand_start(period: str | None, due: date | None, on: date) -> date | None:
@@ -528,7 +550,7 @@ def add_item(
     code = parse_code(code) if code else next_code(session, pane)
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise BadValue(f"unknown field(s): {', '.join(sorted(unknown))}")
+        raise _unknown_fields(unknown)
     values: dict[str, Any] = {
         k: clean_text(v) if isinstance(v, str) else v for k, v in fields.items()
     }
@@ -546,7 +568,10 @@ def add_item(
     live = next((i for i in same if i.deleted_at is None), None)
     if live is not None:
         taken = "" if live.code == code else f" ({live.code})"
-        raise Invalid(f"code {code!r} is already used by {live.title!r}{taken}")
+        raise Invalid(
+            f"code {code!r} is already used by {live.title!r}{taken}",
+            zh=f"编号 {code!r} 已被事项“{live.title}”使用" + (taken and f"（{live.code}）"),
+        )
     existing = same[0] if same else None
     stamp = now()
     if existing is not None:
@@ -618,15 +643,23 @@ def edit_item(
             )
             .order_by(col(AuditEvent.id).desc())
         ).first()
-        by = f" by {who.actor} at {who.at.astimezone():%Y-%m-%d %H:%M}" if who else ""
-        raise Conflict(f"{item.code} was changed{by}; reload it and try again")
+        at = f"{who.at.astimezone():%Y-%m-%d %H:%M}" if who else ""
+        by = f" by {who.actor} at {at}" if who else ""
+        by_zh = f"已被 {who.actor} 于 {at} 修改" if who else "已被他人修改"
+        raise Conflict(
+            f"{item.code} was changed{by}; reload it and try again",
+            zh=f"{item.code} {by_zh}；请重新载入后再试",
+        )
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise BadValue(f"unknown field(s): {', '.join(sorted(unknown))}")
+        raise _unknown_fields(unknown)
     if "code" in changes and changes["code"] != item.code:
         clash = _code_clash(session, changes["code"], item.id)
         if clash is not None:
-            raise Invalid(f"code {changes['code']!r} is already used by {clash.title!r}")
+            raise Invalid(
+                f"code {changes['code']!r} is already used by {clash.title!r}",
+                zh=f"编号 {changes['code']!r} 已被事项“{clash.title}”使用",
+            )
     txn = txn or new_txn()
     changed = False
     for name, new in changes.items():
@@ -725,7 +758,7 @@ def find_entry(session: Session, entry_id: int) -> tuple[Entry, Item]:
     entry = session.get(Entry, entry_id)
     item = session.get(Item, entry.item_id) if entry is not None else None
     if entry is None or item is None or item.deleted_at is not None:
-        raise NotFound(f"no entry with id {entry_id}")
+        raise NotFound(f"no entry with id {entry_id}", zh=f"没有第 {entry_id} 号登记")
     return entry, item
 
 
@@ -760,7 +793,10 @@ def fix_entry(
     new_day = entry.day if day is None else day
     new_note = entry.note if note is None else clean_text(note)
     if (new_amount, new_day, new_note) == (entry.amount, entry.day, entry.note):
-        raise Invalid(f"entry {entry_id} already reads so: nothing to change")
+        raise Invalid(
+            f"entry {entry_id} already reads so: nothing to change",
+            zh=f"第 {entry_id} 号登记已是这样，无需修改",
+        )
     if (new_amount, new_day) != (entry.amount, entry.day):
         problem = entry_problem(
             item, new_amount, new_day, entries=_other_entries(session, entry), on=on
@@ -814,7 +850,10 @@ def _revert_entry(session: Session, row: AuditEvent, item: Item, *, actor: str, 
         old, new = json.loads(row.old or "{}"), json.loads(row.new or "{}")
         entry = session.get(Entry, old.get("id"))
         if entry is None or _entry_snapshot(entry) != new:
-            raise Conflict(f"cannot undo: that entry of {item.code} was changed or removed since")
+            raise Conflict(
+                f"cannot undo: that entry of {item.code} was changed or removed since",
+                zh=f"不能撤销：{item.code} 的这条登记此后已被修改或删除",
+            )
         entry.amount = float(old["amount"])
         entry.day = date.fromisoformat(old["day"])
         entry.note = old["note"]
@@ -859,14 +898,17 @@ def mark_done(
     if evidence.strip():
         changes["evidence"] = evidence
     if item.status == "done" and "evidence" not in changes:
-        raise Invalid(f"{item.code} is already done")
+        raise Invalid(f"{item.code} is already done", zh=f"{item.code} 已经办结")
     return edit_item(session, code, changes, actor=actor, action="done", on=on)
 
 
 def reopen(session: Session, code: str, *, actor: str | None = None) -> Item:
     item = find_item(session, code)
     if item.status != "done":
-        raise Invalid(f"{item.code} is not done (status {item.status})")
+        raise Invalid(
+            f"{item.code} is not done (status {item.status})",
+            zh=f"{item.code} 尚未办结（状态：{STATUS_ZH.get(item.status, item.status)}）",
+        )
     status = "doing" if actual_of(session, item) or item.progress_note else "todo"
     return edit_item(session, code, {"status": status}, actor=actor, action="reopen")
 
@@ -909,6 +951,13 @@ def remove_item(session: Session, code: str, *, actor: str | None = None) -> Ite
 
 MARKERS = ("undoes", "redoes")
 IMPORT_FIELDS = ("opening", "problem", "problem_pane")
+VERB_ZH = {"undo": "撤销", "redo": "重做"}
+ACTION_ZH = {
+    "change": "改动", "add": "新增", "edit": "编辑", "log": "登记", "entry-fix": "更正登记",
+    "entry-rm": "删除登记", "done": "办结", "reopen": "重新打开", "rm": "删除", "import": "导入",
+    "undo": "撤销", "redo": "重做",
+}  # fmt: skip
+"""What each action of the audit trail is called in Chinese (``Undone`` names it)."""
 
 
 class NothingToUndo(LedgerError):
@@ -916,7 +965,8 @@ class NothingToUndo(LedgerError):
 
     def __init__(self, verb: str, actor: str) -> None:
         self.verb, self.actor = verb, actor
-        super().__init__(f"nothing to {verb} for {actor}")
+        what = "可撤销的改动" if verb == "undo" else "可重做的撤销"
+        super().__init__(f"nothing to {verb} for {actor}", zh=f"{actor} 没有{what}")
 
 
 class ImportNotRedone(LedgerError):
@@ -925,8 +975,10 @@ class ImportNotRedone(LedgerError):
     def __init__(self, batch_id: int | None, file_name: str) -> None:
         self.batch_id, self.file_name = batch_id, file_name
         name = f" ({file_name})" if file_name else ""
+        name_zh = f"（{file_name}）" if file_name else ""
         super().__init__(
-            f"cannot redo the undo of import batch {batch_id}: import its file{name} again instead"
+            f"cannot redo the undo of import batch {batch_id}: import its file{name} again instead",
+            zh=f"不能重做导入批次 {batch_id} 的撤销：请重新导入该文件{name_zh}",
         )
 
 
@@ -944,40 +996,91 @@ class Undone:
     verb: str = "undo"
     """"undo": ``txn`` is the change taken back; "redo": ``txn`` is the undo taken back."""
 
+    # Every sentence below takes ``lang`` ("en", the default, or "zh"): a door passes its own
+    # language and shows the result as it is.
+
     @property
     def items(self) -> int:
         return len(self.codes)
 
-    def shown(self, limit: int = 5) -> str:
+    def shown(self, limit: int = 5, lang: str = "en") -> str:
+        """The codes, at most ``limit`` of them: ``A, B and 3 more`` (``A、B 等 5 个``)."""
         more = len(self.codes) - limit
+        if lang == "zh":
+            shown = "、".join(self.codes[:limit])
+            return shown + (f" 等 {len(self.codes)} 个事项" if more > 0 else "")
         return ", ".join(self.codes[:limit]) + (f" and {more} more" if more > 0 else "")
 
-    def what(self) -> str:
+    def action_text(self, lang: str = "en") -> str:
+        """The action taken back, as a person calls it (编辑, 登记, 导入…)."""
+        return ACTION_ZH.get(self.action, self.action) if lang == "zh" else self.action
+
+    def what(self, lang: str = "en") -> str:
         """``import batch 1: 92 item(s) (A, B, … and 87 more)``, ``edit of DJ-001``."""
+        if lang == "zh":
+            shown = self.shown(lang="zh")
+            if self.batch_id is not None:
+                return f"导入批次 {self.batch_id}：{self.items} 个事项（{shown}）"
+            if self.items > 1:
+                return f"对 {self.items} 个事项的{self.action_text('zh')}（{shown}）"
+            return _of_zh(shown, self.action_text("zh"))
         if self.batch_id is not None:
             return f"import batch {self.batch_id}: {self.items} item(s) ({self.shown()})"
         if self.items > 1:
             return f"{self.action} of {self.items} items ({self.shown()})"
         return f"{self.action} of {self.shown() or 'nothing'}"
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
+        """What was done: ``undid edit of DJ-001 (2 change(s))``."""
+        if lang == "zh":
+            if self.verb == "redo":
+                return f"已重做{self.what('zh')}（{self.rows} 处改动）"
+            if self.batch_id is not None:
+                return f"已撤销导入批次 {self.batch_id}（{self.rows} 处改动）"
+            what = _of_zh(self.shown(lang="zh"), self.action_text("zh"))
+            return f"已撤销{what}（{self.rows} 处改动）"
         if self.verb == "redo":
             return f"redid {self.what()} ({self.rows} change(s))"
         if self.batch_id is not None:
             return f"undid import batch {self.batch_id} ({self.rows} change(s))"
         return f"undid {self.action} of {self.shown() or 'nothing'} ({self.rows} change(s))"
 
-    def would(self) -> str:
+    def text(self, lang: str = "en") -> str:
+        """``describe(lang)``: what ``text_of(done, lang)`` shows."""
+        return self.describe(lang)
+
+    def would(self, lang: str = "en") -> str:
         """What ``--dry-run`` says."""
+        if lang == "zh":
+            return (
+                f"将{VERB_ZH[self.verb]}{self.what('zh')}，共 {self.rows} 处改动；台账未做任何改动"
+            )
         return f"would {self.verb} {self.what()}, {self.rows} change(s); nothing changed"
 
-    def needs_yes(self) -> str:
+    def needs_yes(self, lang: str = "en") -> str:
         """The CLI's refusal of more than one item without --yes."""
+        if lang == "zh":
+            does = "撤回" if self.verb == "undo" else "重新执行"
+            return (
+                f"此次{VERB_ZH[self.verb]}将{does}{self.what('zh')}，共 {self.rows} 处改动；"
+                f"确认请运行 duban {self.verb} --yes"
+            )
         does = "take back" if self.verb == "undo" else "re-apply"
         return (
             f"{self.verb} would {does} {self.what()}, {self.rows} change(s); "
             f"run duban {self.verb} --yes to do it"
         )
+
+    def refusal(self) -> LedgerError:
+        """``needs_yes`` as the error a door raises, in both languages."""
+        return LedgerError(self.needs_yes(), zh=self.needs_yes("zh"))
+
+
+def _of_zh(shown: str, action: str) -> str:
+    """对 DJ-001 的编辑; 对 DJ-001、… 等 7 个事项的编辑; (无事项) when nothing is shown."""
+    if not shown:
+        return "（无事项）"
+    return f"对 {shown}的{action}" if shown.endswith("事项") else f"对 {shown} 的{action}"
 
 
 def last_txn(session: Session, actor: str) -> str | None:
@@ -1077,16 +1180,19 @@ def undo(session: Session, *, actor: str | None = None, expect: str | None = Non
     if txn is None:
         raise NothingToUndo("undo", actor)
     if expect is not None and txn != expect:
-        raise Conflict("cannot undo: your last change is no longer the one shown; nothing undone")
+        raise Conflict(
+            "cannot undo: your last change is no longer the one shown; nothing undone",
+            zh="不能撤销：您最近的改动已不是所显示的那一项；未撤销任何内容",
+        )
     return undo_txn(session, txn, actor=actor)
 
 
 def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
     rows = _txn_rows(session, txn)
     if not rows:
-        raise NotFound(f"no action {txn}")
+        raise NotFound(f"no action {txn}", zh=f"没有操作 {txn}")
     if rows[0].undone:
-        raise LedgerError("that action was undone already")
+        raise LedgerError("that action was undone already", zh="该操作已经撤销过了")
     done = _summary(rows, txn, verb="undo")
     undo_txn_id = new_txn()
     if any(r.batch_id is not None for r in rows) or rows[-1].action == "import":
@@ -1153,7 +1259,10 @@ def redo(
     if txn is None:
         raise NothingToUndo("redo", actor)
     if expect is not None and txn != expect:
-        raise Conflict("cannot redo: your last undo is no longer the one shown; nothing redone")
+        raise Conflict(
+            "cannot redo: your last undo is no longer the one shown; nothing redone",
+            zh="不能重做：您最近的撤销已不是所显示的那一项；未重做任何内容",
+        )
     rows = _txn_rows(session, txn)
     done = _summary(rows, txn, verb="redo")
     _not_an_import(session, rows, done)
@@ -1192,7 +1301,9 @@ def _reenter(
     """Redo of an undone log: the entry again, as it was, if the rules of an entry allow it."""
     item = _item(session, row, items, verb="redo")
     if item.deleted_at is not None:
-        raise Conflict(f"cannot redo: {item.code} was removed since")
+        raise Conflict(
+            f"cannot redo: {item.code} was removed since", zh=f"不能重做：{item.code} 此后已被删除"
+        )
     data = _entry_data(row.old)
     amount, day = float(data["amount"]), date.fromisoformat(data["day"])
     rows = session.execute(
@@ -1287,7 +1398,10 @@ def _item(session: Session, row: AuditEvent, cache: dict[int, Item], verb: str =
     if row.item_id not in cache:
         item = session.get(Item, row.item_id)
         if item is None:
-            raise LedgerError(f"cannot {verb}: item {row.item_code} no longer exists")
+            raise LedgerError(
+                f"cannot {verb}: item {row.item_code} no longer exists",
+                zh=f"不能{VERB_ZH[verb]}：事项 {row.item_code} 已不存在",
+            )
         cache[row.item_id] = item
     return cache[row.item_id]
 
@@ -1311,8 +1425,12 @@ def _unchanged_since(session: Session, item: Item, row: AuditEvent) -> None:
 
 def _refuse_later(later: AuditEvent | None) -> None:
     if later is not None:
-        what = "logged on" if later.field in ("entry", "opening") else "changed"
-        raise Conflict(f"cannot undo: {later.item_code} was {what} by {later.actor} since")
+        logged = later.field in ("entry", "opening")
+        what = "logged on" if logged else "changed"
+        raise Conflict(
+            f"cannot undo: {later.item_code} was {what} by {later.actor} since",
+            zh=f"不能撤销：此后 {later.actor} 又{'登记' if logged else '修改'}了 {later.item_code}",
+        )
 
 
 def _batch_unchanged_since(session: Session, created: list[AuditEvent], txn: str) -> None:
@@ -1435,7 +1553,10 @@ def _revert(
         return  # someone set it to what the redo would: nobody's change is overwritten
     if row.field == "deleted_at":
         if (current is None) != (expected is None):
-            raise Conflict(f"cannot {verb}: {item.code} was removed or restored since")
+            raise Conflict(
+                f"cannot {verb}: {item.code} was removed or restored since",
+                zh=f"不能{VERB_ZH[verb]}：{item.code} 此后已被删除或恢复",
+            )
     elif current != expected:
         who = session.exec(
             select(AuditEvent)
@@ -1447,14 +1568,21 @@ def _revert(
             .order_by(col(AuditEvent.id).desc())
         ).first()
         by = f" by {who.actor}" if who else ""
-        raise Conflict(f"cannot {verb}: {item.code} {row.field} was changed{by} since")
+        raise Conflict(
+            f"cannot {verb}: {item.code} {row.field} was changed{by} since",
+            zh=f"不能{VERB_ZH[verb]}：{item.code} 的 {row.field} 此后已被"
+            + (f" {who.actor} " if who else "他人") + "修改",
+        )  # fmt: skip
     old = _load(row.field, row.old)
     if row.field == "code":
         # The old code may have been given to another item since; the unique index would
         # refuse the write with an IntegrityError instead of a message.
         clash = _code_clash(session, old, item.id)
         if clash is not None:
-            raise Conflict(f"cannot {verb}: code {old!r} is now used by {clash.title!r}")
+            raise Conflict(
+                f"cannot {verb}: code {old!r} is now used by {clash.title!r}",
+                zh=f"不能{VERB_ZH[verb]}：编号 {old!r} 现已被事项“{clash.title}”使用",
+            )
     _audit(
         session,
         txn=txn,
@@ -1482,18 +1610,23 @@ def _parse_pairs(pairs: Sequence[str], parse: Callable[[str, str], Any]) -> dict
     every bad one reported."""
     changes: dict[str, Any] = {}
     problems: list[str] = []
+    problems_zh: list[str] = []
     for pair in pairs:
         name, sep, value = pair.partition("=")
         name = name.strip()
         if not sep:
             problems.append(f"{pair!r}: expected FIELD=VALUE")
+            problems_zh.append(f"{pair!r}：应写成“字段=值”")
             continue
         try:
             changes[name] = parse(name, value)
-        except (BadValue, PeriodError) as exc:
+        except BadValue as exc:  # PeriodError too
             problems.append(f"{name}: {exc}")
+            problems_zh.append(f"{name}：{exc.text('zh')}")
     if problems:
-        raise Invalid("; ".join(problems), problems)
+        raise Invalid(
+            "; ".join(problems), problems, zh="；".join(problems_zh), problems_zh=problems_zh
+        )
     return changes
 
 
@@ -1506,7 +1639,7 @@ def parse_amount(text: str) -> float:
     try:
         return parse_number(text)
     except BadValue as exc:
-        raise Invalid(f"amount: {exc}") from exc
+        raise Invalid(f"amount: {exc}", zh=f"数量：{exc.text('zh')}") from exc
 
 
 ENTRY_FIELDS = ("amount", "day", "note")
@@ -1520,12 +1653,18 @@ def _entry_value(name: str, value: str) -> Any:
         return parse_date(value)
     if name == "note":
         return clean_text(value)
-    raise BadValue(f"unknown field {name!r}; fields: {', '.join(ENTRY_FIELDS)}")
+    raise BadValue(
+        f"unknown field {name!r}; fields: {', '.join(ENTRY_FIELDS)}",
+        f"没有 {name!r} 这个字段；可改的字段：{'、'.join(ENTRY_FIELDS)}",
+    )
 
 
 def parse_entry_assignments(pairs: Sequence[str]) -> dict[str, Any]:
     """``FIELD=VALUE`` pairs for an entry (amount, day, note), parsed; every bad one reported."""
     changes = _parse_pairs(pairs, _entry_value)
     if not changes:
-        raise Invalid(f"nothing to change: give one of {', '.join(ENTRY_FIELDS)}=…")
+        raise Invalid(
+            f"nothing to change: give one of {', '.join(ENTRY_FIELDS)}=…",
+            zh="没有要改的内容：请写 " + "、".join(f"{f}=…" for f in ENTRY_FIELDS) + " 中的一项",
+        )
     return changes

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal, cast
 
+from store.values import BadValue
+
 __all__ = [
     "KINDS",
     "Period",
@@ -79,10 +81,15 @@ _EN_RANGE_RE = re.compile(rf"{_EN_MON}[-–—~]{_EN_MON}[-/.,]?(\d{{4}})")
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 _HINT = "(try 2023, 2023-H1, 2023-Q3, 2023-07, 2023年上半年 or 2023年1-9月)"
+_HINT_ZH = "（可写 2023、2023-H1、2023-Q3、2023-07、2023年上半年 或 2023年1-9月）"
+_KIND_ZH: Final[dict[str, str]] = {
+    "year": "年度", "half": "半年", "quarter": "季度", "month": "月份", "range": "月份区间",
+}  # fmt: skip
 
 
-class PeriodError(ValueError):
-    """A period or clock value that cannot be understood; the message is shown to the user."""
+class PeriodError(BadValue):
+    """A period or clock value that cannot be understood; the message is shown to the user,
+    ``text(lang)`` in either language (it is a ``BadValue``: (message, zh))."""
 
 
 class _RangeRefused(PeriodError):
@@ -130,35 +137,56 @@ class Period:
     def __post_init__(self) -> None:
         if self.kind not in _ALL_KINDS:
             raise PeriodError(
-                f"not a period kind: {_quote(str(self.kind))} (use {', '.join(_ALL_KINDS)})"
+                f"not a period kind: {_quote(str(self.kind))} (use {', '.join(_ALL_KINDS)})",
+                f"不是期间类型：{_quote(str(self.kind))}（可用 {'、'.join(_ALL_KINDS)}）",
             )
         if not _is_int(self.year):
-            raise PeriodError(f"period year must be an integer: {self.year!r}")
+            raise PeriodError(
+                f"period year must be an integer: {self.year!r}",
+                f"期间的年份须为整数：{self.year!r}",
+            )
         if not _is_int(self.n):
-            raise PeriodError(f"period number must be an integer: {self.n!r}")
+            raise PeriodError(
+                f"period number must be an integer: {self.n!r}", f"期间序号须为整数：{self.n!r}"
+            )
         if not _is_int(self.last):
-            raise PeriodError(f"period last month must be an integer: {self.last!r}")
+            raise PeriodError(
+                f"period last month must be an integer: {self.last!r}",
+                f"期间的最后一个月须为整数：{self.last!r}",
+            )
         if not date.min.year <= self.year <= date.max.year:
-            raise PeriodError(f"period year out of range: {self.year}")
+            raise PeriodError(
+                f"period year out of range: {self.year}", f"期间的年份超出范围：{self.year}"
+            )
         if self.kind == "range":
             if not 1 <= self.n < self.last <= 12:
                 raise PeriodError(
                     "a month range needs 1 <= first month < last month <= 12, "
-                    f"not {self.n}..{self.last}"
+                    f"not {self.n}..{self.last}",
+                    f"月份区间须满足 1 ≤ 起始月 < 结束月 ≤ 12，不能是 {self.n}..{self.last}",
                 )
             if (fixed := _fixed_span(self.n, self.last)) is not None:
+                key = Period(self.year, *fixed).key
                 raise PeriodError(
-                    f"months {self.n}..{self.last} are {Period(self.year, *fixed).key}, "
-                    "not a range (use month_span)"
+                    f"months {self.n}..{self.last} are {key}, not a range (use month_span)",
+                    f"{self.n}..{self.last} 月就是 {key}，不是月份区间",
                 )
             return
         if self.last != 0:
-            raise PeriodError(f"only a month range has a last month, not a {self.kind}")
+            raise PeriodError(
+                f"only a month range has a last month, not a {self.kind}",
+                f"只有月份区间才有结束月，{_KIND_ZH[self.kind]}没有",
+            )
         count = _COUNT[self.kind]
         if count == 0 and self.n != 0:
-            raise PeriodError(f"a year period takes n=0, not {self.n}")
+            raise PeriodError(
+                f"a year period takes n=0, not {self.n}", f"年度期间的序号须为 0，不能是 {self.n}"
+            )
         if count and not 1 <= self.n <= count:
-            raise PeriodError(f"{self.kind} number must be 1-{count}, not {self.n}")
+            raise PeriodError(
+                f"{self.kind} number must be 1-{count}, not {self.n}",
+                f"{_KIND_ZH[self.kind]}序号须为 1-{count}，不能是 {self.n}",
+            )
 
     # Ordering is by start date, longer span first, so that among periods starting on the same
     # day the enclosing one sorts before the ones it contains (2024 < 2024-01..2024-09 <
@@ -310,12 +338,13 @@ def month_span(year: int, first: int, last: int) -> Period:
     ``"range"`` Period.  Raises PeriodError for months outside 1-12 or a backward range."""
     for month in (first, last):
         if not _is_int(month):
-            raise PeriodError(f"month must be an integer: {month!r}")
+            raise PeriodError(f"month must be an integer: {month!r}", f"月份须为整数：{month!r}")
         if not 1 <= month <= 12:
-            raise PeriodError(f"months run 1-12, not {month}")
+            raise PeriodError(f"months run 1-12, not {month}", f"月份须为 1-12，不能是 {month}")
     if first > last:
         raise PeriodError(
-            f"a month range must run forwards: month {first} comes after month {last}"
+            f"a month range must run forwards: month {first} comes after month {last}",
+            f"月份区间须从前往后：{first} 月在 {last} 月之后",
         )
     fixed = _fixed_span(first, last)
     if fixed is not None:
@@ -346,12 +375,17 @@ def parse_period(text: str) -> Period:
     try:
         return _parse_compact(compact)
     except _RangeRefused as refused:
-        raise PeriodError(f"not a period: {_quote(text)} ({refused})") from None
+        raise PeriodError(
+            f"not a period: {_quote(text)} ({refused})",
+            f"不是期间：{_quote(text)}（{refused.text('zh')}）",
+        ) from None
     except PeriodError:
         # Out-of-bounds values (month 13, year 0000) get the same hint as shape errors:
         # the user needs the accepted forms, not our internals.
         pass
-    raise PeriodError(f"not a period: {_quote(text)} {_HINT}")
+    raise PeriodError(
+        f"not a period: {_quote(text)} {_HINT}", f"不是期间：{_quote(text)}{_HINT_ZH}"
+    )
 
 
 def _parse_compact(s: str) -> Period:
@@ -381,19 +415,20 @@ def _parse_compact(s: str) -> Period:
     if m := _EN_RANGE_RE.fullmatch(s):
         first, last = (_EN_MONTH.index(mon.title()) for mon in (m[1], m[2]))
         return _range(m[3], None, str(first), str(last))
-    raise PeriodError(s)
+    raise PeriodError(s, s)  # caught by parse_period, which says what is wrong
 
 
 def _range(year: str, last_year: str | None, first: str, last: str) -> Period:
     """month_span for a parsed range, its refusals turned into messages for the user."""
     if last_year is not None and last_year != year:
         raise _RangeRefused(
-            f"a month range must stay within one calendar year, not run from {year} to {last_year}"
+            f"a month range must stay within one calendar year, not run from {year} to {last_year}",
+            f"月份区间须在同一年内，不能从 {year} 年跨到 {last_year} 年",
         )
     try:
         return month_span(int(year), _month_number(first), _month_number(last))
     except PeriodError as err:
-        raise _RangeRefused(str(err)) from None
+        raise _RangeRefused(str(err), err.text("zh")) from None
 
 
 def _month_number(text: str) -> int:
@@ -401,7 +436,7 @@ def _month_number(text: str) -> int:
         return int(text)
     if text in _CN_MONTH:
         return _CN_MONTH[text]
-    raise _RangeRefused(f"months run 1-12, not {text}")
+    raise _RangeRefused(f"months run 1-12, not {text}", f"月份须为 1-12，不能是 {text}")
 
 
 def today() -> date:
@@ -420,14 +455,18 @@ def today() -> date:
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         raise PeriodError(
-            f"DUBAN_TODAY is not a date: {_quote(raw)} (expected YYYY-MM-DD)"
+            f"DUBAN_TODAY is not a date: {_quote(raw)} (expected YYYY-MM-DD)",
+            f"DUBAN_TODAY 不是日期：{_quote(raw)}（应为 YYYY-MM-DD）",
         ) from None
 
 
 def current_period(kind: str = "half", on: date | None = None) -> Period:
     """The period of ``kind`` that contains ``on`` (default: today())."""
     if kind not in _COUNT:
-        raise PeriodError(f"not a period kind: {_quote(kind)} (use {', '.join(KINDS)})")
+        raise PeriodError(
+            f"not a period kind: {_quote(kind)} (use {', '.join(KINDS)})",
+            f"不是期间类型：{_quote(kind)}（可用 {'、'.join(KINDS)}）",
+        )
     return _period_of(cast(PeriodKind, kind), today() if on is None else on)
 
 

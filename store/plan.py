@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from store.messages import Sentence, text_of
 from store.periods import Period, parse_period
 from store.values import (
     PANE_PREFIX,
@@ -425,7 +426,10 @@ def _resolve_pane_overrides(pane: dict[str, str] | None, headings: list[str]) ->
                 forced[i] = target
                 break
         else:
-            raise BadValue(f"--pane {key!r}: no subsection with that number or heading")
+            raise BadValue(
+                f"--pane {key!r}: no subsection with that number or heading",
+                f"--pane {key!r}：没有这个序号或标题的小节",
+            )
     return forced
 
 
@@ -482,7 +486,7 @@ def parse_plan(
     lines = _lines(text)
     tree = PlanTree()
     if not lines:
-        tree.notes.append("the document is empty")
+        tree.notes.append(Sentence("the document is empty", "文件是空的"))
         return tree
     first_section = next((i for i, ln in enumerate(lines) if _SECTION_RE.match(ln)), len(lines))
     head = lines[:first_section]
@@ -500,7 +504,12 @@ def parse_plan(
             doc_period = parse_period(str(year))
     tree.period = doc_period.key if doc_period else None
     if tree.period is None:
-        tree.notes.append("no period in the title or first lines; give one with --period")
+        tree.notes.append(
+            Sentence(
+                "no period in the title or first lines; give one with --period",
+                "标题和开头几行中没有期间；请用 --period 指定",
+            )
+        )
     ctx = _Ctx(tree, year, doc_period)
 
     # Group the lines: section heading -> subsections -> lines.
@@ -523,7 +532,12 @@ def parse_plan(
         elif kind == "plan":
             _plan(ctx, heading, blocks)
         else:
-            tree.notes.append(f"section {heading!r} is not results, problems or a plan; skipped")
+            tree.notes.append(
+                Sentence(
+                    f"section {heading!r} is not results, problems or a plan; skipped",
+                    f"“{heading}”部分既不是工作开展情况、存在问题，也不是下步计划；已跳过",
+                )
+            )
     return tree
 
 
@@ -546,16 +560,23 @@ def _results(ctx: _Ctx, heading: str, blocks: list[_Block], pane: dict[str, str]
     if len(subs) == 3 and not forced and (undecided or len(set(decided)) < 3):
         panes = list(PANES)
         tree.notes.append(
-            f"section {heading!r}: the headings do not name the panes; taken in order "
-            "(一) party, (二) efficiency, (三) supervision"
+            Sentence(
+                f"section {heading!r}: the headings do not name the panes; taken in order "
+                "(一) party, (二) efficiency, (三) supervision",
+                f"“{heading}”部分：小标题没有写明板块；按顺序归入（一）党建、（二）效能、（三）监督",
+            )
         )
     else:
         for i in undecided:
             free = [p for p in PANES if p not in panes] or list(PANES)
             panes[i] = free[0] if len(subs) > 1 or not lead_lines else "efficiency"
             tree.notes.append(
-                f"subsection {sub_heads[i]!r}: the heading does not name a pane; put in "
-                f"{panes[i]} ({PANE_ZH[panes[i] or 'efficiency']})"
+                Sentence(
+                    f"subsection {sub_heads[i]!r}: the heading does not name a pane; put in "
+                    f"{panes[i]} ({PANE_ZH[panes[i] or 'efficiency']})",
+                    f"“{sub_heads[i]}”小节：标题没有写明板块；归入"
+                    f"{PANE_ZH[panes[i] or 'efficiency']}",
+                )
             )
     for block, head, p in zip(subs, sub_heads, panes, strict=True):
         assert p is not None
@@ -722,7 +743,12 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
     else:
         key = p.key if p else None
     if key is None:
-        tree.notes.append(f"section {heading!r}: no period; its items have none")
+        tree.notes.append(
+            Sentence(
+                f"section {heading!r}: no period; its items have none",
+                f"“{heading}”部分：没有期间；其中的事项都不设期间",
+            )
+        )
     section = PlanSection(heading=heading, period=key)
     tree.plans.append(section)
     cats: dict[str, PlanCategory] = {}
@@ -754,10 +780,17 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
 # --- output ----------------------------------------------------------------------------------
 
 
-def render_tree(tree: PlanTree) -> str:
-    """The tree as ``--dry-run`` prints it: pane → category → item (count unit)."""
-    out = [f"{tree.title or '(untitled)'}  [{tree.period or 'no period'}]"]
-    out += [f"note: {n}" for n in tree.notes]
+def render_tree(tree: PlanTree, lang: str = "en") -> str:
+    """The tree as ``--dry-run`` prints it: pane → category → item (count unit); its words
+    (the notes, a missing title or period) in ``lang``."""
+    zh = lang == "zh"
+    none = "无期间" if zh else "no period"
+    if zh:
+        out = [f"{tree.title or '（无标题）'}  [{tree.period or none}]"]
+        out += [f"说明：{text_of(n, 'zh')}" for n in tree.notes]
+    else:
+        out = [f"{tree.title or '(untitled)'}  [{tree.period or none}]"]
+        out += [f"note: {n}" for n in tree.notes]
     for pane_key, cats in tree.panes.items():
         out.append(f"{pane_key} {PANE_ZH.get(pane_key, '')} — {tree.headings.get(pane_key, '')}")
         for cat in cats:
@@ -765,10 +798,10 @@ def render_tree(tree: PlanTree) -> str:
             for item in cat.items:
                 out.append(f"    {item.label()}")
     if tree.problems:
-        out.append(f"存在问题 [{tree.problems[0].period or 'no period'}]")
+        out.append(f"存在问题 [{tree.problems[0].period or none}]")
         out += [f"  - {p.text}" for p in tree.problems]
     for section in tree.plans:
-        out.append(f"{section.heading} [{section.period or 'no period'}]")
+        out.append(f"{section.heading} [{section.period or none}]")
         for item in section.items:
             out.append(f"  {item.pane} → {item.label()}")
     return "\n".join(out)
@@ -830,18 +863,27 @@ def _read_document(path: Path) -> str:
         try:
             document = docx.Document(str(path))
         except Exception as exc:  # python-docx raises several kinds for a broken file
-            raise BadValue(f"{path.name}: not a readable .docx file ({exc})") from exc
+            raise BadValue(
+                f"{path.name}: not a readable .docx file ({exc})",
+                f"{path.name}：不是可读取的 .docx 文件（{exc}）",
+            ) from exc
         return "\n".join(p.text for p in document.paragraphs)
     raw = path.read_bytes()
     if b"\x00" in raw:
-        raise BadValue(f"{path.name}: not a text file (it contains NUL bytes)")
+        raise BadValue(
+            f"{path.name}: not a text file (it contains NUL bytes)",
+            f"{path.name}：不是文本文件（含有 NUL 字节）",
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             return raw.decode("gb18030")
         except UnicodeDecodeError as exc:
-            raise BadValue(f"{path.name}: cannot read the text as UTF-8 or GB18030") from exc
+            raise BadValue(
+                f"{path.name}: cannot read the text as UTF-8 or GB18030",
+                f"{path.name}：无法按 UTF-8 或 GB18030 读取文字",
+            ) from exc
 
 
 def import_plan(
@@ -865,7 +907,10 @@ def import_plan(
         text, name = str(path_or_text), "plan.txt"
     tree = parse_plan(text, period=period, pane=pane)
     if tree.period is None and any(i.period is None for i in tree.items()):
-        raise BadValue("the document names no period; give one with --period")
+        raise BadValue(
+            "the document names no period; give one with --period",
+            "文件中没有写明期间；请用 --period 指定",
+        )
     with tempfile.TemporaryDirectory() as tmp:
         items_csv = Path(tmp) / f"{Path(name).stem}.items.csv"
         with items_csv.open("w", encoding="utf-8", newline="") as fh:

@@ -220,10 +220,16 @@ _SUFFIX_KIND = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 
 
 _PASSWORD = "it is password-protected; open it, remove the password and save it again"
+_PASSWORD_ZH = "文件设有密码；请打开后去掉密码再保存"
 
 
 class _Unreadable(Exception):
-    """Why a file is not a spreadsheet this module reads; becomes the LedgerError's (…)."""
+    """Why a file is not a spreadsheet this module reads, in English and Chinese (``zh``);
+    becomes the LedgerError's (…)."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 def read_workbook(path: Path) -> list[Sheet]:
@@ -255,16 +261,24 @@ def read_workbook(path: Path) -> list[Sheet]:
         if ods_marks:
             _ods_side(path, [sheet for _index, sheet in sheets])
     except _Unreadable as exc:
-        raise LedgerError(f"{path.name}: cannot read the spreadsheet ({exc})") from None
+        raise LedgerError(
+            f"{path.name}: cannot read the spreadsheet ({exc})",
+            zh=f"{path.name}：无法读取表格（{exc.zh}）",
+        ) from None
     except PasswordError:
-        raise LedgerError(f"{path.name}: cannot read the spreadsheet ({_PASSWORD})") from None
+        raise LedgerError(
+            f"{path.name}: cannot read the spreadsheet ({_PASSWORD})",
+            zh=f"{path.name}：无法读取表格（{_PASSWORD_ZH}）",
+        ) from None
     except CalamineError as exc:
         raise LedgerError(
-            f"{path.name}: cannot read the spreadsheet ({_first_line(exc)})"
+            f"{path.name}: cannot read the spreadsheet ({_first_line(exc)})",
+            zh=f"{path.name}：无法读取表格（{_first_line(exc)}）",
         ) from None
     except OSError as exc:
         raise LedgerError(
-            f"{path.name}: cannot read the spreadsheet ({exc.strerror or exc})"
+            f"{path.name}: cannot read the spreadsheet ({exc.strerror or exc})",
+            zh=f"{path.name}：无法读取表格（{exc.strerror or exc}）",
         ) from None
     except BaseException as exc:
         # A Rust panic inside calamine on a malformed file reaches Python as pyo3's
@@ -272,7 +286,8 @@ def read_workbook(path: Path) -> list[Sheet]:
         if type(exc).__name__ != "PanicException":
             raise
         raise LedgerError(
-            f"{path.name}: cannot read the spreadsheet (the file is damaged: {_first_line(exc)})"
+            f"{path.name}: cannot read the spreadsheet (the file is damaged: {_first_line(exc)})",
+            zh=f"{path.name}：无法读取表格（文件已损坏：{_first_line(exc)}）",
         ) from None
     for _index, sheet in sheets:
         _finish(sheet)
@@ -312,9 +327,15 @@ def _sniff(path: Path) -> str:
         with path.open("rb") as fh:
             head = fh.read(4096)
     except IsADirectoryError:
-        raise _Unreadable("it is a folder") from None
+        raise _Unreadable(
+            "it is a folder",
+            "这是一个文件夹",
+        ) from None
     if not head:
-        raise _Unreadable("the file is empty")
+        raise _Unreadable(
+            "the file is empty",
+            "文件是空的",
+        )
     if head.startswith(_ZIP_MAGIC):
         return _zip_kind(path)
     if head.startswith(_CFB_MAGIC):
@@ -323,13 +344,23 @@ def _sniff(path: Path) -> str:
     if b"<html" in lead[:1024] or b"<table" in lead[:1024] or lead.startswith(b"<!doctype"):
         raise _Unreadable(
             "it is a web page (HTML) with a spreadsheet's name; open it in Excel or WPS and "
-            "save it as .xlsx"
+            "save it as .xlsx",
+            "这是一个用了表格文件名的网页（HTML）；请用 Excel 或 WPS 打开后另存为 .xlsx",
         )
     if lead.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        raise _Unreadable("it is an Excel 2003 XML spreadsheet; save it as .xlsx")
+        raise _Unreadable(
+            "it is an Excel 2003 XML spreadsheet; save it as .xlsx",
+            "这是 Excel 2003 XML 表格；请另存为 .xlsx",
+        )
     if _looks_like_text(head):
-        raise _Unreadable("it is a text file, not a workbook; if it is CSV, name it .csv")
-    raise _Unreadable("it is not an Excel or OpenDocument workbook")
+        raise _Unreadable(
+            "it is a text file, not a workbook; if it is CSV, name it .csv",
+            "这是文本文件，不是工作簿；如果是 CSV，请把扩展名改为 .csv",
+        )
+    raise _Unreadable(
+        "it is not an Excel or OpenDocument workbook",
+        "这不是 Excel 或 OpenDocument 工作簿",
+    )
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -356,15 +387,27 @@ def _zip_kind(path: Path) -> str:
                 if mime == _ODS_MIME:
                     return "ods"
                 if mime.startswith(b"application/vnd.oasis.opendocument"):
-                    raise _Unreadable("it is an OpenDocument file but not a spreadsheet")
+                    raise _Unreadable(
+                        "it is an OpenDocument file but not a spreadsheet",
+                        "这是 OpenDocument 文件，但不是表格",
+                    )
             if "xl/workbook.bin" in names:
-                raise _Unreadable("it is an .xlsb workbook; save it as .xlsx")
+                raise _Unreadable(
+                    "it is an .xlsb workbook; save it as .xlsx",
+                    "这是 .xlsb 工作簿；请另存为 .xlsx",
+                )
             if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
                 return "xlsx"
             if "word/document.xml" in names:
-                raise _Unreadable("it is a Word document, not a workbook")
+                raise _Unreadable(
+                    "it is a Word document, not a workbook",
+                    "这是 Word 文档，不是工作簿",
+                )
             if "ppt/presentation.xml" in names:
-                raise _Unreadable("it is a PowerPoint file, not a workbook")
+                raise _Unreadable(
+                    "it is a PowerPoint file, not a workbook",
+                    "这是 PowerPoint 文件，不是工作簿",
+                )
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -375,23 +418,38 @@ def _zip_kind(path: Path) -> str:
         NotImplementedError,  # a compression method or zip version zipfile does not know
         RuntimeError,  # an encrypted member
     ):
-        raise _Unreadable("the file is damaged or incomplete: not a whole zip archive") from None
-    raise _Unreadable("it is a zip archive but not an Excel or OpenDocument workbook")
+        raise _Unreadable(
+            "the file is damaged or incomplete: not a whole zip archive",
+            "文件已损坏或不完整：不是完整的 zip 压缩包",
+        ) from None
+    raise _Unreadable(
+        "it is a zip archive but not an Excel or OpenDocument workbook",
+        "这是 zip 压缩包，但不是 Excel 或 OpenDocument 工作簿",
+    )
 
 
 def _cfb_kind(path: Path) -> str:
     try:
         cfb = _Cfb(path.read_bytes())
     except (ValueError, struct.error, IndexError):
-        raise _Unreadable("the file is damaged or incomplete (a broken OLE container)") from None
+        raise _Unreadable(
+            "the file is damaged or incomplete (a broken OLE container)",
+            "文件已损坏或不完整（OLE 容器已损坏）",
+        ) from None
     names = {name.lower() for name in cfb.names()}
     if "encryptedpackage" in names or "encryptioninfo" in names:
-        raise _Unreadable(_PASSWORD)
+        raise _Unreadable(_PASSWORD, _PASSWORD_ZH)
     if names & {"workbook", "book"}:
         return "xls"
     if "worddocument" in names:
-        raise _Unreadable("it is a Word document, not a workbook")
-    raise _Unreadable("it is an OLE file but not an Excel workbook")
+        raise _Unreadable(
+            "it is a Word document, not a workbook",
+            "这是 Word 文档，不是工作簿",
+        )
+    raise _Unreadable(
+        "it is an OLE file but not an Excel workbook",
+        "这是 OLE 文件，但不是 Excel 工作簿",
+    )
 
 
 # A sheet is loaded whole, as a rectangle from A1 to its last cell: calamine allocates it at
@@ -441,7 +499,9 @@ def _too_big(name: str, rows: int, cols: int) -> _Unreadable:
     return _Unreadable(
         f"sheet {name!r} has cells down to row {rows:,} and across to column "
         f"{_column_letters(cols - 1)}, {rows * cols:,} cells in all, more than "
-        f"{MAX_CELLS:,}; delete what lies beyond the table and save it again"
+        f"{MAX_CELLS:,}; delete what lies beyond the table and save it again",
+        f"工作表 {name!r} 的单元格一直到第 {rows:,} 行、第 {_column_letters(cols - 1)} 列，"
+        f"共 {rows * cols:,} 个，超过 {MAX_CELLS:,} 个；请删除表格以外的内容后再保存",
     )
 
 
@@ -547,7 +607,10 @@ def _check_shared_strings(zf: zipfile.ZipFile, member: str) -> None:
     count = re.search(rb"""uniqueCount\s*=\s*["'](\d+)""", head)
     size = min(info.file_size, info.compress_size * 1100)  # deflate packs 1032:1 at most
     if count and int(count[1]) > size // 5 + 1:
-        raise _Unreadable("the file is damaged: its string table declares more strings than fit")
+        raise _Unreadable(
+            "the file is damaged: its string table declares more strings than fit",
+            "文件已损坏：其字符串表声明的字符串数超出了容量",
+        )
 
 
 @dataclass
@@ -721,7 +784,10 @@ def _ods_before(path: Path) -> bool:
     except _SCAN_ERRORS:
         return True  # calamine has the word; _ods_side copes with what it can read
     if last_start > last_end:
-        raise _Unreadable("the file is damaged: a sheet in content.xml is never closed")
+        raise _Unreadable(
+            "the file is damaged: a sheet in content.xml is never closed",
+            "文件已损坏：content.xml 中有一个工作表没有结束",
+        )
     return marks
 
 
@@ -1034,7 +1100,9 @@ def _xls_before(path: Path) -> _Found:
         if walk.reserve > 65536 * 256:
             raise _Unreadable(
                 f"the file is damaged: sheet {name!r} claims {walk.reserve:,} cells, "
-                "more than an .xls sheet holds"
+                "more than an .xls sheet holds",
+                f"文件已损坏：工作表 {name!r} 声称有 {walk.reserve:,} 个单元格，"
+                "超过 .xls 工作表的容量",
             )
         if walk.rows * walk.cols > MAX_CELLS:
             raise _too_big(name, walk.rows, walk.cols)

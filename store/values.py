@@ -75,12 +75,13 @@ MIN_STEP: Final = 0.000_001
 class BadValue(ValueError):
     """A cell or argument that cannot be read; the message is shown to the user as is.
 
-    ``zh`` is the same message in Chinese where one is given: ``text(lang)`` is what either
+    ``zh`` is the same message in Chinese (every BadValue store raises has one; a message
+    given as a ``store.messages.Sentence`` brings its own): ``text(lang)`` is what either
     door (the CLI, the dashboard's forms) shows, so one bad value reads the same from both."""
 
     def __init__(self, message: str, zh: str = "") -> None:
         super().__init__(message)
-        self.zh = zh
+        self.zh = zh or getattr(message, "zh", "")
 
     def text(self, lang: str = "en") -> str:
         return self.zh if lang == "zh" and self.zh else str(self)
@@ -192,7 +193,8 @@ def parse_pane(text: str) -> Pane:
     if pane is None:
         raise BadValue(
             f"unknown pane: {_quote(text)} (use party/党建/DJ, efficiency/效能/XN "
-            "or supervision/监督/JD)"
+            "or supervision/监督/JD)",
+            f"不是板块：{_quote(text)}（请用 党建/DJ、效能/XN 或 监督/JD）",
         )
     return pane
 
@@ -233,7 +235,8 @@ def parse_date(text: str) -> date:
     elif match := _COMPACT_DATE_RE.fullmatch(s):
         y, m, d = match[1], match[2], match[3]
     elif _SERIAL_RE.fullmatch(s):
-        raise BadValue(_serial_message(text, s))
+        en, zh = _serial_message(text, s)
+        raise BadValue(en, zh)
     else:
         raise BadValue(
             f"not a date: {_quote(text)} (use 2023-07-31, 2023/7/31 or 2023年7月31日)",
@@ -285,18 +288,22 @@ def parse_due(text: str, year: int) -> date | None:
             month = 3 * q
             return date(year, month, calendar.monthrange(year, month)[1])
     except (ValueError, KeyError):
-        raise BadValue(f"no such date: {_quote(text)}") from None
+        raise BadValue(f"no such date: {_quote(text)}", f"没有这一天：{_quote(text)}") from None
     raise BadValue(
         f"not a date: {_quote(text)} (use 2023-07-31, 2023/7/31, 2023年7月31日, 6月底前, 年底前, "
-        "三季度末 or 长期)"
+        "三季度末 or 长期)",
+        f"不是日期：{_quote(text)}（请用 2023-07-31、2023/7/31、2023年7月31日、6月底前、年底前、"
+        "三季度末 或 长期）",
     )
 
 
-def _serial_message(text: str, s: str) -> str:
+def _serial_message(text: str, s: str) -> tuple[str, str]:
     as_date = _EXCEL_EPOCH + timedelta(days=int(float(s)))
     return (
         f"{_quote(text)} looks like an Excel date serial (for {as_date}); "
-        "format the column as a date in Excel and export again"
+        "format the column as a date in Excel and export again",
+        f"{_quote(text)} 像是 Excel 的日期序列号（即 {as_date}）；"
+        "请在 Excel 中把该列设为日期格式后重新导出",
     )
 
 
@@ -487,10 +494,13 @@ def parse_code(text: str) -> str:
     if _SCI_RE.fullmatch(code):
         raise BadValue(
             f"code {_quote(text)} was turned into a number by Excel; format the column "
-            "as text, re-enter the codes and export again"
+            "as text, re-enter the codes and export again",
+            f"编号 {_quote(text)} 被 Excel 变成了数字；请把该列设为文本格式，重新输入编号后再导出",
         )
     if any(_is_control(ch) for ch in code):
-        raise BadValue(f"code contains control characters: {_quote(text)}")
+        raise BadValue(
+            f"code contains control characters: {_quote(text)}", f"编号含有控制字符：{_quote(text)}"
+        )
     if len(code) > CODE_MAX_LEN:
         raise BadValue(
             f"code is longer than {CODE_MAX_LEN} characters: {_quote(text)}",

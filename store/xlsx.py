@@ -169,7 +169,10 @@ class _Sheet:
         self.count += 1
         row = self.count + 1
         if row > EXCEL_MAX_ROW:
-            raise LedgerError(f"too many items for one sheet ({EXCEL_MAX_ROW - 1} at most)")
+            raise LedgerError(
+                f"too many items for one sheet ({EXCEL_MAX_ROW - 1} at most)",
+                zh=f"一个工作表放不下这么多事项（最多 {EXCEL_MAX_ROW - 1} 个）",
+            )
         ws, fmt = self.ws, self.fmt
         ws.write_number(row, 0, self.count, fmt.serial)
         self._widen(0, len(str(self.count)))
@@ -195,9 +198,12 @@ class _Sheet:
                     continue
                 if len(text) > EXCEL_MAX_STRING:
                     code = rec.get("code") or f"row {row + 1}"
+                    code_zh = rec.get("code") or f"第 {row + 1} 行"
                     raise LedgerError(
                         f"{code}: {HEADER[col]} is longer than a spreadsheet cell holds "
-                        f"({EXCEL_MAX_STRING} characters)"
+                        f"({EXCEL_MAX_STRING} characters)",
+                        zh=f"{code_zh}：{HEADER[col]}超过了一个单元格能容纳的长度"
+                        f"（{EXCEL_MAX_STRING} 个字符）",
                     )
                 ws.write_string(row, col, text, style)
                 self._widen(col, display_width(text))
@@ -235,7 +241,10 @@ def _fill(wb: Workbook, records: Iterable[dict[str, Any]], title: str, by_pane: 
         if by_pane:
             found = sheets.get(str(rec.get("pane")))
             if found is None:
-                raise LedgerError(f"{rec.get('code')}: unknown pane {rec.get('pane')!r}")
+                raise LedgerError(
+                    f"{rec.get('code')}: unknown pane {rec.get('pane')!r}",
+                    zh=f"{rec.get('code')}：没有板块 {rec.get('pane')!r}",
+                )
             sheet = found
         else:
             sheet = sheets[""]
