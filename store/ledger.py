@@ -30,7 +30,7 @@ from store.checks import EntryProblem, EntryRefused, entry_problem, item_problem
 from store.errors import Conflict, Invalid, LedgerError, NotFound
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem, User
 from store.periods import Period, PeriodError, parse_period, today
-from store.progress import LIGHTS, Progress, progress
+from store.progress import Progress, progress
 from store.spans import carried, period_clause, span
 from store.values import (
     MAX_COUNT,
@@ -44,6 +44,7 @@ from store.values import (
     parse_bool,
     parse_code,
     parse_date,
+    parse_light,
     parse_number,
     parse_pane,
     parse_status,
@@ -359,11 +360,7 @@ def list_items(
     a filter as the dashboard's ``/`` takes it (``parse_query``)."""
     on = on or today()
     p = parse_period(period) if period else None
-    if light and light not in LIGHTS:
-        raise BadValue(
-            f"unknown light {light!r}; lights: {', '.join(LIGHTS)}",
-            f"没有 {light!r} 这种灯色；可用：{'、'.join(LIGHTS)}",
-        )
+    light = parse_light(light) if light else None
     columns = [Item, counted(Item.id, on)]
     if p is not None:
         columns.append(counted(Item.id, on, p))

@@ -210,6 +210,27 @@ def parse_status(text: str) -> Status:
     return status
 
 
+Light = Literal["red", "yellow", "green"]
+LIGHT_ZH: Final[dict[str, str]] = {"red": "红", "yellow": "黄", "green": "绿"}
+_LIGHT_ALIASES: Final[dict[str, Light]] = {
+    "red": "red", "r": "red", "红": "red", "红灯": "red",
+    "yellow": "yellow", "y": "yellow", "黄": "yellow", "黄灯": "yellow",
+    "green": "green", "g": "green", "绿": "green", "绿灯": "green",
+}  # fmt: skip
+
+
+def parse_light(text: str) -> Light:
+    """red/红/红灯/R, as panes and statuses are taken in either language."""
+    light = _LIGHT_ALIASES.get(_fold_key(text))
+    if light is None:
+        choices = ", ".join(f"{k}/{v}" for k, v in LIGHT_ZH.items())
+        raise BadValue(
+            f"unknown light: {_quote(text)} (use {choices})",
+            f"不是灯色：{_quote(text)}（请用 {'、'.join(LIGHT_ZH.values())}）",
+        )
+    return light
+
+
 # --- dates -----------------------------------------------------------------------------------
 
 _DATE_RE = re.compile(

@@ -272,6 +272,8 @@ LIST_FILTERS = [
     (["--status", "推进中"], ["XN-001"]),
     (["--status", "todo"], ["DJ-001", "JD-001"]),
     (["--light", "red"], ["JD-001"]),
+    (["--light", "红"], ["JD-001"]),
+    (["--light", "绿灯"], ["DJ-001", "XN-001"]),
     # 0 of 6 with H1 nearly over, but added today: it starts today, and is not behind yet.
     (["--light", "yellow"], []),
     (["--light", "green"], ["DJ-001", "XN-001"]),

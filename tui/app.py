@@ -32,6 +32,7 @@ from textual.widgets import Footer, Input, Static
 
 from store.access import Access
 from store.board import BoardRow, Summary
+from store.messages import text_of
 from store.periods import current_period, today
 from store.values import PANES, clean_text, fmt_num
 from tui.checklist import Checklist
@@ -437,21 +438,8 @@ class DubanApp(App[None]):
         self.post_message(self.Wrote(message, row, reload=reload or elsewhere, then=then))
 
     def words_of(self, exc: Exception) -> str:
-        """A refusal in the dashboard's language where the store gives it in both."""
-        from store.access import Forbidden
-        from store.checks import EntryRefused
-
-        if isinstance(exc, EntryRefused):
-            return f"{exc.code}: {exc.problem.text(self.t.lang)}"
-        if isinstance(exc, Forbidden):
-            return exc.text(self.t.lang)
-        from store.ledger import ImportNotRedone, NothingToUndo
-
-        if isinstance(exc, NothingToUndo):
-            return self.t(f"msg.nothing_to_{exc.verb}")
-        if isinstance(exc, ImportNotRedone):
-            return self.t("msg.redo_import", batch=exc.batch_id, file=exc.file_name)
-        return str(exc)
+        """A refusal in the dashboard's language: the store says each in both."""
+        return text_of(exc, self.t.lang)
 
     def on_duban_app_wrote(self, message: Wrote) -> None:
         self.notify_text(message.message)
@@ -1071,7 +1059,11 @@ class DubanApp(App[None]):
         try:
             write_text_atomically(path, lambda fh: fh.write(svg), ledger=ledger_file(self.engine))
         except (LedgerError, OSError) as exc:
-            reason = str(exc) if isinstance(exc, LedgerError) else (exc.strerror or str(exc))
+            reason = (
+                text_of(exc, self.t.lang)
+                if isinstance(exc, LedgerError)
+                else (exc.strerror or str(exc))
+            )
             self.notify_text(self.t("msg.screenshot_failed", path=path, error=reason), error=True)
             return None
         self.notify_text(self.t("msg.screenshot_saved", path=path))

@@ -133,7 +133,7 @@ def _database_error(exc: Exception, ctx: typer.Context | None) -> str | None:
     except LedgerError:
         url = None
     known = describe_error(exc, url)
-    return None if known is None else str(known)
+    return None if known is None else text_of(known, T.lang)
 
 
 def version_callback(value: bool) -> None:
@@ -264,6 +264,12 @@ def fitted_table(
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def one_of(option: str, value: str, choices: tuple[str, ...] | list[str]) -> str:
+    """``--kind 不能是 x，可选：`items`、`entries`…``: the choices are things to type."""
+    return T("cli.one_of", option=option, value=value,
+             choices=T("list.comma").join(f"`{c}`" for c in choices))  # fmt: skip
 
 
 def print_json(data: Any) -> None:
@@ -515,20 +521,19 @@ def redo(ctx: typer.Context, yes: YesOpt = False, dry_run: DryRunOpt = False) ->
 
 def _take_back(ctx: typer.Context, preview: Any, act: Any, *, yes: bool, dry_run: bool) -> None:
     """undo / redo: say what it would take back; do it when that is one item or --yes."""
-    from store.errors import LedgerError
     from store.ledger import current_actor
 
     actor = current_actor()
     if dry_run:
         with reading(ctx) as session:
-            message = preview(session, actor=actor).would()
+            message = preview(session, actor=actor).would(T.lang)
         say(message)
         return
     with writing(ctx) as session:
         plan = preview(session, actor=actor)
         if plan.items > 1 and not yes:
-            raise LedgerError(plan.needs_yes())
-        message = act(session, actor=actor, expect=plan.txn).describe()
+            fail(plan.needs_yes(T.lang))
+        message = act(session, actor=actor, expect=plan.txn).describe(T.lang)
     say(message)
 
 
@@ -963,7 +968,7 @@ def _import_plan(
         if dry_run:
             # The tree's text was cleaned as the document was read; a second time costs
             # nothing and keeps the terminal safe whatever parse_plan misses.
-            out.print(Text(clean_lines(render_tree(tree))))
+            out.print(Text(clean_lines(render_tree(tree, T.lang))))
         for note in tree.notes:
             say(f"{path.name}: {text_of(note, T.lang)}")
         for r in reports:
@@ -1055,11 +1060,11 @@ def export(
     from store.files import write_text_atomically
 
     if kind not in KINDS:
-        fail(T("cli.one_of", option="--kind", value=kind, choices=", ".join(KINDS)))
+        fail(one_of("--kind", kind, KINDS))
     if fmt not in ("csv", "json", "xlsx"):
-        fail(T("cli.one_of", option="--format", value=fmt, choices="csv, json, xlsx"))
+        fail(one_of("--format", fmt, ("csv", "json", "xlsx")))
     if headers not in ("zh", "en"):
-        fail(T("cli.one_of", option="--headers", value=headers, choices="zh, en"))
+        fail(one_of("--headers", headers, ("zh", "en")))
     if fmt == "xlsx":
         if kind != "items":
             fail(T("cli.xlsx_items"))
@@ -1135,7 +1140,7 @@ def report(
     from store.report import build_report, to_docx, to_markdown, to_text
 
     if fmt not in ("md", "txt", "docx"):
-        fail(T("cli.one_of", option="--format", value=fmt, choices="md, txt, docx"))
+        fail(one_of("--format", fmt, ("md", "txt", "docx")))
     if fmt == "docx" and output is None:
         fail(T("cli.docx_output"))
     key = parse_period(period).key if period else current_period("half").key

@@ -572,10 +572,8 @@ class ItemForm(FormScreen[dict[str, Any] | None]):
         if self._checked(name):
             try:
                 self._parsed(name)
-            except BadValue as exc:
+            except BadValue as exc:  # PeriodError too
                 return exc.text(self.t.lang)
-            except PeriodError as exc:
-                return str(exc)
         # The rules of the whole item, on the item as it would be saved.
         would_be: dict[str, Any] = {n: self.stored(n) for n in self.FIELDS}
         if self.row is None:
