@@ -575,8 +575,6 @@ async def test_t_jumps_to_an_item_past_the_first_page(big: Engine) -> None:
 async def test_r_shows_the_report_and_s_saves_it(
     sample: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from textual.widgets import Markdown
-
     from tui.screens import ReportScreen
 
     monkeypatch.chdir(tmp_path)
@@ -585,9 +583,8 @@ async def test_r_shows_the_report_and_s_saves_it(
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, ReportScreen)
-        assert "一、上半年主要工作开展情况及成效" in screen.markdown
-        assert "公文收办2007件次" in screen.markdown
-        assert screen.query_one("#report", Markdown) is not None
+        assert "一、上半年主要工作开展情况及成效" in screen.report.text()
+        assert "公文收办2007件次" in screen.report.text()
         await pilot.press("s")
         await settle(app, pilot)
         assert on_base(app)

@@ -979,7 +979,7 @@ class DubanApp(App[None]):
             question = self.t("confirm.overwrite", files=", ".join(there))
             self.push_screen(ConfirmScreen(self.t, question), confirmed)
 
-        self.push_screen(ReportScreen(self.t, markdown), done)
+        self.push_screen(ReportScreen(self.t, report), done)
 
     @staticmethod
     def report_paths(period: str) -> tuple[Path, Path]:

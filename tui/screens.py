@@ -19,8 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -42,7 +43,6 @@ from store.values import (
     BadValue,
     TooLarge,
     TooSmall,
-    clean_lines,
     clean_text,
     fmt_count,
     fmt_num,
@@ -51,10 +51,12 @@ from store.values import (
     parse_target,
 )
 from tui.i18n import Translator
+from tui.wrap import Wrapped
 
 if TYPE_CHECKING:
     from store.board import BoardRow
     from store.models import Entry
+    from store.report import Report
 
 __all__ = [
     "ConfirmScreen",
@@ -67,6 +69,7 @@ __all__ = [
     "LogForm",
     "LogRequest",
     "PeriodPicker",
+    "ReportScreen",
     "TodayScreen",
     "light_mark",
 ]
@@ -760,27 +763,41 @@ class HelpScreen(DubanModal[None]):
 
 
 class ReportScreen(DubanModal[bool]):
-    """The period's report (工作总结) as Markdown, scrollable; s saves it (.md and .docx) and
-    closes with True, Esc closes with False."""
+    """The period's report (工作总结), scrollable, its lines broken as Chinese is typeset
+    (``tui.wrap``: no line starts with ，, no number is split); s saves it and closes with
+    True, Esc closes with False."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "cancel", "Close", show=False, id="report.close"),
         Binding("s", "save", "Save", show=False, id="report.save"),
     ]
 
-    def __init__(self, t: Translator, markdown: str) -> None:
+    STYLE: ClassVar[dict[str, tuple[str, Literal["left", "center"]]]] = {
+        "title": ("bold", "center"),
+        "h1": ("bold", "left"),
+        "h2": ("bold", "left"),
+        "p": ("", "left"),
+    }
+
+    def __init__(self, t: Translator, report: Report) -> None:
         super().__init__(t)
-        # The report builder cleans what it writes; this keeps the terminal safe from any
-        # Markdown handed in (Textual's Markdown widget passes ESC and C1 through).
-        self.markdown = clean_lines(markdown)
+        self.report = report
+
+    def body(self) -> Group:
+        """Every block of the report (already cleaned by ``Report.blocks``), a blank line
+        between them, each wrapped at whatever width the screen gives it."""
+        parts: list[Wrapped | Text] = []
+        for block in self.report.blocks():
+            if parts:
+                parts.append(Text(""))
+            style, justify = self.STYLE[block.kind]
+            parts.append(Wrapped(block.text, style=style, justify=justify))
+        return Group(*parts)
 
     def compose(self) -> ComposeResult:
-        from textual.containers import VerticalScroll
-        from textual.widgets import Markdown
-
         with Vertical(classes="dialog help"):
             with VerticalScroll(id="report-body"):
-                yield Markdown(self.markdown, id="report")
+                yield Static(self.body(), id="report")
             yield Static(Text(self.t("report.hint")), classes="hint")
 
     def on_mount(self) -> None:
