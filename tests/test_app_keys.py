@@ -575,9 +575,11 @@ async def test_t_jumps_to_an_item_past_the_first_page(big: Engine) -> None:
 async def test_r_shows_the_report_and_s_saves_it(
     sample: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui.screens import ReportScreen
+    from tui.screens import ReportScreen, SaveAsScreen
 
-    monkeypatch.chdir(tmp_path)
+    # No documents folder: the home folder is offered (tests/test_report_screen.py has more).
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     async with running(sample) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
@@ -587,9 +589,10 @@ async def test_r_shows_the_report_and_s_saves_it(
         assert "公文收办2007件次" in screen.report.text()
         await pilot.press("s")
         await settle(app, pilot)
-        assert on_base(app)
-    saved = (tmp_path / "duban-report-2023-H1.md").read_text(encoding="utf-8")
-    assert "公文收办2007件次" in saved
+        assert isinstance(app.screen, SaveAsScreen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen
     assert (tmp_path / "duban-report-2023-H1.docx").stat().st_size > 0
 
 

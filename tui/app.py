@@ -953,62 +953,44 @@ class DubanApp(App[None]):
     def open_report(self) -> None:
         """The current period's report, built from the ledger off the UI thread."""
         from store.db import read_session
-        from store.report import build_report, to_markdown
+        from store.report import build_report
 
         period = self.period
         with read_session(self.engine) as session:
             report = build_report(session, period=period, on=today())
-        self.call_from_thread(self._show_report, period, report, to_markdown(report))
+        self.call_from_thread(self._show_report, period, report)
 
-    def _show_report(self, period: str, report: Any, markdown: str) -> None:
-        from tui.screens import ConfirmScreen, ReportScreen
+    def _show_report(self, period: str, report: Any) -> None:
+        from store.db import ledger_file
+        from store.files import check_destination
+        from store.report import REPORT_SUFFIXES, write_report
+        from tui.screens import ReportScreen, SaveTarget
 
-        def done(save: bool | None) -> None:
-            if not save:
-                return
-            paths = self.report_paths(period)
-            there = [p.name for p in paths if os.path.lexists(p)]
-            if not there:
-                self.save_report(period, report, markdown, force=False)
-                return
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.save_report(period, report, markdown, force=True)
-
-            question = self.t("confirm.overwrite", files=", ".join(there))
-            self.push_screen(ConfirmScreen(self.t, question), confirmed)
-
-        self.push_screen(ReportScreen(self.t, report), done)
+        ledger = ledger_file(self.engine)
+        # Not with_suffix: a range's key (2024-01..2024-09) has a dot of its own.
+        target = SaveTarget(
+            default=self.documents_folder() / f"duban-report-{period}.docx",
+            # The store's checks: a refused destination raises; force=True lets a file that
+            # is there through, so that the dialog can ask before replacing it.
+            replaces=lambda path: check_destination(path, force=True, ledger=ledger) is not None,
+            write=lambda path, force: write_report(report, path, force=force, ledger=ledger),
+            suffixes=REPORT_SUFFIXES,
+        )
+        self.push_screen(ReportScreen(self.t, report, target))
 
     @staticmethod
-    def report_paths(period: str) -> tuple[Path, Path]:
-        """Where s saves the report: next to where duban was started, .md and .docx."""
-        # Not with_suffix: a range's key (2024-01..2024-09) has a dot of its own.
-        stem = f"duban-report-{period}"
-        return Path.cwd() / f"{stem}.md", Path.cwd() / f"{stem}.docx"
+    def documents_folder() -> Path:
+        """Where s offers to save the report: the user's documents folder, else (a server
+        often has none) the home folder, else the folder duban was started in."""
+        from platformdirs import user_documents_dir
 
-    @work(thread=True, group="report")
-    def save_report(self, period: str, report: Any, markdown: str, *, force: bool) -> None:
-        """Save the Markdown and the .docx offices submit, as every file duban writes
-        (``store.files``): whole or not at all, existing files only when ``force`` (the user
-        said yes to replacing them), never over the ledger."""
-        from store.db import ledger_file
-        from store.errors import LedgerError
-        from store.files import write_text_atomically
-        from store.report import to_docx
-
-        md, docx = self.report_paths(period)
-        ledger = ledger_file(self.engine)
+        docs = Path(user_documents_dir())
+        if docs.is_dir():
+            return docs
         try:
-            write_text_atomically(md, lambda fh: fh.write(markdown), force=force, ledger=ledger)
-            to_docx(report, docx, force=force, ledger=ledger)
-        except LedgerError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.call_from_thread(
-            self.notify_text, self.t("msg.report_saved", files=f"{md.name}, {docx.name}")
-        )
+            return Path.home()
+        except RuntimeError:  # no home: HOME unset and no passwd entry
+            return Path.cwd()
 
     def action_help(self) -> None:
         from tui.screens import HelpScreen

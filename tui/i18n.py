@@ -14,6 +14,11 @@ LANGS = ("zh", "en")
 CATALOG: dict[str, dict[str, str]] = {
     "zh": {
         "app.title": "督办",
+        "save.report": "保存工作总结（{period}）",
+        "save.field": "保存到",
+        "save.hint": "Enter 保存 · Esc 取消 · 以 .md 或 .txt 结尾存为文本，否则存为 Word 文档",
+        "save.no_path": "没有填写文件名",
+        "msg.not_saved": "未保存：{error}",
         "pane.party": "党建",
         "pane.efficiency": "效能",
         "pane.supervision": "监督",
@@ -83,7 +88,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.screenshot_saved": "截图已保存：{path}",
         "msg.screenshot_failed": "截图未保存到 {path}：{error}",
         "msg.screenshot_nowhere": "截图未保存：没有可写的文件夹（试过 {folders}）",
-        "report.hint": "s 保存（.md 与 .docx）· ↑↓ 滚动 · Esc 关闭",
+        "report.hint": "s 保存 · ↑↓ 滚动 · Esc 关闭",
         "msg.report_saved": "已保存：{files}",
         "msg.added": "已新增 {code}",
         "msg.saved": "已保存 {code}",
@@ -194,6 +199,12 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "en": {
         "app.title": "duban",
+        "save.report": "Save the report ({period})",
+        "save.field": "Save to",
+        "save.hint": "Enter saves · Esc cancels · a name ending in .md or .txt is saved as text, "
+        "anything else as Word",
+        "save.no_path": "no file name given",
+        "msg.not_saved": "not saved: {error}",
         "pane.party": "Party",
         "pane.efficiency": "Efficiency",
         "pane.supervision": "Supervision",
@@ -264,7 +275,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.screenshot_saved": "screenshot saved: {path}",
         "msg.screenshot_failed": "screenshot not saved to {path}: {error}",
         "msg.screenshot_nowhere": "screenshot not saved: no folder to write in (tried {folders})",
-        "report.hint": "s saves (.md and .docx) · ↑↓ scroll · Esc closes",
+        "report.hint": "s saves · ↑↓ scroll · Esc closes",
         "msg.report_saved": "saved: {files}",
         "msg.added": "added {code}",
         "msg.saved": "saved {code}",
