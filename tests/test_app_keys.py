@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -491,6 +492,57 @@ async def test_command_palette_finds_and_runs_undo(sample: Engine) -> None:
         assert logs(sample, "DJ-001") == []
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"撤销", "登记", "办结", "新增", "编辑", "删除", "筛选", "期间", "今日"} <= titles
+
+
+async def palette_prompts(app: DubanApp, pilot: Pilot[None]) -> list[str]:
+    """Open the palette with nothing typed: every command it lists, title and help."""
+    await pilot.press("ctrl+p")
+    assert isinstance(app.screen, CommandPalette)
+    results = app.screen.query_one(CommandList)
+    for _ in range(50):  # the palette gathers its commands in the background
+        await pilot.pause(0.02)
+        if results.option_count > 10:
+            break
+    await pilot.pause(0.05)
+    return [str(results.get_option_at_index(n).prompt) for n in range(results.option_count)]
+
+
+# Key names are keys, not sentences; SVG is the picture's format.
+KEY_NAMES = {"Enter", "Space", "Tab", "Shift", "SVG"}
+
+
+async def test_the_palette_speaks_chinese_under_zh(sample: Engine) -> None:
+    from textual.command import CommandInput
+
+    async with running(sample) as (app, pilot):
+        prompts = await palette_prompts(app, pilot)
+        placeholder = app.screen.query_one(CommandInput).placeholder
+        english = {
+            word
+            for text in [*prompts, placeholder]
+            for word in re.findall(r"[A-Za-z]{2,}", text)
+            if word not in KEY_NAMES
+        }
+        assert not english, (english, prompts)
+        titles = {p.split("\n")[0] for p in prompts}
+        # Textual's own commands are there, in our words (Quit is q's 退出).
+        assert {"主题", "按键一览", "截图", "退出", "撤销"} <= titles
+        assert sum(p.startswith("退出") for p in prompts) == 1
+        await pilot.press(*"按键一览", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "ctrl+p", *"主题", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CommandPalette)  # the theme list
+        assert app.screen.query_one(CommandInput).placeholder == "搜索配色主题…"
+
+
+async def test_the_palette_speaks_english_under_en(sample: Engine) -> None:
+    app = DubanApp(sample, lang="en", ledger_name="ledger.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        titles = {p.split("\n")[0] for p in await palette_prompts(app, pilot)}
+    assert {"Theme", "Keys", "Screenshot", "Quit", "Undo"} <= titles
 
 
 # --- paging -----------------------------------------------------------------------------------

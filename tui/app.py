@@ -1007,13 +1007,18 @@ class DubanApp(App[None]):
             ("1 2 3", f"{t('key.pane1')} / {t('key.pane2')} / {t('key.pane3')}"),
         ]
         skip = {"next_pane", "prev_pane", "pane1", "pane2", "pane3"}
-        names = {"enter": "Enter", "space": "Space"}
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id and binding.id not in skip:
-                key = binding.key_display or binding.key.split(",")[0]
-                keys.append((names.get(key, key), t(f"key.{binding.id}")))
+                keys.append((self.key_label(binding), t(f"key.{binding.id}")))
         keys.append(("Ctrl+P", t("key.palette")))
         return keys
+
+    @staticmethod
+    def key_label(binding: Binding) -> str:
+        """A binding's first key as the help screen and the palette name it: +, Enter,
+        Shift+Tab."""
+        key = binding.key_display or binding.key.split(",")[0]
+        return "+".join(part.capitalize() if len(part) > 1 else part for part in key.split("+"))
 
     # -- command palette ------------------------------------------------------------------------
 
@@ -1059,21 +1064,57 @@ class DubanApp(App[None]):
         self.notify_text(self.t("msg.screenshot_saved", path=path))
         return path
 
+    # Textual's own commands, by the title it gives them: our words for each, in the UI's
+    # language (its titles and help are English only). None: left out, because one of ours
+    # does the same (q's 退出 is the palette's Quit).
+    SYSTEM_COMMANDS: ClassVar[dict[str, str | None]] = {
+        "Theme": "cmd.theme",
+        "Quit": None,
+        "Keys": "cmd.keys",
+        "Maximize": "cmd.maximize",
+        "Minimize": "cmd.minimize",
+        "Screenshot": "cmd.screenshot",
+    }
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        t = self.t
         for command in super().get_system_commands(screen):
-            if command.title == "Screenshot":
-                # Textual's saves only to ~/Downloads and says only "Failed" without it.
-                yield SystemCommand(
-                    self.t("cmd.screenshot"), self.t("cmd.screenshot.help"),
-                    lambda: self.set_timer(0.1, self.save_screenshot_somewhere),
-                )  # fmt: skip
-            else:
+            key = self.SYSTEM_COMMANDS.get(command.title, "")
+            if key is None:
+                continue
+            if not key:  # one a newer Textual added: tests/test_app_keys.py notices
                 yield command
+                continue
+            callback = command.callback
+            if key == "cmd.screenshot":
+                # Textual's saves only to ~/Downloads and says only "Failed" without it.
+                callback = partial(self.set_timer, 0.1, self.save_screenshot_somewhere)
+            elif key == "cmd.keys":
+                # Textual's key panel lists widget keys in English; the help screen lists
+                # every key in the UI's language.
+                callback = self.action_help
+            yield SystemCommand(t(key), t(f"{key}.help"), callback, command.discover)
         for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.id:
+            if isinstance(binding, Binding) and binding.id and binding.id != "help":
                 action = binding.action
                 yield SystemCommand(
-                    self.t(f"key.{binding.id}"),
-                    f"{binding.key_display or binding.key}",
+                    t(f"key.{binding.id}"),
+                    t("cmd.key", keys=self.key_label(binding)),
                     lambda action=action: self.run_action(action),
                 )
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: Textual's palette, with the search box's words in the UI's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(placeholder=self.t("cmd.search"),
+                                            id="--command-palette"))  # fmt: skip
+
+    def search_themes(self) -> None:
+        """The palette's 主题 command: Textual's theme list, searched in the UI's language."""
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider],
+                                        placeholder=self.t("cmd.theme.search")))  # fmt: skip
