@@ -50,8 +50,12 @@ WRITE_ACTIONS = {
     "undo",
     "redo",
 }  # seconds after the first page is shown
-BOARD_KEYS = {"log", "toggle_done", "add", "edit", "delete", "filter", "period"}
-"""Actions whose keys are priority bindings: they open a form or the filter box."""
+BOARD_KEYS = {"log", "toggle_done", "add", "edit", "delete", "filter", "period", "detail", "today",
+              "report"}  # fmt: skip
+"""Actions whose keys are priority bindings: they open a form, the filter box or a screen."""
+HOLD_SECONDS = 5.0
+"""Longest that keys typed after Enter, t or r wait for the screen being read; past it (a
+ledger that does not answer) they go where they would have gone."""
 POLL_SECONDS = 1.0
 WIDE = 120
 
@@ -78,12 +82,12 @@ class DubanApp(App[None]):
         Binding("1", "goto_pane(0)", "pane1", show=False, id="pane1"),
         Binding("2", "goto_pane(1)", "pane2", show=False, id="pane2"),
         Binding("3", "goto_pane(2)", "pane3", show=False, id="pane3"),
-        Binding("enter", "detail", "detail", id="detail", show=False),
+        Binding("enter", "detail", "detail", id="detail", show=False, priority=True),
         Binding("plus,=", "bump(1)", "+1", key_display="+", id="plus", show=False),
         Binding("minus", "bump(-1)", "-1", key_display="-", id="minus", show=False),
-        # Keys that open a form (BOARD_KEYS) are priority bindings, run as each key comes, not
-        # in a form or the filter box (typed_elsewhere); the keys after them wait for the form
-        # (see on_event).
+        # Keys that open a form or a screen (BOARD_KEYS) are priority bindings, run as each key
+        # comes, not in a form or the filter box (typed_elsewhere); the keys after them wait
+        # for the form or screen (see on_event).
         Binding("l", "log", "log", id="log", priority=True),
         Binding("space", "toggle_done", "done", id="done", priority=True),
         Binding("a", "add", "add", id="add", priority=True),
@@ -93,8 +97,8 @@ class DubanApp(App[None]):
         Binding("U", "redo", "redo", show=False, id="redo"),
         Binding("slash", "filter", "filter", key_display="/", id="filter", priority=True),
         Binding("p", "period", "period", id="period", show=False, priority=True),
-        Binding("t", "today", "today", id="today"),
-        Binding("r", "report", "report", id="report"),
+        Binding("t", "today", "today", id="today", priority=True),
+        Binding("r", "report", "report", id="report", priority=True),
         Binding("d", "toggle_done_last", "done last", show=False, id="toggle_done_last"),
     ]
 
@@ -522,6 +526,30 @@ class DubanApp(App[None]):
         for key in held:
             await self.on_event(key)
 
+    def hold_keys(self) -> None:
+        """Keys typed from now on wait for the screen a worker is reading the ledger for (the
+        detail view, today's list, the report): without this, Esc typed right after Enter
+        would reach the board, and the view would open after it."""
+        if self.key_now is None or self.held is not None:
+            return  # the palette's call (no keys typed after it), or already holding
+        held = self.held = []
+
+        def give_up() -> None:
+            if self.held is held:
+                self.call_later(self._release_held, self.screen, 0)
+
+        self.set_timer(HOLD_SECONDS, give_up)
+
+    def held_for(self, screen: Screen[Any]) -> None:
+        """``screen`` was pushed for the keys being held: hand them to it once it is ready."""
+        if self.held is not None:
+            self.call_later(self._release_held, screen, 100)
+
+    def stop_holding(self) -> None:
+        """The screen keys were held for will not come: they go where they would have."""
+        if self.held is not None:
+            self.call_later(self._release_held, self.screen, 0)
+
     def typed_elsewhere(self) -> bool:
         """A board key pressed in a form or the filter box belongs to it (an `a` typed in a
         title): its priority binding is skipped and the key handed on."""
@@ -858,17 +886,24 @@ class DubanApp(App[None]):
     def action_detail(self) -> None:
         row = self.selected()
         if row is not None:
+            self.hold_keys()
             self.open_detail(row)
 
     @work(thread=True, exclusive=True, group="detail")
     def open_detail(self, row: BoardRow, cursor: int | None = None) -> None:
         from store.board import entries_of
         from store.db import read_session
+        from store.errors import LedgerError
         from store.ledger import show_item
 
-        with read_session(self.engine) as session:
-            entries = entries_of(session, row.id)
-            item = show_item(session, row.code).item
+        try:
+            with read_session(self.engine) as session:
+                entries = entries_of(session, row.id)
+                item = show_item(session, row.code).item
+        except LedgerError as exc:  # deleted meanwhile
+            self.call_from_thread(self.stop_holding)
+            self.post_message(self.Failed(self.words_of(exc)))
+            return
         names = ("detail", "dept", "assist", "owner", "evidence", "reason", "progress_note",
                  "notes")  # fmt: skip
         fields = {self.t(f"field.{name}"): getattr(item, name) for name in names}
@@ -886,6 +921,7 @@ class DubanApp(App[None]):
         screen = DetailScreen(self.t, row, entries, fields, period=self.period, today=today(),
                               cursor=cursor)  # fmt: skip
         self.push_screen(screen, done)
+        self.held_for(screen)
 
     def change_entry(self, row: BoardRow, change: Any) -> None:
         """Correct or delete one entry (from the detail view), then show the view again."""
@@ -914,6 +950,7 @@ class DubanApp(App[None]):
         self.write(act, then=then)
 
     def action_today(self) -> None:
+        self.hold_keys()
         self.open_today()
 
     @work(thread=True, exclusive=True, group="today")
@@ -944,9 +981,12 @@ class DubanApp(App[None]):
                     lst.want_code = code
                     lst.post_message(Checklist.NeedMore(lst, everything=True))
 
-        self.push_screen(TodayScreen(self.t, rows), done)
+        screen = TodayScreen(self.t, rows)
+        self.push_screen(screen, done)
+        self.held_for(screen)
 
     def action_report(self) -> None:
+        self.hold_keys()
         self.open_report()
 
     @work(thread=True, exclusive=True, group="report")
@@ -976,7 +1016,9 @@ class DubanApp(App[None]):
             write=lambda path, force: write_report(report, path, force=force, ledger=ledger),
             suffixes=REPORT_SUFFIXES,
         )
-        self.push_screen(ReportScreen(self.t, report, target))
+        screen = ReportScreen(self.t, report, target)
+        self.push_screen(screen)
+        self.held_for(screen)
 
     @staticmethod
     def documents_folder() -> Path:

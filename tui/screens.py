@@ -966,6 +966,8 @@ class DetailScreen(DubanModal[EntryChange | None]):
         Binding("escape,q", "cancel", "Close", show=False, id="detail.close"),
         Binding("e", "fix_entry", "Correct entry", show=False, id="detail.fix"),
         Binding("x,delete", "remove_entry", "Delete entry", show=False, id="detail.rm"),
+        Binding("j", "move(1)", "down", show=False, id="detail.down"),
+        Binding("k", "move(-1)", "up", show=False, id="detail.up"),
     ]
 
     def __init__(
@@ -1107,6 +1109,17 @@ class DetailScreen(DubanModal[EntryChange | None]):
             table.focus()
             return
         self.query_one("#detail-body").focus()
+
+    def action_move(self, delta: int) -> None:
+        """j / k, as in the panes: the entry cursor once the entries have focus, else the
+        view scrolls a line."""
+        focused = self.focused
+        if isinstance(focused, DataTable):
+            focused.action_cursor_down() if delta > 0 else focused.action_cursor_up()
+            return
+        # At once, not after the next refresh: j j typed fast scrolls two lines, not one.
+        body = self.query_one("#detail-body", VerticalScroll)
+        body.scroll_relative(y=delta, animate=False, immediate=True)
 
     def selected_entry(self) -> Entry | None:
         """The entry under the table's cursor (the newest before the cursor moves)."""
