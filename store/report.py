@@ -28,15 +28,16 @@ from typing import Final, Literal
 
 from sqlmodel import Session, col, select
 
-from store.files import write_atomically
+from store.files import write_atomically, write_text_atomically
 from store.ledger import ItemView, list_items
 from store.models import Problem, Setting
 from store.periods import Period, PeriodError, parse_period
 from store.spans import span
-from store.values import PANES, clean_text, fmt_num
+from store.values import PANES, clean_lines, clean_text, fmt_num
 
 __all__ = [
     "MISSING",
+    "REPORT_SUFFIXES",
     "Block",
     "Report",
     "Section",
@@ -46,6 +47,7 @@ __all__ = [
     "to_docx",
     "to_markdown",
     "to_text",
+    "write_report",
 ]
 
 MISSING: Final = "【待补】"
@@ -469,6 +471,26 @@ def to_docx(
     buf = io.BytesIO()
     doc.save(buf)
     write_atomically(path, lambda tmp: tmp.write_bytes(buf.getvalue()), force=force, ledger=ledger)
+    return path
+
+
+REPORT_SUFFIXES: Final = (".docx", ".md", ".txt")
+"""The files a report is saved as, by their ending: Word (the default), Markdown, text."""
+
+
+def write_report(
+    report: Report, path: str | Path, *, force: bool = False, ledger: Path | None = None
+) -> Path:
+    """Save the report in the format its name ends with (``REPORT_SUFFIXES``; any other
+    ending is written as Word): what ``duban report -o`` writes for that format, through
+    ``store.files`` (whole or not at all, an existing file only with ``force``, never over
+    the ledger)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".md", ".txt"):
+        return to_docx(report, path, force=force, ledger=ledger)
+    text = clean_lines(to_markdown(report) if suffix == ".md" else to_text(report))
+    write_text_atomically(path, lambda fh: fh.write(text), force=force, ledger=ledger)
     return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -493,6 +494,57 @@ async def test_command_palette_finds_and_runs_undo(sample: Engine) -> None:
         assert {"撤销", "登记", "办结", "新增", "编辑", "删除", "筛选", "期间", "今日"} <= titles
 
 
+async def palette_prompts(app: DubanApp, pilot: Pilot[None]) -> list[str]:
+    """Open the palette with nothing typed: every command it lists, title and help."""
+    await pilot.press("ctrl+p")
+    assert isinstance(app.screen, CommandPalette)
+    results = app.screen.query_one(CommandList)
+    for _ in range(50):  # the palette gathers its commands in the background
+        await pilot.pause(0.02)
+        if results.option_count > 10:
+            break
+    await pilot.pause(0.05)
+    return [str(results.get_option_at_index(n).prompt) for n in range(results.option_count)]
+
+
+# Key names are keys, not sentences; SVG is the picture's format.
+KEY_NAMES = {"Enter", "Space", "Tab", "Shift", "SVG"}
+
+
+async def test_the_palette_speaks_chinese_under_zh(sample: Engine) -> None:
+    from textual.command import CommandInput
+
+    async with running(sample) as (app, pilot):
+        prompts = await palette_prompts(app, pilot)
+        placeholder = app.screen.query_one(CommandInput).placeholder
+        english = {
+            word
+            for text in [*prompts, placeholder]
+            for word in re.findall(r"[A-Za-z]{2,}", text)
+            if word not in KEY_NAMES
+        }
+        assert not english, (english, prompts)
+        titles = {p.split("\n")[0] for p in prompts}
+        # Textual's own commands are there, in our words (Quit is q's 退出).
+        assert {"主题", "按键一览", "截图", "退出", "撤销"} <= titles
+        assert sum(p.startswith("退出") for p in prompts) == 1
+        await pilot.press(*"按键一览", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "ctrl+p", *"主题", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CommandPalette)  # the theme list
+        assert app.screen.query_one(CommandInput).placeholder == "搜索配色主题…"
+
+
+async def test_the_palette_speaks_english_under_en(sample: Engine) -> None:
+    app = DubanApp(sample, lang="en", ledger_name="ledger.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        titles = {p.split("\n")[0] for p in await palette_prompts(app, pilot)}
+    assert {"Theme", "Keys", "Screenshot", "Quit", "Undo"} <= titles
+
+
 # --- paging -----------------------------------------------------------------------------------
 
 
@@ -575,24 +627,24 @@ async def test_t_jumps_to_an_item_past_the_first_page(big: Engine) -> None:
 async def test_r_shows_the_report_and_s_saves_it(
     sample: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from textual.widgets import Markdown
+    from tui.screens import ReportScreen, SaveAsScreen
 
-    from tui.screens import ReportScreen
-
-    monkeypatch.chdir(tmp_path)
+    # No documents folder: the home folder is offered (tests/test_report_screen.py has more).
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     async with running(sample) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, ReportScreen)
-        assert "一、上半年主要工作开展情况及成效" in screen.markdown
-        assert "公文收办2007件次" in screen.markdown
-        assert screen.query_one("#report", Markdown) is not None
+        assert "一、上半年主要工作开展情况及成效" in screen.report.text()
+        assert "公文收办2007件次" in screen.report.text()
         await pilot.press("s")
         await settle(app, pilot)
-        assert on_base(app)
-    saved = (tmp_path / "duban-report-2023-H1.md").read_text(encoding="utf-8")
-    assert "公文收办2007件次" in saved
+        assert isinstance(app.screen, SaveAsScreen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen
     assert (tmp_path / "duban-report-2023-H1.docx").stat().st_size > 0
 
 

@@ -449,60 +449,61 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
 async def test_s_asks_before_replacing_and_replaces_a_planted_link_not_its_target(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_app_keys import on_base, running, settle
-    from tui.screens import ConfirmScreen
+    from tests.test_app_keys import running, settle
+    from tui.screens import ConfirmScreen, ReportScreen, SaveAsScreen
 
     work = tmp_path / "work"
     work.mkdir()
-    monkeypatch.chdir(work)
-    md, docx = work / "duban-report-2023-H1.md", work / "duban-report-2023-H1.docx"
+    monkeypatch.setenv("HOME", str(work))  # no Documents folder: s offers the home folder
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    docx = work / "duban-report-2023-H1.docx"
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
-    md.symlink_to(victim)
-    docx.write_bytes(b"old docx")
+    docx.symlink_to(victim)
     engine = open_ledger(str(db))
     async with running(engine) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
-        await pilot.press("s")
+        await pilot.press("s", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert "duban-report-2023-H1.md, duban-report-2023-H1.docx" in app.screen.message
+        assert str(docx) in app.screen.message
         await pilot.press("n")
         await settle(app, pilot)
-        assert on_base(app)
-        assert md.is_symlink() and docx.read_bytes() == b"old docx"
-        await pilot.press("r")
-        await settle(app, pilot)
-        await pilot.press("s")
+        assert isinstance(app.screen, SaveAsScreen)
+        assert docx.is_symlink()
+        await pilot.press("enter")
         await settle(app, pilot)
         await pilot.press("y")
         await settle(app, pilot)
-        assert on_base(app)
+        assert isinstance(app.screen, ReportScreen)
     engine.dispose()
     assert victim.read_text() == "precious"
-    assert not md.is_symlink() and "学习" in md.read_text(encoding="utf-8")
+    assert not docx.is_symlink()
     assert docx.read_bytes().startswith(b"PK")  # a real .docx now
-    assert sorted(os.listdir(work)) == [docx.name, md.name]
+    assert sorted(os.listdir(work)) == [docx.name]
 
 
 async def test_s_refuses_a_directory_in_the_way_with_a_message(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.test_app_keys import notices, running, settle
+    from tui.screens import SaveAsScreen
 
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "duban-report-2023-H1.md").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    (tmp_path / "duban-report-2023-H1.docx").mkdir()
     engine = open_ledger(str(db))
     async with running(engine) as (app, pilot):
         await pilot.press("r")
         await settle(app, pilot)
-        await pilot.press("s", "y")
+        await pilot.press("s", "enter")
         await settle(app, pilot)
         shown = notices(app)
+        assert isinstance(app.screen, SaveAsScreen)
     engine.dispose()
     assert any("it is a directory" in text and level == "error" for text, level in shown), shown
-    assert not (tmp_path / "duban-report-2023-H1.docx").exists()
+    assert list((tmp_path / "duban-report-2023-H1.docx").iterdir()) == []
 
 
 def test_a_long_destination_is_said_on_one_line(db: Path, tmp_path: Path) -> None:

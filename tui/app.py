@@ -51,8 +51,12 @@ WRITE_ACTIONS = {
     "undo",
     "redo",
 }  # seconds after the first page is shown
-BOARD_KEYS = {"log", "toggle_done", "add", "edit", "delete", "filter", "period"}
-"""Actions whose keys are priority bindings: they open a form or the filter box."""
+BOARD_KEYS = {"log", "toggle_done", "add", "edit", "delete", "filter", "period", "detail", "today",
+              "report"}  # fmt: skip
+"""Actions whose keys are priority bindings: they open a form, the filter box or a screen."""
+HOLD_SECONDS = 5.0
+"""Longest that keys typed after Enter, t or r wait for the screen being read; past it (a
+ledger that does not answer) they go where they would have gone."""
 POLL_SECONDS = 1.0
 WIDE = 120
 
@@ -79,12 +83,12 @@ class DubanApp(App[None]):
         Binding("1", "goto_pane(0)", "pane1", show=False, id="pane1"),
         Binding("2", "goto_pane(1)", "pane2", show=False, id="pane2"),
         Binding("3", "goto_pane(2)", "pane3", show=False, id="pane3"),
-        Binding("enter", "detail", "detail", id="detail", show=False),
+        Binding("enter", "detail", "detail", id="detail", show=False, priority=True),
         Binding("plus,=", "bump(1)", "+1", key_display="+", id="plus", show=False),
         Binding("minus", "bump(-1)", "-1", key_display="-", id="minus", show=False),
-        # Keys that open a form (BOARD_KEYS) are priority bindings, run as each key comes, not
-        # in a form or the filter box (typed_elsewhere); the keys after them wait for the form
-        # (see on_event).
+        # Keys that open a form or a screen (BOARD_KEYS) are priority bindings, run as each key
+        # comes, not in a form or the filter box (typed_elsewhere); the keys after them wait
+        # for the form or screen (see on_event).
         Binding("l", "log", "log", id="log", priority=True),
         Binding("space", "toggle_done", "done", id="done", priority=True),
         Binding("a", "add", "add", id="add", priority=True),
@@ -94,8 +98,8 @@ class DubanApp(App[None]):
         Binding("U", "redo", "redo", show=False, id="redo"),
         Binding("slash", "filter", "filter", key_display="/", id="filter", priority=True),
         Binding("p", "period", "period", id="period", show=False, priority=True),
-        Binding("t", "today", "today", id="today"),
-        Binding("r", "report", "report", id="report"),
+        Binding("t", "today", "today", id="today", priority=True),
+        Binding("r", "report", "report", id="report", priority=True),
         Binding("d", "toggle_done_last", "done last", show=False, id="toggle_done_last"),
     ]
 
@@ -510,6 +514,30 @@ class DubanApp(App[None]):
         for key in held:
             await self.on_event(key)
 
+    def hold_keys(self) -> None:
+        """Keys typed from now on wait for the screen a worker is reading the ledger for (the
+        detail view, today's list, the report): without this, Esc typed right after Enter
+        would reach the board, and the view would open after it."""
+        if self.key_now is None or self.held is not None:
+            return  # the palette's call (no keys typed after it), or already holding
+        held = self.held = []
+
+        def give_up() -> None:
+            if self.held is held:
+                self.call_later(self._release_held, self.screen, 0)
+
+        self.set_timer(HOLD_SECONDS, give_up)
+
+    def held_for(self, screen: Screen[Any]) -> None:
+        """``screen`` was pushed for the keys being held: hand them to it once it is ready."""
+        if self.held is not None:
+            self.call_later(self._release_held, screen, 100)
+
+    def stop_holding(self) -> None:
+        """The screen keys were held for will not come: they go where they would have."""
+        if self.held is not None:
+            self.call_later(self._release_held, self.screen, 0)
+
     def typed_elsewhere(self) -> bool:
         """A board key pressed in a form or the filter box belongs to it (an `a` typed in a
         title): its priority binding is skipped and the key handed on."""
@@ -846,17 +874,24 @@ class DubanApp(App[None]):
     def action_detail(self) -> None:
         row = self.selected()
         if row is not None:
+            self.hold_keys()
             self.open_detail(row)
 
     @work(thread=True, exclusive=True, group="detail")
     def open_detail(self, row: BoardRow, cursor: int | None = None) -> None:
         from store.board import entries_of
         from store.db import read_session
+        from store.errors import LedgerError
         from store.ledger import show_item
 
-        with read_session(self.engine) as session:
-            entries = entries_of(session, row.id)
-            item = show_item(session, row.code).item
+        try:
+            with read_session(self.engine) as session:
+                entries = entries_of(session, row.id)
+                item = show_item(session, row.code).item
+        except LedgerError as exc:  # deleted meanwhile
+            self.call_from_thread(self.stop_holding)
+            self.post_message(self.Failed(self.words_of(exc)))
+            return
         names = ("detail", "dept", "assist", "owner", "evidence", "reason", "progress_note",
                  "notes")  # fmt: skip
         fields = {self.t(f"field.{name}"): getattr(item, name) for name in names}
@@ -874,6 +909,7 @@ class DubanApp(App[None]):
         screen = DetailScreen(self.t, row, entries, fields, period=self.period, today=today(),
                               cursor=cursor)  # fmt: skip
         self.push_screen(screen, done)
+        self.held_for(screen)
 
     def change_entry(self, row: BoardRow, change: Any) -> None:
         """Correct or delete one entry (from the detail view), then show the view again."""
@@ -902,6 +938,7 @@ class DubanApp(App[None]):
         self.write(act, then=then)
 
     def action_today(self) -> None:
+        self.hold_keys()
         self.open_today()
 
     @work(thread=True, exclusive=True, group="today")
@@ -932,71 +969,58 @@ class DubanApp(App[None]):
                     lst.want_code = code
                     lst.post_message(Checklist.NeedMore(lst, everything=True))
 
-        self.push_screen(TodayScreen(self.t, rows), done)
+        screen = TodayScreen(self.t, rows)
+        self.push_screen(screen, done)
+        self.held_for(screen)
 
     def action_report(self) -> None:
+        self.hold_keys()
         self.open_report()
 
     @work(thread=True, exclusive=True, group="report")
     def open_report(self) -> None:
         """The current period's report, built from the ledger off the UI thread."""
         from store.db import read_session
-        from store.report import build_report, to_markdown
+        from store.report import build_report
 
         period = self.period
         with read_session(self.engine) as session:
             report = build_report(session, period=period, on=today())
-        self.call_from_thread(self._show_report, period, report, to_markdown(report))
+        self.call_from_thread(self._show_report, period, report)
 
-    def _show_report(self, period: str, report: Any, markdown: str) -> None:
-        from tui.screens import ConfirmScreen, ReportScreen
+    def _show_report(self, period: str, report: Any) -> None:
+        from store.db import ledger_file
+        from store.files import check_destination
+        from store.report import REPORT_SUFFIXES, write_report
+        from tui.screens import ReportScreen, SaveTarget
 
-        def done(save: bool | None) -> None:
-            if not save:
-                return
-            paths = self.report_paths(period)
-            there = [p.name for p in paths if os.path.lexists(p)]
-            if not there:
-                self.save_report(period, report, markdown, force=False)
-                return
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.save_report(period, report, markdown, force=True)
-
-            question = self.t("confirm.overwrite", files=", ".join(there))
-            self.push_screen(ConfirmScreen(self.t, question), confirmed)
-
-        self.push_screen(ReportScreen(self.t, markdown), done)
+        ledger = ledger_file(self.engine)
+        # Not with_suffix: a range's key (2024-01..2024-09) has a dot of its own.
+        target = SaveTarget(
+            default=self.documents_folder() / f"duban-report-{period}.docx",
+            # The store's checks: a refused destination raises; force=True lets a file that
+            # is there through, so that the dialog can ask before replacing it.
+            replaces=lambda path: check_destination(path, force=True, ledger=ledger) is not None,
+            write=lambda path, force: write_report(report, path, force=force, ledger=ledger),
+            suffixes=REPORT_SUFFIXES,
+        )
+        screen = ReportScreen(self.t, report, target)
+        self.push_screen(screen)
+        self.held_for(screen)
 
     @staticmethod
-    def report_paths(period: str) -> tuple[Path, Path]:
-        """Where s saves the report: next to where duban was started, .md and .docx."""
-        # Not with_suffix: a range's key (2024-01..2024-09) has a dot of its own.
-        stem = f"duban-report-{period}"
-        return Path.cwd() / f"{stem}.md", Path.cwd() / f"{stem}.docx"
+    def documents_folder() -> Path:
+        """Where s offers to save the report: the user's documents folder, else (a server
+        often has none) the home folder, else the folder duban was started in."""
+        from platformdirs import user_documents_dir
 
-    @work(thread=True, group="report")
-    def save_report(self, period: str, report: Any, markdown: str, *, force: bool) -> None:
-        """Save the Markdown and the .docx offices submit, as every file duban writes
-        (``store.files``): whole or not at all, existing files only when ``force`` (the user
-        said yes to replacing them), never over the ledger."""
-        from store.db import ledger_file
-        from store.errors import LedgerError
-        from store.files import write_text_atomically
-        from store.report import to_docx
-
-        md, docx = self.report_paths(period)
-        ledger = ledger_file(self.engine)
+        docs = Path(user_documents_dir())
+        if docs.is_dir():
+            return docs
         try:
-            write_text_atomically(md, lambda fh: fh.write(markdown), force=force, ledger=ledger)
-            to_docx(report, docx, force=force, ledger=ledger)
-        except LedgerError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.call_from_thread(
-            self.notify_text, self.t("msg.report_saved", files=f"{md.name}, {docx.name}")
-        )
+            return Path.home()
+        except RuntimeError:  # no home: HOME unset and no passwd entry
+            return Path.cwd()
 
     def action_help(self) -> None:
         from tui.screens import HelpScreen
@@ -1013,13 +1037,18 @@ class DubanApp(App[None]):
             ("1 2 3", f"{t('key.pane1')} / {t('key.pane2')} / {t('key.pane3')}"),
         ]
         skip = {"next_pane", "prev_pane", "pane1", "pane2", "pane3"}
-        names = {"enter": "Enter", "space": "Space"}
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id and binding.id not in skip:
-                key = binding.key_display or binding.key.split(",")[0]
-                keys.append((names.get(key, key), t(f"key.{binding.id}")))
+                keys.append((self.key_label(binding), t(f"key.{binding.id}")))
         keys.append(("Ctrl+P", t("key.palette")))
         return keys
+
+    @staticmethod
+    def key_label(binding: Binding) -> str:
+        """A binding's first key as the help screen and the palette name it: +, Enter,
+        Shift+Tab."""
+        key = binding.key_display or binding.key.split(",")[0]
+        return "+".join(part.capitalize() if len(part) > 1 else part for part in key.split("+"))
 
     # -- command palette ------------------------------------------------------------------------
 
@@ -1069,21 +1098,57 @@ class DubanApp(App[None]):
         self.notify_text(self.t("msg.screenshot_saved", path=path))
         return path
 
+    # Textual's own commands, by the title it gives them: our words for each, in the UI's
+    # language (its titles and help are English only). None: left out, because one of ours
+    # does the same (q's 退出 is the palette's Quit).
+    SYSTEM_COMMANDS: ClassVar[dict[str, str | None]] = {
+        "Theme": "cmd.theme",
+        "Quit": None,
+        "Keys": "cmd.keys",
+        "Maximize": "cmd.maximize",
+        "Minimize": "cmd.minimize",
+        "Screenshot": "cmd.screenshot",
+    }
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        t = self.t
         for command in super().get_system_commands(screen):
-            if command.title == "Screenshot":
-                # Textual's saves only to ~/Downloads and says only "Failed" without it.
-                yield SystemCommand(
-                    self.t("cmd.screenshot"), self.t("cmd.screenshot.help"),
-                    lambda: self.set_timer(0.1, self.save_screenshot_somewhere),
-                )  # fmt: skip
-            else:
+            key = self.SYSTEM_COMMANDS.get(command.title, "")
+            if key is None:
+                continue
+            if not key:  # one a newer Textual added: tests/test_app_keys.py notices
                 yield command
+                continue
+            callback = command.callback
+            if key == "cmd.screenshot":
+                # Textual's saves only to ~/Downloads and says only "Failed" without it.
+                callback = partial(self.set_timer, 0.1, self.save_screenshot_somewhere)
+            elif key == "cmd.keys":
+                # Textual's key panel lists widget keys in English; the help screen lists
+                # every key in the UI's language.
+                callback = self.action_help
+            yield SystemCommand(t(key), t(f"{key}.help"), callback, command.discover)
         for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.id:
+            if isinstance(binding, Binding) and binding.id and binding.id != "help":
                 action = binding.action
                 yield SystemCommand(
-                    self.t(f"key.{binding.id}"),
-                    f"{binding.key_display or binding.key}",
+                    t(f"key.{binding.id}"),
+                    t("cmd.key", keys=self.key_label(binding)),
                     lambda action=action: self.run_action(action),
                 )
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: Textual's palette, with the search box's words in the UI's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(placeholder=self.t("cmd.search"),
+                                            id="--command-palette"))  # fmt: skip
+
+    def search_themes(self) -> None:
+        """The palette's 主题 command: Textual's theme list, searched in the UI's language."""
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider],
+                                        placeholder=self.t("cmd.theme.search")))  # fmt: skip

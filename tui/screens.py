@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -42,7 +45,6 @@ from store.values import (
     BadValue,
     TooLarge,
     TooSmall,
-    clean_lines,
     clean_text,
     fmt_count,
     fmt_num,
@@ -51,10 +53,12 @@ from store.values import (
     parse_target,
 )
 from tui.i18n import Translator
+from tui.wrap import Wrapped
 
 if TYPE_CHECKING:
     from store.board import BoardRow
     from store.models import Entry
+    from store.report import Report
 
 __all__ = [
     "ConfirmScreen",
@@ -67,6 +71,9 @@ __all__ = [
     "LogForm",
     "LogRequest",
     "PeriodPicker",
+    "ReportScreen",
+    "SaveAsScreen",
+    "SaveTarget",
     "TodayScreen",
     "light_mark",
 ]
@@ -132,6 +139,11 @@ class DubanModal(ModalScreen[ResultT]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def say(self, message: str, *, error: bool = False, timeout: float = 3) -> None:
+        """A toast: the app's sentence, with whatever ledger text or path it holds cleaned."""
+        self.notify(clean_text(message), severity="error" if error else "information",
+                    timeout=timeout)  # fmt: skip
 
 
 # --- forms ---------------------------------------------------------------------------------
@@ -757,38 +769,165 @@ class HelpScreen(DubanModal[None]):
         self.query_one("#keys").focus()
 
 
-class ReportScreen(DubanModal[bool]):
-    """The period's report (工作总结) as Markdown, scrollable; s saves it (.md and .docx) and
-    closes with True, Esc closes with False."""
+@dataclass
+class SaveTarget:
+    """Where and how a screen saves a file. The app gives it, with the store's functions
+    inside, so that a screen writes nothing itself."""
+
+    default: Path
+    """The full path the dialog opens with."""
+    replaces: Callable[[Path], bool]
+    """Whether writing ``path`` would replace a file there (``store.files.check_destination``);
+    raises the store's LedgerError when ``path`` may not be written at all."""
+    write: Callable[[Path, bool], object]
+    """Write ``path``, replacing a file there only when told to; raises LedgerError."""
+    suffixes: tuple[str, ...] = ()
+    """The endings the file may have; a name with none of them gets the first."""
+
+
+class SaveAsScreen(DubanModal[Path | None]):
+    """Where to save: one field, holding the full default path. Enter checks the path
+    (``SaveTarget.replaces``), asks before replacing a file that is there, then writes; a
+    refusal or a failed write (no such folder, the ledger, a full disk) is said in a toast in
+    the UI's language and the dialog stays open with what was typed. Closes with the full
+    path written; Esc closes with None."""
+
+    def __init__(self, t: Translator, title: str, target: SaveTarget) -> None:
+        super().__init__(t)
+        self.title_line = title
+        self.target = target
+        self.busy = False
+        """A check or write is on its way: Enter again waits for it."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog save"):
+            yield Static(Text(self.title_line, "bold"), classes="dialog-title")
+            yield FieldRow(self.t("save.field"), _input(str(self.target.default), name="path"),
+                           name="path")  # fmt: skip
+            yield Static(Text(self.t("save.hint")), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-path", Input).focus()
+
+    def typed_path(self) -> Path | None:
+        """The path typed, made whole: ~ expanded, relative to the folder duban was started
+        in, into a folder named, with a known ending; None when nothing is typed."""
+        text = self.query_one("#f-path", Input).value.strip()
+        if not text:
+            return None
+        path = Path(text)
+        with contextlib.suppress(RuntimeError):  # ~nosuchuser stays as typed
+            path = path.expanduser()
+        path = Path(os.path.abspath(path))
+        suffixes = self.target.suffixes
+        known = not suffixes or path.suffix.lower() in suffixes
+        if path.is_dir() and not known:
+            return path / self.target.default.name
+        # (A folder named like the file, report.docx/, is in the way: the store says so.)
+        return path if known else path.with_name(path.name + suffixes[0])
+
+    @on(Input.Submitted, "#f-path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.busy:
+            return
+        path = self.typed_path()
+        if path is None:
+            self.say(self.t("msg.not_saved", error=self.t("save.no_path")), error=True)
+            return
+        self.busy = True
+        self.attempt(path, replace=False)
+
+    @work(thread=True, exclusive=True, group="save")
+    def attempt(self, path: Path, *, replace: bool) -> None:
+        """Check and write off the UI thread: a slow or full disk never freezes the screen."""
+        from store.errors import LedgerError
+        from store.messages import text_of
+
+        try:
+            if not replace and self.target.replaces(path):
+                self.app.call_from_thread(self.ask_replace, path)
+                return
+            self.target.write(path, replace)
+        except LedgerError as exc:
+            self.app.call_from_thread(self.refused, text_of(exc, self.t.lang))
+            return
+        self.app.call_from_thread(self.saved, path)
+
+    def ask_replace(self, path: Path) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.attempt(path, replace=True)
+            else:
+                self.busy = False
+                self.query_one("#f-path", Input).focus()
+
+        question = self.t("confirm.overwrite", files=clean_text(str(path)))
+        self.app.push_screen(ConfirmScreen(self.t, question), answered)
+
+    def refused(self, reason: str) -> None:
+        self.busy = False
+        self.say(self.t("msg.not_saved", error=reason), error=True)
+        self.query_one("#f-path", Input).focus()
+
+    def saved(self, path: Path) -> None:
+        self.busy = False
+        self.dismiss(path)
+
+
+class ReportScreen(DubanModal[None]):
+    """The period's report (工作总结), scrollable, its lines broken as Chinese is typeset
+    (``tui.wrap``: no line starts with ，, no number is split); s asks where to save it
+    (``SaveAsScreen``) and says the full path saved. Esc closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "cancel", "Close", show=False, id="report.close"),
         Binding("s", "save", "Save", show=False, id="report.save"),
     ]
 
-    def __init__(self, t: Translator, markdown: str) -> None:
+    STYLE: ClassVar[dict[str, tuple[str, Literal["left", "center"]]]] = {
+        "title": ("bold", "center"),
+        "h1": ("bold", "left"),
+        "h2": ("bold", "left"),
+        "p": ("", "left"),
+    }
+
+    def __init__(self, t: Translator, report: Report, target: SaveTarget | None = None) -> None:
         super().__init__(t)
-        # The report builder cleans what it writes; this keeps the terminal safe from any
-        # Markdown handed in (Textual's Markdown widget passes ESC and C1 through).
-        self.markdown = clean_lines(markdown)
+        self.report = report
+        self.target = target
+
+    def body(self) -> Group:
+        """Every block of the report (already cleaned by ``Report.blocks``), a blank line
+        between them, each wrapped at whatever width the screen gives it."""
+        parts: list[Wrapped | Text] = []
+        for block in self.report.blocks():
+            if parts:
+                parts.append(Text(""))
+            style, justify = self.STYLE[block.kind]
+            parts.append(Wrapped(block.text, style=style, justify=justify))
+        return Group(*parts)
 
     def compose(self) -> ComposeResult:
-        from textual.containers import VerticalScroll
-        from textual.widgets import Markdown
-
         with Vertical(classes="dialog help"):
             with VerticalScroll(id="report-body"):
-                yield Markdown(self.markdown, id="report")
+                yield Static(self.body(), id="report")
             yield Static(Text(self.t("report.hint")), classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#report-body").focus()
 
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
     def action_save(self) -> None:
-        self.dismiss(True)
+        if self.target is None:
+            return
+
+        def done(path: Path | None) -> None:
+            if path is not None:
+                # A full path is long: long enough on screen to be read and copied.
+                self.say(self.t("msg.report_saved", files=str(path)), timeout=10)
+
+        title = self.t("save.report", period=period_label(self.t, self.report.period))
+        self.app.push_screen(SaveAsScreen(self.t, title, self.target), done)
 
 
 # --- views -------------------------------------------------------------------------------
@@ -825,6 +964,8 @@ class DetailScreen(DubanModal[EntryChange | None]):
         Binding("escape,q", "cancel", "Close", show=False, id="detail.close"),
         Binding("e", "fix_entry", "Correct entry", show=False, id="detail.fix"),
         Binding("x,delete", "remove_entry", "Delete entry", show=False, id="detail.rm"),
+        Binding("j", "move(1)", "down", show=False, id="detail.down"),
+        Binding("k", "move(-1)", "up", show=False, id="detail.up"),
     ]
 
     def __init__(
@@ -969,6 +1110,17 @@ class DetailScreen(DubanModal[EntryChange | None]):
             table.focus()
             return
         self.query_one("#detail-body").focus()
+
+    def action_move(self, delta: int) -> None:
+        """j / k, as in the panes: the entry cursor once the entries have focus, else the
+        view scrolls a line."""
+        focused = self.focused
+        if isinstance(focused, DataTable):
+            focused.action_cursor_down() if delta > 0 else focused.action_cursor_up()
+            return
+        # At once, not after the next refresh: j j typed fast scrolls two lines, not one.
+        body = self.query_one("#detail-body", VerticalScroll)
+        body.scroll_relative(y=delta, animate=False, immediate=True)
 
     def selected_entry(self) -> Entry | None:
         """The entry under the table's cursor (the newest before the cursor moves)."""
