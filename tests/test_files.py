@@ -502,7 +502,7 @@ async def test_s_refuses_a_directory_in_the_way_with_a_message(
         shown = notices(app)
         assert isinstance(app.screen, SaveAsScreen)
     engine.dispose()
-    assert any("it is a directory" in text and level == "error" for text, level in shown), shown
+    assert any("它是一个目录" in text and level == "error" for text, level in shown), shown
     assert list((tmp_path / "duban-report-2023-H1.docx").iterdir()) == []
 
 

@@ -399,7 +399,8 @@ async def test_u_asks_before_taking_back_many_items(tmp_path: Path) -> None:
         await pilot.press("U")  # an import is not redone: it says to import again
         await settle(app, pilot)
         assert on_base(app) and ledger_codes(engine) == []
-        assert ("错误：不能重做导入批次 1 的撤销：请重新导入该文件（ledger.csv）", "error") in notices(app)
+        refused = "错误：不能重做导入批次 1 的撤销：请重新导入该文件（ledger.csv）"
+        assert (refused, "error") in notices(app)
     engine.dispose()
 
 
