@@ -114,9 +114,9 @@ _HEADINGS = {"Arguments": "help.heading.arguments", "Options": "help.heading.opt
 
 
 def split_extras(help: str) -> tuple[str, str, str]:
-    """``("…", "  ", "[默认：50；必填]")``: a parameter's help, and what Click and Typer put after
-    it (``[default: 50; required]``) in the help language; a bracket with any other word in it
-    is left as it is (it may be the help's own text)."""
+    """``("…", "  ", "（默认：50；必填）")``: a parameter's help, and what Click and Typer put
+    after it (``[default: 50; required]``) in the help language; a bracket with any other word
+    in it is left as it is (it may be the help's own text)."""
     match = _EXTRAS.fullmatch(help)
     if match is None:
         return help, "", ""
