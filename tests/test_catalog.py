@@ -52,7 +52,7 @@ def _keys_asked_for() -> set[str]:
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             first = node.args[0]
             value = first.value if isinstance(first, ast.Constant) else None
-            if name in ("t", "T") and isinstance(value, str) and "." in value:
+            if name in ("t", "T", "H") and isinstance(value, str) and "." in value:
                 asked.add(value)
     return asked
 

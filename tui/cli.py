@@ -38,23 +38,18 @@ from store.values import (
     fmt_count,
     fmt_num,
 )
+from tui.clihelp import Duban, H
 from tui.i18n import LANGS, Translator, choose_lang
 
-APP_HELP = """督办 duban — track an office's work plan: three checklists (党建 party, 效能
-efficiency, 监督 supervision), every bit of progress logged, reports from what was logged.
-
-The ledger is an SQLite file in your data directory unless --db or DUBAN_DB names another
-(a path, or a postgresql:// URL)."""
-
-app = typer.Typer(
-    help=APP_HELP,
+app = Duban(
+    help=H("help.duban"),
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     add_completion=False,
 )
-db_app = typer.Typer(
-    help="Schema migrations, integrity checks and backups of the ledger.",
+db_app = Duban(
+    help=H("help.db"),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -152,8 +147,7 @@ def main_callback(
         typer.Option(
             "--db",
             envvar="DUBAN_DB",
-            help="Ledger to use: an SQLite file path or an SQLAlchemy URL "
-            "(postgresql+psycopg://…). Default: ledger.db in your data directory.",
+            help=H("help.duban.db"),
         ),
     ] = None,
     version: Annotated[
@@ -162,14 +156,12 @@ def main_callback(
             "--version",
             callback=version_callback,
             is_eager=True,
-            help="Print duban's version and exit.",
+            help=H("help.duban.version"),
         ),
     ] = False,
     lang: Annotated[
         str | None,
-        typer.Option(
-            "--lang", envvar="DUBAN_LANG", help="Dashboard language: zh or en (default: locale)."
-        ),
+        typer.Option("--lang", envvar="DUBAN_LANG", help=H("help.duban.lang")),
     ] = None,
 ) -> None:
     """With no command: open the dashboard on the ledger (in a terminal)."""
@@ -329,50 +321,40 @@ def parse_day(text: str | None) -> date | None:
 
 _NEGATIVE = re.compile(r"-[\d.,]+")
 
-PaneOpt = Annotated[
-    str | None, typer.Option("--pane", help="party|efficiency|supervision (or 党建/效能/监督).")
-]
+PaneOpt = Annotated[str | None, typer.Option("--pane", help=H("help.opt.pane"))]
 PeriodOpt = Annotated[
     str | None,
-    typer.Option("--period", help="Period: 2023, 2023-H1, 2023-Q3, 2023-07, 2023年上半年 …"),
+    typer.Option("--period", help=H("help.opt.period")),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help=H("help.opt.json"))]
 ForceOpt = Annotated[
     bool,
-    typer.Option(
-        "--force", help="Replace an existing -o file (or a link there; never the ledger)."
-    ),
+    typer.Option("--force", help=H("help.opt.force")),
 ]
 
 
 # --- items ----------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(help=H("help.add"))
 @user_errors
 def add(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="工作任务: what is to be done.")],
-    pane: Annotated[
-        str, typer.Option("--pane", help="party|efficiency|supervision (or 党建/效能/监督).")
+    title: Annotated[
+        str, typer.Argument(metavar=H("help.metavar.title"), help=H("help.add.title"))
     ],
-    code: Annotated[
-        str | None, typer.Option("--code", help="编号; default: the pane's next (DJ-007).")
-    ] = None,
-    category: Annotated[str, typer.Option("--category", help="类别: the 一是… group.")] = "",
-    target: Annotated[
-        str | None, typer.Option("--target", help="目标值: a count, e.g. 6 or 6次.")
-    ] = None,
-    unit: Annotated[str, typer.Option("--unit", help="单位, e.g. 次 篇 件次.")] = "",
-    due: Annotated[
-        str | None, typer.Option("--due", help="完成时限: 2023-07-31, 2023/7/31 or 2023年7月31日.")
-    ] = None,
-    start: Annotated[str | None, typer.Option("--start", help="开始日期.")] = None,
-    dept: Annotated[str, typer.Option("--dept", help="责任科室.")] = "",
-    owner: Annotated[str, typer.Option("--owner", help="责任人.")] = "",
-    detail: Annotated[str, typer.Option("--detail", help="具体措施.")] = "",
+    pane: Annotated[str, typer.Option("--pane", help=H("help.opt.pane"))],
+    code: Annotated[str | None, typer.Option("--code", help=H("help.add.code"))] = None,
+    category: Annotated[str, typer.Option("--category", help=H("help.add.category"))] = "",
+    target: Annotated[str | None, typer.Option("--target", help=H("help.add.target"))] = None,
+    unit: Annotated[str, typer.Option("--unit", help=H("help.add.unit"))] = "",
+    due: Annotated[str | None, typer.Option("--due", help=H("help.add.due"))] = None,
+    start: Annotated[str | None, typer.Option("--start", help=H("help.add.start"))] = None,
+    dept: Annotated[str, typer.Option("--dept", help=H("help.add.dept"))] = "",
+    owner: Annotated[str, typer.Option("--owner", help=H("help.add.owner"))] = "",
+    detail: Annotated[str, typer.Option("--detail", help=H("help.add.detail"))] = "",
     period: PeriodOpt = None,
-    key: Annotated[bool, typer.Option("--key", help="Mark as a key item (重点).")] = False,
+    key: Annotated[bool, typer.Option("--key", help=H("help.add.key"))] = False,
 ) -> None:
     """Add an item to the ledger."""
     from store.ledger import add_item
@@ -394,18 +376,16 @@ def add(
 
 # Click would read the "-2" of `duban log DJ-001 -2` as an unknown option; let unknown options
 # through as arguments, and turn those that are not numbers back into a usage error below.
-@app.command(context_settings={"ignore_unknown_options": True})
+@app.command(context_settings={"ignore_unknown_options": True}, help=H("help.log"))
 @user_errors
 def log(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="The item's 编号.")],
+    code: Annotated[str, typer.Argument(metavar=H("help.metavar.code"), help=H("help.arg.code"))],
     amount: Annotated[
-        str, typer.Argument(help="How much was done (default 1); negative to correct.")
+        str, typer.Argument(metavar=H("help.metavar.amount"), help=H("help.log.amount"))
     ] = "1",
-    on: Annotated[
-        str | None, typer.Option("--on", help="The day it was done (default today).")
-    ] = None,
-    note: Annotated[str, typer.Option("--note", help="What was done.")] = "",
+    on: Annotated[str | None, typer.Option("--on", help=H("help.log.on"))] = None,
+    note: Annotated[str, typer.Option("--note", help=H("help.log.note"))] = "",
 ) -> None:
     """Log work done on an item: +1, or an amount, on a day, with a note."""
     from store.ledger import actual_of, find_item, log_entry, parse_amount
@@ -425,14 +405,12 @@ def log(
     say(message)
 
 
-@app.command()
+@app.command(help=H("help.done"))
 @user_errors
 def done(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="The item's 编号.")],
-    evidence: Annotated[
-        str, typer.Option("--evidence", help="办结依据: the document or result that shows it.")
-    ] = "",
+    code: Annotated[str, typer.Argument(metavar=H("help.metavar.code"), help=H("help.arg.code"))],
+    evidence: Annotated[str, typer.Option("--evidence", help=H("help.done.evidence"))] = "",
 ) -> None:
     """Mark an item done (已办结)."""
     from store.ledger import mark_done
@@ -443,10 +421,11 @@ def done(
     say(message)
 
 
-@app.command()
+@app.command(help=H("help.reopen"))
 @user_errors
 def reopen(
-    ctx: typer.Context, code: Annotated[str, typer.Argument(help="The item's 编号.")]
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(metavar=H("help.metavar.code"), help=H("help.arg.code"))],
 ) -> None:
     """Reopen a done item."""
     from store.ledger import reopen as reopen_item
@@ -457,17 +436,14 @@ def reopen(
     say(message)
 
 
-@app.command("set")
+@app.command("set", help=H("help.set"))
 @user_errors
 def set_fields(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="The item's 编号.")],
+    code: Annotated[str, typer.Argument(metavar=H("help.metavar.code"), help=H("help.arg.code"))],
     assignments: Annotated[
         list[str],
-        typer.Argument(
-            help="FIELD=VALUE pairs. Fields: code pane category title detail dept assist owner "
-            "target unit period start due status evidence reason progress_note notes key."
-        ),
+        typer.Argument(metavar=H("help.metavar.assignments"), help=H("help.set.assignments")),
     ],
 ) -> None:
     """Change fields of an item: duban set DJ-001 due=2023-12-31 status=推进中."""
@@ -480,9 +456,12 @@ def set_fields(
     say(message)
 
 
-@app.command()
+@app.command(help=H("help.rm"))
 @user_errors
-def rm(ctx: typer.Context, code: Annotated[str, typer.Argument(help="The item's 编号.")]) -> None:
+def rm(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(metavar=H("help.metavar.code"), help=H("help.arg.code"))],
+) -> None:
     """Delete an item (undo brings it back)."""
     from store.ledger import remove_item
 
@@ -492,13 +471,11 @@ def rm(ctx: typer.Context, code: Annotated[str, typer.Argument(help="The item's 
     say(message)
 
 
-YesOpt = Annotated[
-    bool, typer.Option("--yes", "-y", help="Take back more than one item without asking.")
-]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Say what it would do; change nothing.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help=H("help.opt.yes"))]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help=H("help.opt.dry_run"))]
 
 
-@app.command()
+@app.command(help=H("help.undo"))
 @user_errors
 def undo(ctx: typer.Context, yes: YesOpt = False, dry_run: DryRunOpt = False) -> None:
     """Undo your last change; again for the one before. More than one item needs --yes."""
@@ -508,7 +485,7 @@ def undo(ctx: typer.Context, yes: YesOpt = False, dry_run: DryRunOpt = False) ->
     _take_back(ctx, undo_preview, undo_last, yes=yes, dry_run=dry_run)
 
 
-@app.command()
+@app.command(help=H("help.redo"))
 @user_errors
 def redo(ctx: typer.Context, yes: YesOpt = False, dry_run: DryRunOpt = False) -> None:
     """Redo what your last undo took back; again for the undo before. A new change of yours
@@ -537,21 +514,24 @@ def _take_back(ctx: typer.Context, preview: Any, act: Any, *, yes: bool, dry_run
     say(message)
 
 
-entry_app = typer.Typer(
-    help="Correct or delete one logged entry (its id is the # column of `duban show CODE`).",
+entry_app = Duban(
+    help=H("help.entry"),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(entry_app, name="entry")
 
 
-@entry_app.command("set")
+@entry_app.command("set", help=H("help.entry.set"))
 @user_errors
 def entry_set(
     ctx: typer.Context,
-    entry_id: Annotated[int, typer.Argument(metavar="ID", help="The entry's id (duban show).")],
+    entry_id: Annotated[
+        int, typer.Argument(metavar=H("help.metavar.entry_id"), help=H("help.entry.id"))
+    ],
     assignments: Annotated[
-        list[str], typer.Argument(help="FIELD=VALUE pairs. Fields: amount day note.")
+        list[str],
+        typer.Argument(metavar=H("help.metavar.assignments"), help=H("help.entry.set.assignments")),
     ],
 ) -> None:
     """Correct an entry: duban entry set 17 amount=5 (a mistyped `duban log DJ-001 50`)."""
@@ -564,11 +544,13 @@ def entry_set(
     say(message)
 
 
-@entry_app.command("rm")
+@entry_app.command("rm", help=H("help.entry.rm"))
 @user_errors
 def entry_rm(
     ctx: typer.Context,
-    entry_id: Annotated[int, typer.Argument(metavar="ID", help="The entry's id (duban show).")],
+    entry_id: Annotated[
+        int, typer.Argument(metavar=H("help.metavar.entry_id"), help=H("help.entry.id"))
+    ],
 ) -> None:
     """Delete an entry (duban undo brings it back)."""
     from store.ledger import find_entry, remove_entry
@@ -586,31 +568,22 @@ def entry_rm(
 # --- reading --------------------------------------------------------------------------------
 
 
-@app.command("list")
+@app.command("list", help=H("help.list"))
 @user_errors
 def list_cmd(
     ctx: typer.Context,
     pane: PaneOpt = None,
     period: PeriodOpt = None,
-    status: Annotated[
-        str | None, typer.Option("--status", help="todo|doing|done|delayed|paused or 未启动 …")
-    ] = None,
-    light: Annotated[str | None, typer.Option("--light", help="red|yellow|green.")] = None,
-    dept: Annotated[
-        str | None, typer.Option("--dept", help="责任科室 (a part of it will do).")
-    ] = None,
-    owner: Annotated[
-        str | None, typer.Option("--owner", help="责任人 (a part of it will do).")
-    ] = None,
-    mine: Annotated[
-        bool, typer.Option("--mine", help="Only your items: yours by 责任人, or of your 科室.")
-    ] = False,
+    status: Annotated[str | None, typer.Option("--status", help=H("help.list.status"))] = None,
+    light: Annotated[str | None, typer.Option("--light", help=H("help.list.light"))] = None,
+    dept: Annotated[str | None, typer.Option("--dept", help=H("help.list.dept"))] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help=H("help.list.owner"))] = None,
+    mine: Annotated[bool, typer.Option("--mine", help=H("help.list.mine"))] = False,
     grep: Annotated[
         str | None,
         typer.Option(
             "--grep",
-            help="Text to find (case aside) in code, title, category, 具体措施, 备注, dept or "
-            "owner.",
+            help=H("help.list.grep"),
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -685,17 +658,16 @@ def list_cmd(
     )
 
 
-@app.command()
+@app.command(help=H("help.show"))
 @user_errors
 def show(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="The item's 编号.")],
+    code: Annotated[str, typer.Argument(metavar=H("help.metavar.code"), help=H("help.arg.code"))],
     period: Annotated[
         str | None,
         typer.Option(
             "--period",
-            help="The period whose figure is shown beside the whole span's (default: the "
-            "current half-year).",
+            help=H("help.show.period"),
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -776,12 +748,14 @@ def show(
         out.print(Text(T("cli.show.no_entries")))
 
 
-@app.command()
+@app.command(help=H("help.history"))
 @user_errors
 def history(
     ctx: typer.Context,
-    code: Annotated[str | None, typer.Argument(help="Only this item's history.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="How many changes, newest first.")] = 50,
+    code: Annotated[
+        str | None, typer.Argument(metavar=H("help.metavar.code"), help=H("help.history.code"))
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help=H("help.history.limit"))] = 50,
     as_json: JsonOpt = False,
 ) -> None:
     """Who changed what, when (留痕): the audit trail, newest first."""
@@ -822,68 +796,57 @@ def history(
 # --- import / export ------------------------------------------------------------------------
 
 
-@app.command("import")
+@app.command("import", help=H("help.import"))
 @user_errors
 def import_cmd(
     ctx: typer.Context,
     files: Annotated[
         list[Path] | None,
-        typer.Argument(
-            help="Ledgers: CSV files (Excel/WPS exports; any encoding) or workbooks (.xlsx, "
-            ".xlsm, .xls, .ods); or plan documents (.txt, .md, .docx) in the office's prose form."
-        ),
+        typer.Argument(metavar=H("help.metavar.files"), help=H("help.import.files")),
     ] = None,
     kind: Annotated[
         str,
         typer.Option(
             "--kind",
-            help="auto|items|entries|problems|plan (auto: .txt/.md/.docx "
-            "are plans, CSV by its header).",
+            help=H("help.import.kind"),
         ),
     ] = "auto",
     period: Annotated[
         str | None,
-        typer.Option("--period", help="Plans: the period, when the title does not say it."),
+        typer.Option("--period", help=H("help.import.period")),
     ] = None,
     pane_map: Annotated[
         list[str] | None,
         typer.Option(
             "--pane",
-            metavar="N=PANE",
-            help="Plans: force a subsection's pane (--pane 二=supervision); ledgers: map an "
-            "office's own 板块 name (--pane 重点工作=efficiency).",
+            metavar=H("help.metavar.pane_map"),
+            help=H("help.import.pane"),
         ),
     ] = None,
-    encoding: Annotated[
-        str, typer.Option("--encoding", help="auto (BOM, UTF-8, then GB18030) or a codec name.")
-    ] = "auto",
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
-    ] = False,
+    encoding: Annotated[str, typer.Option("--encoding", help=H("help.import.encoding"))] = "auto",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=H("help.import.dry_run"))] = False,
     on_conflict: Annotated[
         str,
-        typer.Option("--on-conflict", help="An item whose code exists: update|skip|fail."),
+        typer.Option("--on-conflict", help=H("help.import.on_conflict")),
     ] = "update",
     undo_batch: Annotated[
-        int | None, typer.Option("--undo", metavar="BATCH", help="Take back import batch BATCH.")
+        int | None,
+        typer.Option("--undo", metavar=H("help.metavar.batch"), help=H("help.import.undo")),
     ] = None,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Import even a file that retitles many items at once."),
+        typer.Option("--force", help=H("help.import.force")),
     ] = False,
     sheet: Annotated[
         list[str] | None,
-        typer.Option(
-            "--sheet", metavar="NAME", help="Workbooks: read only this sheet (repeatable)."
-        ),
+        typer.Option("--sheet", metavar=H("help.metavar.sheet"), help=H("help.import.sheet")),
     ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
             "--as-of",
-            metavar="DATE",
-            help="The day the file's figures speak for (its 填报日期; default today): a changed "
-            "完成值 is logged as done on that day.",
+            metavar=H("help.metavar.date"),
+            help=H("help.import.as_of"),
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -1035,22 +998,18 @@ def _print_report(r: Any) -> None:
     )  # fmt: skip
 
 
-@app.command()
+@app.command(help=H("help.export"))
 @user_errors
 def export(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Option("--kind", help="items|entries|audit.")] = "items",
-    fmt: Annotated[str, typer.Option("--format", help="csv|json|xlsx.")] = "csv",
+    kind: Annotated[str, typer.Option("--kind", help=H("help.export.kind"))] = "items",
+    fmt: Annotated[str, typer.Option("--format", help=H("help.export.format"))] = "csv",
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
+        Path | None, typer.Option("-o", "--output", help=H("help.export.output"))
     ] = None,
     period: PeriodOpt = None,
-    headers: Annotated[
-        str, typer.Option("--headers", help="CSV headers: zh (import-ready) or en.")
-    ] = "zh",
-    by_pane: Annotated[
-        bool, typer.Option("--by-pane", help="xlsx: one sheet per pane (党建, 效能, 监督).")
-    ] = False,
+    headers: Annotated[str, typer.Option("--headers", help=H("help.export.headers"))] = "zh",
+    by_pane: Annotated[bool, typer.Option("--by-pane", help=H("help.export.by_pane"))] = False,
     force: ForceOpt = False,
 ) -> None:
     """Export items, entries or the audit trail as CSV (Excel-safe) or JSON; items also as the
@@ -1110,7 +1069,7 @@ def export(
 # --- report ---------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(help=H("help.report"))
 @user_errors
 def report(
     ctx: typer.Context,
@@ -1118,17 +1077,17 @@ def report(
         str | None,
         typer.Option(
             "--period",
-            help="Period: 2023-H1, 2023-07, 2023年上半年 … (default: the current half).",
+            help=H("help.report.period"),
         ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="md|txt|docx (docx needs -o).")] = "md",
+    fmt: Annotated[str, typer.Option("--format", help=H("help.report.format"))] = "md",
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="File to write (default: stdout; required for docx)."),
+        typer.Option("-o", "--output", help=H("help.report.output")),
     ] = None,
     office: Annotated[
         str | None,
-        typer.Option("--office", help="Office name for the title (default: the 'office' setting)."),
+        typer.Option("--office", help=H("help.report.office")),
     ] = None,
     force: ForceOpt = False,
 ) -> None:
@@ -1166,12 +1125,16 @@ def report(
 SETTINGS = ("office",)
 
 
-@app.command()
+@app.command(help=H("help.config"))
 @user_errors
 def config(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="Setting: office.")],
-    value: Annotated[str | None, typer.Argument(help="New value; omit to show it.")] = None,
+    key: Annotated[
+        str, typer.Argument(metavar=H("help.metavar.setting"), help=H("help.config.key"))
+    ],
+    value: Annotated[
+        str | None, typer.Argument(metavar=H("help.metavar.value"), help=H("help.config.value"))
+    ] = None,
 ) -> None:
     """Show or set a ledger-wide setting (kept in the ledger, shared by everyone using it)."""
     from store.db import get_setting, set_setting, write_connection
@@ -1195,24 +1158,21 @@ def config(
     say(f"{key} = {clean_text(value)}")
 
 
-user_app = typer.Typer(
-    help="Roles: with no users everyone may do everything; the first user (an admin) turns "
-    "roles on. Viewers read; editors change items of their dept; admins do everything.",
+user_app = Duban(
+    help=H("help.user"),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(user_app, name="user")
 
 
-@user_app.command("add")
+@user_app.command("add", help=H("help.user.add"))
 @user_errors
 def user_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Login name (as DUBAN_USER or the OS gives it).")],
-    role: Annotated[str, typer.Option("--role", help="admin|editor|viewer.")],
-    dept: Annotated[
-        str, typer.Option("--dept", help="An editor's 责任科室 (default: every item).")
-    ] = "",
+    name: Annotated[str, typer.Argument(metavar=H("help.metavar.name"), help=H("help.user.name"))],
+    role: Annotated[str, typer.Option("--role", help=H("help.user.role"))],
+    dept: Annotated[str, typer.Option("--dept", help=H("help.user.dept"))] = "",
 ) -> None:
     """Add a user or change their role (admins only, once roles are on)."""
     from store.access import add_user
@@ -1224,9 +1184,14 @@ def user_add(
     say(message)
 
 
-@user_app.command("rm")
+@user_app.command("rm", help=H("help.user.rm"))
 @user_errors
-def user_rm(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+def user_rm(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Argument(metavar=H("help.metavar.name"), help=H("help.user.rm.name"))
+    ],
+) -> None:
     """Remove a user (admins only). Removing the last one turns roles off."""
     from store.access import remove_user
     from store.ledger import current_actor
@@ -1236,7 +1201,7 @@ def user_rm(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Login 
     say(T("cli.user_removed", name=name))
 
 
-@user_app.command("list")
+@user_app.command("list", help=H("help.user.list"))
 @user_errors
 def user_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """The users and their roles; and who you are."""
@@ -1279,12 +1244,12 @@ def open_dashboard(ctx: typer.Context, engine: Any, name: str | None = None) -> 
     DubanApp(engine, lang=lang, ledger_name=name).run()
 
 
-@app.command()
+@app.command(help=H("help.demo"))
 @user_errors
 def demo(
     ctx: typer.Context,
     build_only: Annotated[
-        bool, typer.Option("--build-only", help="Build the demo ledger, print its path, exit.")
+        bool, typer.Option("--build-only", help=H("help.demo.build_only"))
     ] = False,
 ) -> None:
     """Open the dashboard on a synthetic demo ledger built from the sample.
@@ -1328,7 +1293,7 @@ def demo(
 # --- db -------------------------------------------------------------------------------------
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=H("help.db.upgrade"))
 @user_errors
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply pending schema migrations (an SQLite file is backed up first)."""
@@ -1346,7 +1311,7 @@ def db_upgrade(ctx: typer.Context) -> None:
         say(T("cli.schema_backup", path=saved))
 
 
-@db_app.command("check")
+@db_app.command("check", help=H("help.db.check"))
 @user_errors
 def db_check(ctx: typer.Context) -> None:
     """Check the ledger's integrity and schema revision; exit 1 if anything is wrong."""
@@ -1367,17 +1332,15 @@ def db_check(ctx: typer.Context) -> None:
     say(T("cli.check_ok"))
 
 
-@db_app.command("backup")
+@db_app.command("backup", help=H("help.db.backup"))
 @user_errors
 def db_backup(
     ctx: typer.Context,
     dest: Annotated[
         Path | None,
-        typer.Argument(help="Where to write the copy (default: beside the ledger, dated)."),
+        typer.Argument(metavar=H("help.metavar.dest"), help=H("help.db.backup.dest")),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing DEST (never the ledger).")
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help=H("help.db.backup.force"))] = False,
 ) -> None:
     """Copy an SQLite ledger safely while others may be using it. The copy gets the ledger's
     permissions; an existing DEST is replaced only with --force."""
@@ -1387,7 +1350,7 @@ def db_backup(
     say(T("cli.backed_up", path=path))
 
 
-@db_app.command("path")
+@db_app.command("path", help=H("help.db.path"))
 @user_errors
 def db_path(ctx: typer.Context) -> None:
     """Print which ledger commands would use (from --db, DUBAN_DB or the default)."""

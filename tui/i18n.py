@@ -205,6 +205,150 @@ CATALOG: dict[str, dict[str, str]] = {
         "today.empty": "没有逾期或临期的事项",
         "today.hint": "Enter 跳到事项 · Esc 关闭",
         "today.close": "Esc 关闭",
+        # the command line's --help (tui/clihelp.py, the help= of tui/cli.py's commands)
+        "help.usage": "用法：",
+        "help.heading.arguments": "参数：",
+        "help.heading.options": "选项：",
+        "help.heading.commands": "命令：",
+        "help.help_option": "显示本帮助后退出。",
+        "help.cut": "…",
+        "help.metavar.options": "[选项]",
+        "help.metavar.command": "命令 [参数]...",
+        "help.extras": "（{extras}）",
+        "help.required": "必填",
+        "help.default": "默认：{value}",
+        "help.env_var": "环境变量：{name}",
+        "help.duban": "督办 duban：管理一个单位的工作计划——党建、效能、监督三张清单，"
+        "每一次进展都登记在案，工作总结从登记中生成。\n\n"
+        "台账默认是数据目录里的一个 SQLite 文件；用 --db 或 DUBAN_DB 可指定别的台账"
+        "（文件路径，或 postgresql:// 开头的数据库网址）。",
+        "help.duban.db": "要用的台账：SQLite 文件路径，或数据库网址（postgresql+psycopg://…）。"
+        "默认为数据目录里的 ledger.db。",
+        "help.duban.version": "显示 duban 的版本号后退出。",
+        "help.duban.lang": "界面语言：zh（中文）或 en（英文），默认随系统语言。",
+        "help.opt.pane": "板块：党建/效能/监督（或 party|efficiency|supervision）。",
+        "help.opt.period": "期间：2023、2023-H1、2023-Q3、2023-07、2023年上半年 …",
+        "help.opt.json": "输出 JSON，供程序读取。",
+        "help.opt.force": "替换已有的 -o 文件（或指向它的链接；绝不替换台账本身）。",
+        "help.opt.yes": "涉及多个事项时不再确认，直接执行。",
+        "help.opt.dry_run": "只说明将做什么，不做任何改动。",
+        "help.arg.code": "事项的编号。",
+        "help.metavar.code": "编号",
+        "help.metavar.assignments": "字段=值",
+        "help.add": "在台账中新增一个事项。",
+        "help.add.title": "工作任务：要做的事。",
+        "help.metavar.title": "工作任务",
+        "help.add.code": "编号；默认取该板块的下一个编号（如 DJ-007）。",
+        "help.add.category": "类别：“一是……”那一组。",
+        "help.add.target": "目标值：一个数，如 6 或 6次。",
+        "help.add.unit": "单位，如 次、篇、件次。",
+        "help.add.due": "完成时限：2023-07-31、2023/7/31 或 2023年7月31日。",
+        "help.add.start": "开始日期。",
+        "help.add.dept": "责任科室。",
+        "help.add.owner": "责任人。",
+        "help.add.detail": "具体措施。",
+        "help.add.key": "标为重点事项。",
+        "help.log": "登记一个事项的完成情况：默认 +1，也可写数量、日期和说明。",
+        "help.log.amount": "完成数量（默认 1）；写负数可更正多登记的。",
+        "help.metavar.amount": "数量",
+        "help.log.on": "完成日期（默认今天）。",
+        "help.log.note": "做了什么。",
+        "help.done": "把事项标为已办结。",
+        "help.done.evidence": "办结依据：能证明办结的文件或成果。",
+        "help.reopen": "重新打开已办结的事项。",
+        "help.set": "修改事项的字段：duban set DJ-001 due=2023-12-31 status=推进中。",
+        "help.set.assignments": "一个或多个 字段=值。可改的字段：code、pane、category、title、"
+        "detail、dept、assist、owner、target、unit、period、start、due、status、evidence、"
+        "reason、progress_note、notes、key。",
+        "help.rm": "删除一个事项（duban undo 可恢复）。",
+        "help.undo": "撤销你的上一次改动；再执行一次，撤销更早的一次。涉及多个事项时须加 --yes。",
+        "help.redo": "重做你上一次撤销的改动；再执行一次，重做更早的一次撤销。你一旦有了新的改动，"
+        "之前的撤销就不能再重做。涉及多个事项时须加 --yes。",
+        "help.entry": "更正或删除一条登记（登记号即 `duban show 编号` 中的 # 列）。",
+        "help.entry.set": "更正一条登记：duban entry set 17 amount=5（如把误输的 "
+        "`duban log DJ-001 50` 改过来）。",
+        "help.entry.id": "登记号（见 duban show）。",
+        "help.metavar.entry_id": "登记号",
+        "help.entry.set.assignments": "一个或多个 字段=值。可改的字段：amount、day、note。",
+        "help.entry.rm": "删除一条登记（duban undo 可恢复）。",
+        "help.list": "列出事项及其进度和红黄绿灯；不加筛选条件时列出全部事项。",
+        "help.list.status": "状态：未启动、推进中、已办结、已延期、暂缓"
+        "（或 todo|doing|done|delayed|paused）。",
+        "help.list.light": "灯：red|yellow|green（红、黄、绿）。",
+        "help.list.dept": "责任科室（写其中一部分即可）。",
+        "help.list.owner": "责任人（写其中一部分即可）。",
+        "help.list.mine": "只列你的事项：你是责任人的，或你所在科室的。",
+        "help.list.grep": "要查找的文字（不分大小写），在编号、工作任务、类别、具体措施、备注、"
+        "责任科室和责任人中查找。",
+        "help.show": "查看一个事项：全部字段、对照序时进度的完成情况、为什么亮这种颜色的灯、"
+        "本期和整个时间跨度的完成量，以及各条登记。",
+        "help.show.period": "在整个时间跨度的完成量旁另列哪个期间的完成量（默认：本半年）。",
+        "help.history": "改动记录（留痕）：谁在何时改了什么，最新的在前。",
+        "help.history.code": "只看这个事项的改动记录。",
+        "help.history.limit": "显示多少条改动，最新的在前。",
+        "help.import": "从文件导入事项、登记或问题。每个文件要么全部导入，要么一条也不导入。",
+        "help.import.files": "台账：CSV 文件（Excel、WPS 导出的均可，编码不限）或表格文件"
+        "（.xlsx、.xlsm、.xls、.ods）；或按本单位行文格式写的工作计划（.txt、.md、.docx）。",
+        "help.metavar.files": "文件",
+        "help.import.kind": "导入什么：auto|items|entries|problems|plan（auto：.txt/.md/.docx "
+        "按工作计划导入，CSV 按表头判断）。",
+        "help.import.period": "工作计划：标题里没写期间时，用这个期间。",
+        "help.import.pane": "工作计划：指定某一部分属于哪个板块（--pane 二=supervision）；"
+        "台账：把本单位自己的板块名称对应到板块（--pane 重点工作=efficiency）。",
+        "help.metavar.pane_map": "名称=板块",
+        "help.import.encoding": "文件编码：auto（自动识别，先试 UTF-8 再试 GB18030）或编码名称。",
+        "help.import.dry_run": "只显示会有哪些改动，不写入任何内容。",
+        "help.import.on_conflict": "编号已存在的事项：update|skip|fail（更新、跳过或报错）。",
+        "help.import.undo": "撤销这个导入批次。",
+        "help.metavar.batch": "批次号",
+        "help.import.force": "即使文件一次改了很多事项的标题，也照样导入。",
+        "help.import.sheet": "表格文件：只读这个工作表（可写多次）。",
+        "help.metavar.sheet": "工作表",
+        "help.import.as_of": "文件中数字所对应的日期（即填报日期，默认今天）："
+        "完成值有变化的，按这一天登记。",
+        "help.metavar.date": "日期",
+        "help.export": "把事项、登记或改动记录导出为 CSV（Excel 可直接打开）或 JSON；"
+        "事项还可导出为上报用的 .xlsx 台账（含标题行、可再导入的表头、序号和日期格式的单元格）。",
+        "help.export.kind": "导出什么：items|entries|audit（事项、登记、改动记录）。",
+        "help.export.format": "格式：csv|json|xlsx。",
+        "help.export.output": "写入的文件（默认输出到屏幕）。",
+        "help.export.headers": "CSV 表头：zh（中文，可直接再导入）或 en（英文）。",
+        "help.export.by_pane": "xlsx：每个板块一个工作表（党建、效能、监督）。",
+        "help.report": "撰写该期间的工作总结：按板块写成效（附台账中的数字）、存在的问题和"
+        "下一阶段打算；缺少的数据标为【待补】。",
+        "help.report.period": "期间：2023-H1、2023-07、2023年上半年 …（默认：本半年）。",
+        "help.report.format": "格式：md|txt|docx（docx 须加 -o）。",
+        "help.report.output": "写入的文件（默认输出到屏幕；docx 必须指定）。",
+        "help.report.office": "标题中的单位名称（默认取 office 这项设置）。",
+        "help.config": "查看或修改台账的设置（存在台账里，所有使用者共用）。",
+        "help.config.key": "设置项：office。",
+        "help.metavar.setting": "设置项",
+        "help.config.value": "新的值；不写则显示当前值。",
+        "help.metavar.value": "值",
+        "help.user": "角色：没有用户时人人可做任何操作；添加第一个用户（管理员）即启用角色。"
+        "查看者只能查看，编辑者可修改本科室的事项，管理员可做任何操作。",
+        "help.user.add": "添加用户或修改其角色（启用角色后仅管理员可用）。",
+        "help.user.name": "登录名（即 DUBAN_USER 或操作系统给出的用户名）。",
+        "help.metavar.name": "登录名",
+        "help.user.role": "角色：admin|editor|viewer（管理员、编辑者、查看者）。",
+        "help.user.dept": "编辑者负责的科室（默认：全部事项）。",
+        "help.user.rm": "移除用户（仅管理员可用）。移除最后一个用户即停用角色。",
+        "help.user.rm.name": "登录名。",
+        "help.user.list": "列出用户及其角色，并显示你是谁。",
+        "help.demo": "用按样例生成的示例台账打开仪表盘。\n\n"
+        "示例台账建在一个新的临时文件夹里，关闭仪表盘时删除，除非用 --db 指定了位置"
+        "（或用了 --build-only，它会显示位置）；不是示例的台账绝不会被覆盖。"
+        "日期会整体平移，使今天落在示例的主期间内。",
+        "help.demo.build_only": "只生成示例台账，显示其路径后退出。",
+        "help.db": "台账的结构升级、完整性检查和备份。",
+        "help.db.upgrade": "升级台账结构（SQLite 文件会先备份）。",
+        "help.db.check": "检查台账的完整性和结构版本；有问题时退出码为 1。",
+        "help.db.backup": "在别人可能正在使用时安全地复制 SQLite 台账。副本与台账的权限相同；"
+        "目标文件已存在时，加 --force 才会替换。",
+        "help.db.backup.dest": "副本写到哪里（默认：台账旁边，文件名带日期）。",
+        "help.metavar.dest": "目标文件",
+        "help.db.backup.force": "替换已有的目标文件（绝不替换台账本身）。",
+        "help.db.path": "显示各命令会用哪个台账（依次看 --db、DUBAN_DB 和默认位置）。",
         # the command line (tui/cli.py) and the audit trail's words (tui/history.py)
         "cli.bad_lang": "没有 {lang} 这种语言；可选：{langs}",
         "cli.no_terminal": "仪表盘需要在终端里打开；命令用法见 duban --help",
@@ -516,6 +660,163 @@ CATALOG: dict[str, dict[str, str]] = {
         "today.empty": "Nothing is overdue or due soon",
         "today.hint": "Enter jumps to the item · Esc closes",
         "today.close": "Esc closes",
+        # the command line's --help (tui/clihelp.py, the help= of tui/cli.py's commands)
+        "help.usage": "Usage: ",
+        "help.heading.arguments": "Arguments:",
+        "help.heading.options": "Options:",
+        "help.heading.commands": "Commands:",
+        "help.help_option": "Show this message and exit.",
+        "help.cut": "...",
+        "help.metavar.options": "[OPTIONS]",
+        "help.metavar.command": "COMMAND [ARGS]...",
+        "help.extras": "[{extras}]",
+        "help.required": "required",
+        "help.default": "default: {value}",
+        "help.env_var": "env var: {name}",
+        "help.duban": "督办 duban — track an office's work plan: three checklists (党建 party, "
+        "效能 efficiency, 监督 supervision), every bit of progress logged, reports from what "
+        "was logged.\n\n"
+        "The ledger is an SQLite file in your data directory unless --db or DUBAN_DB names "
+        "another (a path, or a postgresql:// URL).",
+        "help.duban.db": "Ledger to use: an SQLite file path or an SQLAlchemy URL "
+        "(postgresql+psycopg://…). Default: ledger.db in your data directory.",
+        "help.duban.version": "Print duban's version and exit.",
+        "help.duban.lang": "Dashboard language: zh or en (default: locale).",
+        "help.opt.pane": "party|efficiency|supervision (or 党建/效能/监督).",
+        "help.opt.period": "Period: 2023, 2023-H1, 2023-Q3, 2023-07, 2023年上半年 …",
+        "help.opt.json": "Print JSON for machines.",
+        "help.opt.force": "Replace an existing -o file (or a link there; never the ledger).",
+        "help.opt.yes": "Take back more than one item without asking.",
+        "help.opt.dry_run": "Say what it would do; change nothing.",
+        "help.arg.code": "The item's 编号.",
+        "help.metavar.code": "code",
+        "help.metavar.assignments": "assignments",
+        "help.add": "Add an item to the ledger.",
+        "help.add.title": "工作任务: what is to be done.",
+        "help.metavar.title": "title",
+        "help.add.code": "编号; default: the pane's next (DJ-007).",
+        "help.add.category": "类别: the 一是… group.",
+        "help.add.target": "目标值: a count, e.g. 6 or 6次.",
+        "help.add.unit": "单位, e.g. 次 篇 件次.",
+        "help.add.due": "完成时限: 2023-07-31, 2023/7/31 or 2023年7月31日.",
+        "help.add.start": "开始日期.",
+        "help.add.dept": "责任科室.",
+        "help.add.owner": "责任人.",
+        "help.add.detail": "具体措施.",
+        "help.add.key": "Mark as a key item (重点).",
+        "help.log": "Log work done on an item: +1, or an amount, on a day, with a note.",
+        "help.log.amount": "How much was done (default 1); negative to correct.",
+        "help.metavar.amount": "amount",
+        "help.log.on": "The day it was done (default today).",
+        "help.log.note": "What was done.",
+        "help.done": "Mark an item done (已办结).",
+        "help.done.evidence": "办结依据: the document or result that shows it.",
+        "help.reopen": "Reopen a done item.",
+        "help.set": "Change fields of an item: duban set DJ-001 due=2023-12-31 status=推进中.",
+        "help.set.assignments": "FIELD=VALUE pairs. Fields: code pane category title detail "
+        "dept assist owner target unit period start due status evidence reason progress_note "
+        "notes key.",
+        "help.rm": "Delete an item (undo brings it back).",
+        "help.undo": "Undo your last change; again for the one before. More than one item needs "
+        "--yes.",
+        "help.redo": "Redo what your last undo took back; again for the undo before. A new "
+        "change of yours ends what can be redone. More than one item needs --yes.",
+        "help.entry": "Correct or delete one logged entry (its id is the # column of "
+        "`duban show CODE`).",
+        "help.entry.set": "Correct an entry: duban entry set 17 amount=5 (a mistyped "
+        "`duban log DJ-001 50`).",
+        "help.entry.id": "The entry's id (duban show).",
+        "help.metavar.entry_id": "ID",
+        "help.entry.set.assignments": "FIELD=VALUE pairs. Fields: amount day note.",
+        "help.entry.rm": "Delete an entry (duban undo brings it back).",
+        "help.list": "List items with their progress and light; every item when no filter is "
+        "given.",
+        "help.list.status": "todo|doing|done|delayed|paused or 未启动 …",
+        "help.list.light": "red|yellow|green.",
+        "help.list.dept": "责任科室 (a part of it will do).",
+        "help.list.owner": "责任人 (a part of it will do).",
+        "help.list.mine": "Only your items: yours by 责任人, or of your 科室.",
+        "help.list.grep": "Text to find (case aside) in code, title, category, 具体措施, 备注, "
+        "dept or owner.",
+        "help.show": "Show one item: every field, progress against pace, why its light is what "
+        "it is, what was done this period and over its whole span, and its entries.",
+        "help.show.period": "The period whose figure is shown beside the whole span's (default: "
+        "the current half-year).",
+        "help.history": "Who changed what, when (留痕): the audit trail, newest first.",
+        "help.history.code": "Only this item's history.",
+        "help.history.limit": "How many changes, newest first.",
+        "help.import": "Import ledger items, entries or problems from CSV. All or nothing per "
+        "file.",
+        "help.import.files": "Ledgers: CSV files (Excel/WPS exports; any encoding) or workbooks "
+        "(.xlsx, .xlsm, .xls, .ods); or plan documents (.txt, .md, .docx) in the office's prose "
+        "form.",
+        "help.metavar.files": "files",
+        "help.import.kind": "auto|items|entries|problems|plan (auto: .txt/.md/.docx are plans, "
+        "CSV by its header).",
+        "help.import.period": "Plans: the period, when the title does not say it.",
+        "help.import.pane": "Plans: force a subsection's pane (--pane 二=supervision); ledgers: "
+        "map an office's own 板块 name (--pane 重点工作=efficiency).",
+        "help.metavar.pane_map": "N=PANE",
+        "help.import.encoding": "auto (BOM, UTF-8, then GB18030) or a codec name.",
+        "help.import.dry_run": "Show what would change; write nothing.",
+        "help.import.on_conflict": "An item whose code exists: update|skip|fail.",
+        "help.import.undo": "Take back import batch BATCH.",
+        "help.metavar.batch": "BATCH",
+        "help.import.force": "Import even a file that retitles many items at once.",
+        "help.import.sheet": "Workbooks: read only this sheet (repeatable).",
+        "help.metavar.sheet": "NAME",
+        "help.import.as_of": "The day the file's figures speak for (its 填报日期; default "
+        "today): a changed 完成值 is logged as done on that day.",
+        "help.metavar.date": "DATE",
+        "help.export": "Export items, entries or the audit trail as CSV (Excel-safe) or JSON; "
+        "items also as the .xlsx 台账 an office submits (title row, import-ready header, 序号, "
+        "date cells).",
+        "help.export.kind": "items|entries|audit.",
+        "help.export.format": "csv|json|xlsx.",
+        "help.export.output": "File to write (default: stdout).",
+        "help.export.headers": "CSV headers: zh (import-ready) or en.",
+        "help.export.by_pane": "xlsx: one sheet per pane (党建, 效能, 监督).",
+        "help.report": "Write the period's summary report (工作总结): results per pane with the "
+        "ledger's figures, problems, and the next period's plan; missing data shows as 【待补】.",
+        "help.report.period": "Period: 2023-H1, 2023-07, 2023年上半年 … (default: the current "
+        "half).",
+        "help.report.format": "md|txt|docx (docx needs -o).",
+        "help.report.output": "File to write (default: stdout; required for docx).",
+        "help.report.office": "Office name for the title (default: the 'office' setting).",
+        "help.config": "Show or set a ledger-wide setting (kept in the ledger, shared by "
+        "everyone using it).",
+        "help.config.key": "Setting: office.",
+        "help.metavar.setting": "key",
+        "help.config.value": "New value; omit to show it.",
+        "help.metavar.value": "value",
+        "help.user": "Roles: with no users everyone may do everything; the first user (an "
+        "admin) turns roles on. Viewers read; editors change items of their dept; admins do "
+        "everything.",
+        "help.user.add": "Add a user or change their role (admins only, once roles are on).",
+        "help.user.name": "Login name (as DUBAN_USER or the OS gives it).",
+        "help.metavar.name": "name",
+        "help.user.role": "admin|editor|viewer.",
+        "help.user.dept": "An editor's 责任科室 (default: every item).",
+        "help.user.rm": "Remove a user (admins only). Removing the last one turns roles off.",
+        "help.user.rm.name": "Login name.",
+        "help.user.list": "The users and their roles; and who you are.",
+        "help.demo": "Open the dashboard on a synthetic demo ledger built from the sample.\n\n"
+        "The ledger goes to a new temporary directory, removed when the dashboard closes, "
+        "unless --db names one (or --build-only, which prints where); a ledger that is not a "
+        "demo one is never overwritten. Dates are moved so that today falls in its main "
+        "period.",
+        "help.demo.build_only": "Build the demo ledger, print its path, exit.",
+        "help.db": "Schema migrations, integrity checks and backups of the ledger.",
+        "help.db.upgrade": "Apply pending schema migrations (an SQLite file is backed up first).",
+        "help.db.check": "Check the ledger's integrity and schema revision; exit 1 if anything "
+        "is wrong.",
+        "help.db.backup": "Copy an SQLite ledger safely while others may be using it. The copy "
+        "gets the ledger's permissions; an existing DEST is replaced only with --force.",
+        "help.db.backup.dest": "Where to write the copy (default: beside the ledger, dated).",
+        "help.metavar.dest": "dest",
+        "help.db.backup.force": "Replace an existing DEST (never the ledger).",
+        "help.db.path": "Print which ledger commands would use (from --db, DUBAN_DB or the "
+        "default).",
         # the command line (tui/cli.py) and the audit trail's words (tui/history.py)
         "cli.bad_lang": "no language {lang}; choose {langs}",
         "cli.no_terminal": "the dashboard needs a terminal; for the commands, see duban --help",
