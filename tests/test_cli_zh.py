@@ -22,7 +22,7 @@ runner = CliRunner()
 ALLOWED = {
     *EDITABLE, *ENTRY_FIELDS, "root", "zhang", "tester", "duban", "wal", "sqlite", "utf",
     "gb18030", "csv", "xlsx", "docx", "json", "txt", "md", "id", "ok", "office", "word",
-    "excel", "nul", "admin", "editor", "viewer",
+    "excel", "nul", "admin", "editor", "viewer", "auto",
 }  # fmt: skip
 
 _NAMES = [
