@@ -52,32 +52,29 @@ async def loaded(pilot: Pilot[Any], *keys: str) -> None:
             await pilot.pause()
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("size", SIZES)
 class TestDashboard:
-    def test_dashboard(self, snap_compare: Any, demo_app: Any, size: str) -> None:
-        assert snap_compare(demo_app(), terminal_size=SIZES[size], run_before=loaded)
+    def test_dashboard(self, snap_compare: Any, demo_app: Any, size: str, lang: str) -> None:
+        assert snap_compare(demo_app(lang), terminal_size=SIZES[size], run_before=loaded)
 
-    def test_detail(self, snap_compare: Any, demo_app: Any, size: str) -> None:
+    def test_detail(self, snap_compare: Any, demo_app: Any, size: str, lang: str) -> None:
         async def run_before(pilot: Pilot[Any]) -> None:
             await loaded(pilot, "j", "enter")
 
-        assert snap_compare(demo_app(), terminal_size=SIZES[size], run_before=run_before)
+        assert snap_compare(demo_app(lang), terminal_size=SIZES[size], run_before=run_before)
 
-    def test_help(self, snap_compare: Any, demo_app: Any, size: str) -> None:
+    def test_help(self, snap_compare: Any, demo_app: Any, size: str, lang: str) -> None:
         async def run_before(pilot: Pilot[Any]) -> None:
             await loaded(pilot, "question_mark")
 
-        assert snap_compare(demo_app(), terminal_size=SIZES[size], run_before=run_before)
+        assert snap_compare(demo_app(lang), terminal_size=SIZES[size], run_before=run_before)
 
-    def test_today(self, snap_compare: Any, demo_app: Any, size: str) -> None:
+    def test_today(self, snap_compare: Any, demo_app: Any, size: str, lang: str) -> None:
         async def run_before(pilot: Pilot[Any]) -> None:
             await loaded(pilot, "t")
 
-        assert snap_compare(demo_app(), terminal_size=SIZES[size], run_before=run_before)
-
-
-def test_dashboard_in_english(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app("en"), terminal_size=SIZES["narrow"], run_before=loaded)
+        assert snap_compare(demo_app(lang), terminal_size=SIZES[size], run_before=run_before)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
