@@ -48,17 +48,38 @@ __all__ = [
 SectionKind = Literal["results", "problems", "plan", "other"]
 
 CN_NUM: Final = "零〇一二两三四五六七八九十百千万"
+# Measure words written after a Chinese numeral as well as after digits (开展十六次, 学习两次).
+_CN_UNITS: Final[tuple[str, ...]] = (
+    "次", "项", "件", "件次", "条", "条次", "篇", "期", "场", "场次", "名", "人次", "天", "个",
+    "批", "家", "份", "所", "户", "期次", "门", "部", "本", "册", "万元", "元", "轮",
+)  # fmt: skip
+# The measure words government summaries count work in (after digits: 一人一档, 一台一账 are
+# words, 3人 and 12台 are counts). 万/亿 before one stay part of it as written: 2.3万人次 is 2.3
+# of the unit 万人次, and the report writes it back so.
 UNITS: Final[tuple[str, ...]] = tuple(
     sorted(
-        ("次", "项", "件", "件次", "条", "条次", "篇", "期", "场", "场次", "名", "人次", "天",
-         "个", "批", "家", "份", "所", "户", "期次", "门", "部", "本", "册", "万元", "元"),
+        {*_CN_UNITS, "笔", "起", "人", "卷", "车次", "批次", "户次", "家次", "台", "套", "宗",
+         "例", "辆", "座", "处", "支", "组", "节", "堂", "课", "张", "幅", "块", "盒", "箱",
+         "册次", "份次", "场景", "单", "宗次", "封", "盘", "类", "种", "亿元", "万"},
         key=len,
         reverse=True,
     )
 )  # fmt: skip
 _UNIT_RE: Final = "|".join(UNITS)
-_COUNT_RE: Final = re.compile(rf"(\d+(?:\.\d+)?|[{CN_NUM}]+)({_UNIT_RE})")
-
+_CN_UNIT_RE: Final = "|".join(sorted(_CN_UNITS, key=len, reverse=True))
+_COUNT_RE: Final = re.compile(
+    rf"(\d+(?:\.\d+)?)((?:[万亿](?=(?:{_UNIT_RE})))?(?:{_UNIT_RE}))|([{CN_NUM}]+)({_CN_UNIT_RE})"
+)
+# A number right after one of these is a comparison, an average or a rate, not work done:
+# 提高5.1个百分点, 平均办理时限压缩至2.5个工作日, 同比增长12%.
+_NOT_WORK_BEFORE: Final = re.compile(
+    r"(?:提高|提升|下降|降低|增长|增加了|同比|环比|压缩|缩短|减少|平均|人均|均为|占比|比例|"
+    r"率为|率达|率|占)[至到了为约近达]{0,2}$"
+)
+# … nor one followed by these: a span of time or a share.
+_NOT_WORK_AFTER: Final = re.compile(
+    r"^(?:百分点|工作日|个工作日|小时|分钟|个月|月|周|年|倍|%|％|成)"
+)
 # Words that name a piece of work when they open a clause without a count.
 WORK_VERBS: Final[tuple[str, ...]] = (
     "制发", "印发", "制定", "修订", "出台", "组织", "完成", "召开", "开展", "推进", "筹备", "筹办",
@@ -84,7 +105,7 @@ _DONE_RE: Final = re.compile(r"[（(](?:已完成|已办结|完成)[)）]")
 _YEAR_RE: Final = re.compile(r"(\d{4})\s*年")
 _QUOTED_RE: Final = re.compile(r"《[^》]*》|“[^”]*”|「[^」]*」|\"[^\"]*\"")
 _LEAD_NOISE_RE: Final = re.compile(
-    r"^(?:(?:截至目前|截止目前|目前|今年以来|年初以来|同时|此外|其中|另外|共|累计|全年|"
+    r"^(?:(?:截至目前|截止目前|目前|今年以来|年初以来|同时|此外|其中|另外|共计|合计|累计|共|全年|"
     r"\d{4}年度?|[上下]半年|第[一二三四1-4]季度|\d{1,2}月(?:份)?|以来)[，,、]?)+"
 )
 _TAIL_NOISE_RE: Final = re.compile(r"(?:累计|共计|共|达到|达|合计|总计)+$")
@@ -208,19 +229,26 @@ def _masked_spans(text: str) -> list[tuple[int, int]]:
 
 
 def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
-    """(start, end, value, unit) of every count in ``clause``, leaving out what only looks
-    like one: ordinals (第三轮), text inside 《》 or quotes (“五个研讨”), and numerals that are
-    part of a word (统一次, 进一步)."""
+    """(start, end, value, unit) of every count of work done in ``clause``, leaving out what
+    only looks like one: ordinals (第三轮), text inside 《》 or quotes (“五个研讨”), numerals
+    that are part of a word (统一次, 进一步), comparisons, averages and rates (提高5.1个百分点,
+    压缩至2.5个工作日), a Chinese numeral describing a noun (三项基本职能), and a number that
+    describes the subject of a clause which counts something else (3个党支部共召开…30次)."""
     masked = _masked_spans(clause)
     found: list[tuple[int, int, float, str]] = []
-    for m in _COUNT_RE.finditer(clause):
+    described: list[int] = []  # counts followed by their noun (3个党支部): descriptions, if
+    for m in _COUNT_RE.finditer(clause):  # the clause counts something after them
         start, end = m.span()
         if any(a <= start < b for a, b in masked):
             continue
-        num, unit = m[1], m[2]
+        num, unit = (m[1], m[2]) if m[1] else (m[3], m[4])
         before = clause[start - 1] if start else ""
-        if before == "第":
+        after = clause[end:]
+        if before == "第" or (before.isdigit() or before == "."):
             continue
+        if _NOT_WORK_BEFORE.search(clause[:start]) or _NOT_WORK_AFTER.match(after):
+            continue
+        followed = bool(after) and _is_cjk(after[0]) and not after.startswith(("，", "、"))
         if not num[0].isdigit():
             # A Chinese numeral glued to a preceding CJK word (统一, 逐一, 唯一) is not a
             # count; after a verb or measure context it is (开展十六次, 学习两次).
@@ -231,6 +259,8 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
                 and not _is_verb_end(clause[:start])
             ):
                 continue
+            if followed:
+                continue  # 三项基本职能, 两个责任: a description, not work counted
             try:
                 value, _ = _parse_target(num + unit)
             except BadValue:
@@ -239,8 +269,18 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
             value = float(num)
             if not in_range(value):
                 continue  # 400 digits are not a count duban keeps (nor a finite float)
+        if followed:
+            described.append(len(found))
         found.append((start, end, value, unit))
+    if len(found) > 1 and described:
+        # 3个党支部共召开支部委员会30次: the first count says who; the last one what was done.
+        last = len(found) - 1
+        found = [c for i, c in enumerate(found) if i not in described or i == last]
     return found
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def _is_verb_end(prefix: str) -> bool:
@@ -370,7 +410,7 @@ class _Ctx:
 
 
 def _section_kind(heading: str) -> SectionKind:
-    if "问题" in heading or "不足" in heading:
+    if any(w in heading for w in ("问题", "不足", "短板", "困难", "差距", "薄弱")):
         return "problems"
     if "计划" in heading or "打算" in heading or "安排" in heading or "下步" in heading:
         return "plan"
@@ -461,6 +501,8 @@ class _Block:
 
     heading: str
     lines: list[str] = field(default_factory=list)
+    number: str = ""
+    """The （一） the heading was numbered with."""
 
 
 def _lines(text: str) -> list[str]:
@@ -520,7 +562,7 @@ def parse_plan(
             continue
         blocks = sections[-1][1]
         if m := _SUBSECTION_RE.match(line):
-            blocks.append(_Block(m[2].strip()))
+            blocks.append(_Block(m[2].strip(), number=m[1]))
         else:
             blocks[-1].lines.append(line)
     for heading, blocks in sections:
@@ -638,12 +680,20 @@ def _category(
     return cat
 
 
+_QUALIFIER_BEFORE: Final = re.compile(r"(?:不少于|不低于|不超过|至少|力争|达到|超过|约|近)$")
+_QUALIFIER_AFTER: Final = re.compile(r"^(?:以上|左右|余)")
+
+
 def _strip_counts(clause: str) -> str:
+    """The clause without its counts, nor the words that only bound them (不少于10次, 50人以上):
+    全年组织中心组学习不少于10次 → 全年组织中心组学习."""
     counts = find_counts(clause)
     out, last = [], 0
     for start, end, _, _ in counts:
-        out.append(clause[last:start])
+        out.append(_QUALIFIER_BEFORE.sub("", clause[last:start]))
         last = end
+        if m := _QUALIFIER_AFTER.match(clause[last:]):
+            last += m.end()
     out.append(clause[last:])
     return "".join(out)
 
@@ -722,17 +772,101 @@ def _section_text(blocks: list[_Block]) -> list[str]:
     return out
 
 
+def _plan_lines(blocks: list[_Block]) -> Iterator[tuple[bool, str]]:
+    """A plan section's lines, each marked whether it is a numbered one: a （一） subsection's
+    heading is one plan item, as a 1. or （1） line is."""
+    for b in blocks:
+        if b.heading:
+            yield True, b.heading
+        for line in b.lines:
+            yield False, line
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences (split on 。！；, outside quotes); an introduction ending in ： is one too,
+    kept with its colon."""
+    spans = _masked_spans(text)
+    out, last = [], 0
+    for m in re.finditer(r"[。！!；;]|(?<=[：:])", text):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        out.append(text[last : m.start()].strip())
+        last = m.end()
+    out.append(text[last:].strip())
+    return [s for s in out if s]
+
+
+def _names_plan(sentence: str) -> bool:
+    """A sentence of a plan paragraph that is a piece of work, not its introduction
+    (下半年，我们将重点做好以下工作：)."""
+    if sentence.endswith(("：", ":")) or "以下" in sentence:
+        return False
+    return bool(find_counts(sentence)) or any(v in sentence for v in WORK_VERBS + _PLAN_VERBS)
+
+
+_PLAN_VERBS: Final = ("加强", "深化", "做好", "抓好", "强化", "提升", "持续", "扎实", "全力",
+                      "确保", "推动", "坚持", "严格", "继续")  # fmt: skip
+
+
 def _problems(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
     tree = ctx.tree
     period = _period_in(heading, ctx.year)
     key = period.key if period else tree.period
-    for line in _section_text(blocks):
-        line = re.sub(r"^(?:\d{1,2}[.．、]|[（(][一二三四五六七八九十\d]{1,3}[)）])\s*", "", line)
+    for raw in [ln for b in blocks for ln in ([_numbered(b)] if b.heading else []) + b.lines]:
+        line = re.sub(r"^(?:\d{1,2}[.．、]|[（(][一二三四五六七八九十\d]{1,3}[)）])\s*", "", raw)
         intro, parts = split_markers(line)
+        if not parts:
+            inline_intro, parts = _inline_numbered(raw)
+            intro = inline_intro if parts else intro
+        if not parts and _introduces(intro):
+            continue  # 一年来…虽然取得了一定成绩，但…：the problems follow
         for text in parts or [intro]:
             text = clean_text(text.strip().rstrip("；;。"))
             if text:
                 tree.problems.append(PlanProblem(key, text))
+
+
+_INLINE_NUMBER_RE: Final = re.compile(
+    r"[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[)）]|(?<![\d.])(\d{1,2})[.．、](?!\d)"
+)
+
+
+def _numbered(block: _Block) -> str:
+    """A subsection's heading as the document wrote it, with its （一）."""
+    return f"（{block.number}）{block.heading}" if block.number else block.heading
+
+
+def _inline_numbered(line: str) -> tuple[str, list[str]]:
+    """"…：（一）…。（二）…。" or "1.…；2.…" run into one paragraph: the intro and the parts, when
+    the numbers follow each other from 1 at the start of sentences."""
+    starts: list[tuple[int, int]] = []
+    spans = _masked_spans(line)
+    expected = 1
+    for m in _INLINE_NUMBER_RE.finditer(line):
+        at = m.start()
+        if at and line[at - 1] not in "。；;：: \t":
+            continue
+        if any(a <= at < b for a, b in spans):
+            continue
+        if _cn_small(m[1] or m[2]) != expected:
+            continue
+        starts.append((at, m.end()))
+        expected += 1
+    if len(starts) < 2:
+        return line.strip(), []
+    parts = []
+    for i, (_, begin) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(line)
+        parts.append(line[begin:end].strip())
+    return line[: starts[0][0]].strip(), parts
+
+
+def _introduces(text: str) -> bool:
+    """A sentence that leads into the problems instead of being one."""
+    text = text.strip()
+    return text.endswith(("：", ":")) or (
+        "虽然" in text and ("成绩" in text or "成效" in text)
+    ) or any(w in text for w in ("主要表现在", "主要是：", "具体表现为", "存在以下", "有以下"))
 
 
 def _plan(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
@@ -753,10 +887,16 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
     tree.plans.append(section)
     cats: dict[str, PlanCategory] = {}
     category = _tidy_title(heading) or heading
-    for line in _section_text(blocks):
+    for numbered, line in _plan_lines(blocks):
         m = _NUMBERED_RE.match(line) or _PAREN_NUM_RE.match(line)
-        intro, parts = split_markers(m[2] if m else line)
-        for part in parts or ([intro] if m else []):
+        text = m[2] if m else line
+        intro, parts = split_markers(text)
+        if parts or m or numbered:
+            pieces = parts or [intro]
+        else:
+            # A paragraph of plans without numbers: each sentence that names work is one.
+            pieces = [p for p in _sentences(text) if _names_plan(p)]
+        for part in pieces:
             done = bool(_DONE_RE.search(part))
             part = _DONE_RE.sub("", part)
             name, rest = _lead(part)
@@ -764,9 +904,12 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
             unit = ""
             counts = find_counts(name)
             title = _tidy_title(name)
+            if not counts and len(find_counts(rest)) == 1:
+                counts = find_counts(rest)  # 加强党建。全年学习不少于10次…: the part's target
+            elif len(counts) == 1:
+                title = _tidy_title(_strip_counts(name))
             if len(counts) == 1:
                 count, unit = counts[0][2], counts[0][3]
-                title = _tidy_title(_strip_counts(name))
             if not title:
                 continue
             pane = _guess_plan_pane(part)
