@@ -422,6 +422,15 @@ def _section_kind(heading: str) -> SectionKind:
 def _period_in(text: str, year: int | None) -> Period | None:
     """The first period named in ``text`` (a title or heading), the year filled in."""
     t = text.translate(_HALF_DIGITS)
+    # 前三季度 and 1-9月 are January to September, not the third quarter or September.
+    span = re.search(r"(?:(\d{4})\s*年)?\s*(?:前三季度|(\d{1,2})\s*[-—–~至到]\s*(\d{1,2})\s*月)", t)
+    if span is not None and (span[1] or year is not None):
+        y = int(span[1]) if span[1] else year
+        first, last = (1, 9) if span[2] is None else (int(span[2]), int(span[3]))
+        try:
+            return parse_period(f"{y}年{first}-{last}月")
+        except BadValue:
+            pass
     m = re.search(
         r"(?:(\d{4})\s*年)?\s*(?:(上半年|下半年)|第?([一二三四1-4])季度|"
         r"(\d{1,2}|[一二三四五六七八九十]{1,3})月(?:份)?)",
