@@ -76,6 +76,14 @@ _NOT_WORK_BEFORE: Final = re.compile(
     r"(?:提高|提升|下降|降低|增长|增加了|同比|环比|压缩|缩短|减少|平均|人均|均为|占比|比例|"
     r"率为|率达|率|占)[至到了为约近达]{0,2}$"
 )
+# A number of what there is (现有, 共有, 下辖…), said before a clause's work: not work done.
+_STATE_BEFORE: Final = re.compile(
+    r"(?:现有|共有|拥有|下设|下辖|辖|设有|共设|包括|涵盖)(?:[^，,；;。]*[、])?[^，,；;。、]{0,8}$"
+)
+# A counted noun followed by a verb of work is who or what did it (22家单位开展自查).
+_WORK_AFTER: Final = re.compile(
+    r"^[^，,；;。、\d]{0,12}?(?:开展|召开|组织|参加|参与|完成|落实|进行|举办|签订|制定|建立|接受)"
+)
 # … nor one followed by these: a span of time or a share.
 _NOT_WORK_AFTER: Final = re.compile(
     r"^(?:百分点|工作日|个工作日|小时|分钟|个月|月|周|年|倍|%|％|成)"
@@ -248,7 +256,8 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
             continue
         if _NOT_WORK_BEFORE.search(clause[:start]) or _NOT_WORK_AFTER.match(after):
             continue
-        followed = bool(after) and _is_cjk(after[0]) and not after.startswith(("，", "、"))
+        # A counted noun follows (3个党支部), not a conjunction (查摆问题81个并全部建立…).
+        followed = bool(after) and _is_cjk(after[0]) and not after.startswith(_JOINERS)
         if not num[0].isdigit():
             # A Chinese numeral glued to a preceding CJK word (统一, 逐一, 唯一) is not a
             # count; after a verb or measure context it is (开展十六次, 学习两次).
@@ -269,6 +278,10 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
             value = float(num)
             if not in_range(value):
                 continue  # 400 digits are not a count duban keeps (nor a finite float)
+        if _STATE_BEFORE.search(clause[:start]):
+            continue  # 现有4个党支部、党员68名: what there is, not what was done
+        if followed and _WORK_AFTER.search(after) and _is_subject(clause[:start]):
+            continue  # 组织22家委属单位开展自查: the 22家 are who did it
         if followed:
             described.append(len(found))
         found.append((start, end, value, unit))
@@ -277,6 +290,24 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
         last = len(found) - 1
         found = [c for i, c in enumerate(found) if i not in described or i == last]
     return found
+
+
+_CAUSATIVE: Final = ("组织", "指导", "督促", "推动", "带领", "动员", "要求", "引导", "协调")
+
+
+def _is_subject(prefix: str) -> bool:
+    """Whether a counted noun after ``prefix`` does the clause's work rather than undergo it:
+    nothing done before it (3个党支部共召开…), or only someone made to (组织22家单位开展…);
+    not after a verb of its own (完成…2项反馈问题的整改) nor 对 (对2名干部进行轮岗)."""
+    if prefix.endswith("对") or "对" in prefix[-4:]:
+        return False
+    rest = prefix
+    for verb in _CAUSATIVE:
+        rest = rest.replace(verb, "")
+    return not any(v in rest for v in WORK_VERBS)
+
+
+_JOINERS: Final = ("并", "和", "及", "且", "等", "以", "均", "全", "已", "次", "后", "中", "余")
 
 
 def _is_cjk(ch: str) -> bool:
@@ -412,7 +443,8 @@ class _Ctx:
 def _section_kind(heading: str) -> SectionKind:
     if any(w in heading for w in ("问题", "不足", "短板", "困难", "差距", "薄弱")):
         return "problems"
-    if "计划" in heading or "打算" in heading or "安排" in heading or "下步" in heading:
+    if any(w in heading for w in ("计划", "打算", "安排", "下步", "下一步", "思路", "要点", "谋划",
+                                  "重点任务", "目标任务")):
         return "plan"
     if any(w in heading for w in ("开展情况", "完成情况", "成效", "工作情况", "主要工作", "总结")):
         return "results"
@@ -597,14 +629,22 @@ def _results(ctx: _Ctx, heading: str, blocks: list[_Block], pane: dict[str, str]
     period = tree.period
     subs = [b for b in blocks if b.heading]
     lead_lines = blocks[0].lines if blocks and not blocks[0].heading else []
-    if not subs:
+    topics = None if subs else _topics(lead_lines)
+    if topics:
+        # 一、 then 1. 2. 3. topics directly (no （一）): each topic is a subsection, its pane
+        # from its own words (7.人事财务管理 → efficiency), else the pane of the topic before.
+        subs, lead_lines = topics, []
+    elif not subs:
         # No (一)(二)(三): the section heading itself says the pane, else the order of the
         # sections ("一、党建工作开展情况").
         subs = [_Block(heading, lead_lines)]
         lead_lines = []
     sub_heads = [_lead(b.heading)[0] for b in subs]
     forced = _resolve_pane_overrides(pane, sub_heads)
-    by_words = [_pane_by_words(h) for h in sub_heads]
+    if topics:
+        by_words = _topic_panes(tree, heading, sub_heads)
+    else:
+        by_words = [_pane_by_words(h) for h in sub_heads]
     panes: list[str | None] = [forced.get(i, w) for i, w in enumerate(by_words)]
     undecided = [i for i, p in enumerate(panes) if p is None and i not in forced]
     decided = [p for p in panes if p is not None]
@@ -636,6 +676,70 @@ def _results(ctx: _Ctx, heading: str, blocks: list[_Block], pane: dict[str, str]
         _, rest = _lead(block.heading)
         body_lines = ([rest] if rest else []) + block.lines
         _fill_categories(ctx, cats, p, head, body_lines, period)
+
+
+# The words of a topic heading (1.理论学习, 7.人事财务管理) that say its pane; the pane whose words
+# cover most of the heading wins (党风廉政建设: 党风廉政 beats 廉政).
+TOPIC_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "party": ("党建", "党的建设", "党风廉政", "党风", "政治建设", "政治机关", "理论", "学习",
+              "思想政治", "意识形态", "从严治党", "党支部", "党组织", "支部", "党员", "主题党日",
+              "三会一课", "党务", "统战", "群团", "工会", "精神文明", "宣传", "教育"),
+    "efficiency": ("效能", "统筹", "协调", "服务保障", "保障", "办文", "办会", "公文", "会务",
+                   "文电", "信息", "政务公开", "政务服务", "督查", "督办", "档案", "保密", "机要",
+                   "后勤", "财务", "资产", "人事", "安全", "信访", "建议提案", "网站", "新媒体",
+                   "接待", "车辆", "应急", "值班", "业务", "综合", "文稿", "调研", "数字化"),
+    "supervision": ("监督", "纪检", "纪律", "巡察", "巡视", "审计", "作风", "考核", "问责",
+                    "执纪", "廉洁", "廉政", "绩效", "明察暗访", "整改", "队伍", "警示", "违纪"),
+}  # fmt: skip
+
+
+def topic_pane(text: str) -> str | None:
+    """The pane whose words cover most of ``text`` (longest words first, none counted twice);
+    None when no word is there or two panes tie."""
+    covered: dict[str, int] = {}
+    for p, words in TOPIC_WORDS.items():
+        rest, n = text, 0
+        for w in sorted(words, key=len, reverse=True):
+            while w in rest:
+                n += len(w)
+                rest = rest.replace(w, "\x00" * len(w), 1)
+        covered[p] = n
+    best = max(covered.values())
+    winners = [p for p, n in covered.items() if n == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def _topics(lines: list[str]) -> list[_Block] | None:
+    """A results section's 1. 2. 3. lines as topics, each with the lines under it; None when
+    fewer than two lines are so numbered (then they are groups of one pane)."""
+    out: list[_Block] = []
+    for line in lines:
+        m = _NUMBERED_RE.match(line)
+        if m:
+            out.append(_Block(m[2].strip(), number=m[1]))
+        elif out:
+            out[-1].lines.append(line)
+        else:
+            return None  # text before the first topic: not a list of topics
+    return out if len(out) >= 2 else None
+
+
+def _topic_panes(tree: PlanTree, heading: str, heads: list[str]) -> list[str | None]:
+    panes: list[str | None] = []
+    prev = _pane_by_words(heading)
+    for head in heads:
+        said = topic_pane(head)
+        if said is None and prev is not None:
+            tree.notes.append(
+                Sentence(
+                    f"topic {head!r}: no pane in its words; put in {prev} like the topic "
+                    "before it",
+                    f"“{head}”：标题没有写明板块；与上一项一样归入{PANE_ZH[prev]}",
+                )
+            )
+        prev = said or prev
+        panes.append(prev)
+    return panes
 
 
 def _fill_categories(
@@ -781,14 +885,19 @@ def _section_text(blocks: list[_Block]) -> list[str]:
     return out
 
 
-def _plan_lines(blocks: list[_Block]) -> Iterator[tuple[bool, str]]:
-    """A plan section's lines, each marked whether it is a numbered one: a （一） subsection's
-    heading is one plan item, as a 1. or （1） line is."""
+def _plan_lines(blocks: list[_Block]) -> Iterator[tuple[bool, str, str]]:
+    """A plan section's lines: (numbered, line, group). A （一） subsection's heading is one
+    plan item, as a 1. or （1） line is — unless numbered lines follow it: then it names their
+    group (（一）持续铸牢忠诚警魂 over 1. 2.)."""
     for b in blocks:
+        group = ""
         if b.heading:
-            yield True, b.heading
+            if any(_NUMBERED_RE.match(ln) or _PAREN_NUM_RE.match(ln) for ln in b.lines):
+                group = _tidy_title(_lead(b.heading)[0])
+            else:
+                yield True, b.heading, ""
         for line in b.lines:
-            yield False, line
+            yield False, line, group
 
 
 def _sentences(text: str) -> list[str]:
@@ -896,7 +1005,8 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
     tree.plans.append(section)
     cats: dict[str, PlanCategory] = {}
     category = _tidy_title(heading) or heading
-    for numbered, line in _plan_lines(blocks):
+    for numbered, line, group in _plan_lines(blocks):
+        category = group or _tidy_title(heading) or heading
         m = _NUMBERED_RE.match(line) or _PAREN_NUM_RE.match(line)
         text = m[2] if m else line
         intro, parts = split_markers(text)
