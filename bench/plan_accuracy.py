@@ -111,8 +111,9 @@ def score(doc: Path, truth: dict[str, Any]) -> Score:
     s.missed = [f"{e['title']} {e['count']}{e.get('unit', '')}" for i, e in enumerate(expected)
                 if i not in got_e]  # fmt: skip
     s.extra = [f"{f.title} {f.count:g}{f.unit}" for j, f in enumerate(counted) if j not in got_f]
+    unmatched = [f for j, f in enumerate(counted) if j not in got_f]
     for text in truth.get("not_counts", []):
-        if any(f"{f.count:g}{f.unit}" in text.replace(",", "") for f in counted):
+        if any(f"{f.count:g}{f.unit}" in text.replace(",", "") for f in unmatched):
             s.not_counts_read.append(text)
     problems = [p.text for p in tree.problems]
     want = truth.get("problems", [])

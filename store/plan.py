@@ -60,7 +60,7 @@ UNITS: Final[tuple[str, ...]] = tuple(
     sorted(
         {*_CN_UNITS, "笔", "起", "人", "卷", "车次", "批次", "户次", "家次", "台", "套", "宗",
          "例", "辆", "座", "处", "支", "组", "节", "堂", "课", "张", "幅", "块", "盒", "箱",
-         "册次", "份次", "场景", "单", "宗次", "封", "盘", "类", "种", "亿元", "万"},
+         "册次", "份次", "单", "宗次", "封", "盘", "类", "种", "亿元", "页", "卷次", "人天"},
         key=len,
         reverse=True,
     )
@@ -73,7 +73,7 @@ _COUNT_RE: Final = re.compile(
 # A number right after one of these is a comparison, an average or a rate, not work done:
 # 提高5.1个百分点, 平均办理时限压缩至2.5个工作日, 同比增长12%.
 _NOT_WORK_BEFORE: Final = re.compile(
-    r"(?:提高|提升|下降|降低|增长|增加了|同比|环比|压缩|缩短|减少|平均|人均|均为|占比|比例|"
+    r"(?:提高|提升|下降|降低|增长|增加|同比|环比|压缩|缩短|减少|平均|人均|均为|占比|比例|"
     r"率为|率达|率|占)[至到了为约近达]{0,2}$"
 )
 # A number of what there is (现有, 共有, 下辖…), said before a clause's work: not work done.
@@ -648,7 +648,7 @@ def _results(ctx: _Ctx, heading: str, blocks: list[_Block], pane: dict[str, str]
     panes: list[str | None] = [forced.get(i, w) for i, w in enumerate(by_words)]
     undecided = [i for i, p in enumerate(panes) if p is None and i not in forced]
     decided = [p for p in panes if p is not None]
-    if len(subs) == 3 and not forced and (undecided or len(set(decided)) < 3):
+    if len(subs) == 3 and not forced and not topics and (undecided or len(set(decided)) < 3):
         panes = list(PANES)
         tree.notes.append(
             Sentence(
@@ -727,6 +727,8 @@ def _topics(lines: list[str]) -> list[_Block] | None:
 def _topic_panes(tree: PlanTree, heading: str, heads: list[str]) -> list[str | None]:
     panes: list[str | None] = []
     prev = _pane_by_words(heading)
+    if prev is not None:
+        return [prev] * len(heads)  # 一、党建工作开展情况 over its topics: the section says it
     for head in heads:
         said = topic_pane(head)
         if said is None and prev is not None:
@@ -1110,15 +1112,21 @@ def read_document(path: Path) -> str:
     """A plan document's text: .docx paragraphs one per line (python-docx), else the file
     decoded as UTF-8 (BOM or not) or, failing that, GB18030. A file that changes while it is
     read is refused."""
+    return read_document_as(path)[0]
+
+
+def read_document_as(path: Path) -> tuple[str, str]:
+    """The text and how it was read: ``docx``, ``utf-8``, ``utf-8-sig`` (with a BOM) or
+    ``gb18030`` (which GBK files are read as): what the import reports."""
     from store.csvfile import FileStamp, check_unchanged
 
     stamp = FileStamp.of(path)
-    text = _read_document(path)
+    read = _read_document(path)
     check_unchanged(path, stamp)
-    return text
+    return read
 
 
-def _read_document(path: Path) -> str:
+def _read_document(path: Path) -> tuple[str, str]:
     if path.suffix.lower() == ".docx":
         import docx
 
@@ -1129,7 +1137,7 @@ def _read_document(path: Path) -> str:
                 f"{path.name}: not a readable .docx file ({exc})",
                 f"{path.name}：不是可读取的 .docx 文件（{exc}）",
             ) from exc
-        return "\n".join(p.text for p in document.paragraphs)
+        return "\n".join(p.text for p in document.paragraphs), "docx"
     raw = path.read_bytes()
     if b"\x00" in raw:
         raise BadValue(
@@ -1137,10 +1145,10 @@ def _read_document(path: Path) -> str:
             f"{path.name}：不是文本文件（含有 NUL 字节）",
         )
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
     except UnicodeDecodeError:
         try:
-            return raw.decode("gb18030")
+            return raw.decode("gb18030"), "gb18030"
         except UnicodeDecodeError as exc:
             raise BadValue(
                 f"{path.name}: cannot read the text as UTF-8 or GB18030",
@@ -1162,8 +1170,9 @@ def import_plan(
     report, problems report or None)."""
     from store.importer import guard, import_file
 
+    encoding = "utf-8"
     if isinstance(path_or_text, Path) or _is_file(path_or_text):
-        text = read_document(Path(path_or_text))
+        text, encoding = read_document_as(Path(path_or_text))
         name = Path(path_or_text).name
     else:
         text, name = str(path_or_text), "plan.txt"
@@ -1199,4 +1208,7 @@ def import_plan(
         report, preport = run(dry_run or bool(tree.problems))
         if not dry_run and tree.problems and report.ok and preport is not None and preport.ok:
             report, preport = run(False)
+    for r in (report, preport):
+        if r is not None:
+            r.encoding = encoding  # the document's, not the CSV written in between
     return tree, report, preport

@@ -581,7 +581,7 @@ def test_a_plan_document_changed_while_it_is_read_is_refused(
     doc.write_text("2023年工作计划\n一、党建工作\n1. 开展主题党日活动12次\n", encoding="utf-8")
     real_read = plan._read_document
 
-    def read_then_append(path: Path) -> str:
+    def read_then_append(path: Path) -> tuple[str, str]:
         text = real_read(path)
         with path.open("a", encoding="utf-8") as fh:
             fh.write("2. 还在写\n")
