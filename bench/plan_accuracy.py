@@ -49,6 +49,7 @@ class Score:
     problems_right: bool = True
     plans: tuple[int, int] = (0, 0)
     plan_targets: tuple[int, int] = (0, 0)
+    plan_panes: tuple[int, int] = (0, 0)
     period: tuple[str | None, str | None] = (None, None)
     not_counts_read: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
@@ -126,6 +127,9 @@ def score(doc: Path, truth: dict[str, Any]) -> Score:
     s.plans = (len(plans), len(want_plans))
     with_target = [p for p in want_plans if p.get("target") is not None]
     s.plan_targets = (len(_match(with_target, plans, "target")), len(with_target))
+    if len(plans) == len(want_plans):  # in order: the n-th plan item is the n-th expected
+        s.plan_panes = (sum(w["pane"] == p.pane for w, p in zip(want_plans, plans, strict=True)),
+                        len(plans))  # fmt: skip
     s.period = (tree.period, truth.get("doc_period"))
     return s
 
@@ -186,6 +190,7 @@ def main() -> int:
     exact_problems = sum(s.problems_right for s in ok)
     exact_plans = sum(s.plans[0] == s.plans[1] for s in ok)
     periods = sum(s.period[0] == s.period[1] for s in ok)
+    pp, pn = (sum(s.plan_panes[k] for s in ok) for k in (0, 1))
     print()
     print(f"documents {len(scores)} (crashed {len(scores) - len(ok)})")
     print(f"recall    {pct(m, e)}  ({m} of {e} expected figures read)")
@@ -193,6 +198,7 @@ def main() -> int:
     print(f"panes     {pct(panes, m)}  ({panes} of {m} in the right pane)")
     print(f"problems  exact in {exact_problems} of {len(ok)} documents")
     print(f"plan      item count exact in {exact_plans} of {len(ok)} documents")
+    print(f"plan pane {pct(pp, pn)}  ({pp} of {pn} plan items, where the count is exact)")
     print(f"period    right in {periods} of {len(ok)} documents")
     return 0
 

@@ -527,8 +527,9 @@ def _pane_by_words(heading: str) -> str | None:
     return None
 
 
-def _guess_plan_pane(text: str) -> str:
-    best, score = "efficiency", 0
+def _guess_plan_pane(text: str, fallback: str | None = None) -> str:
+    """The pane whose plan words ``text`` uses most; else ``fallback``, else efficiency."""
+    best, score = fallback or "efficiency", 0
     for p, words in _PLAN_PANE_WORDS.items():
         s = sum(text.count(w) for w in words)
         if s > score:
@@ -606,8 +607,15 @@ def parse_plan(
             blocks.append(_Block(m[2].strip(), number=m[1]))
         else:
             blocks[-1].lines.append(line)
+    # A plan on its own (2025年工作要点): its sections are its topics, of the document's period.
+    plan_only = _section_kind(tree.title) == "plan" and not any(
+        w in tree.title for w in ("总结", "情况", "成效")
+    )
     for heading, blocks in sections:
         kind = _section_kind(heading)
+        if kind == "other" and plan_only:
+            _plan(ctx, heading, blocks, whole=True)
+            continue
         if kind == "results":
             _results(ctx, heading, blocks, pane)
         elif kind == "problems":
@@ -683,7 +691,7 @@ def _results(ctx: _Ctx, heading: str, blocks: list[_Block], pane: dict[str, str]
 TOPIC_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "party": ("党建", "党的建设", "党风廉政", "党风", "政治建设", "政治机关", "理论", "学习",
               "思想政治", "意识形态", "从严治党", "党支部", "党组织", "支部", "党员", "主题党日",
-              "三会一课", "党务", "统战", "群团", "工会", "精神文明", "宣传", "教育"),
+              "三会一课", "党务", "统战", "群团", "工会", "精神文明", "宣传思想", "教育"),
     "efficiency": ("效能", "统筹", "协调", "服务保障", "保障", "办文", "办会", "公文", "会务",
                    "文电", "信息", "政务公开", "政务服务", "督查", "督办", "档案", "保密", "机要",
                    "后勤", "财务", "资产", "人事", "安全", "信访", "建议提案", "网站", "新媒体",
@@ -989,9 +997,14 @@ def _introduces(text: str) -> bool:
     ) or any(w in text for w in ("主要表现在", "主要是：", "具体表现为", "存在以下", "有以下"))
 
 
-def _plan(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
+def _plan(ctx: _Ctx, heading: str, blocks: list[_Block], *, whole: bool = False) -> None:
+    """A plan section; ``whole``: a section of a plan document (2025年工作要点), of the
+    document's period, its pane from its heading's words (一、全面加强机关党的建设)."""
     tree = ctx.tree
     p = _period_in(heading, ctx.year)
+    section_pane = topic_pane(heading) if whole else None
+    if whole and p is None:
+        p = ctx.doc_period
     if p is None and ("下步" in heading or "下一步" in heading or "下阶段" in heading):
         key = _next_period(ctx.doc_period)
     else:
@@ -1033,7 +1046,11 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block]) -> None:
                 count, unit = counts[0][2], counts[0][3]
             if not title:
                 continue
-            pane = _guess_plan_pane(part)
+            pane = (
+                section_pane
+                or (topic_pane(group) if group else None)
+                or _guess_plan_pane(part, fallback=topic_pane(_lead(part)[0]))
+            )
             cat = cats.setdefault(pane, PlanCategory(category))
             before = len(cat.items)
             _add(ctx, cat, pane, title, key, count, unit, done, kind="plan",
