@@ -1,0 +1,74 @@
+"""The twelve plan documents of other offices in tests/data/plans (issue 12), each against the
+truth written beside it: every figure read, problems and plan items exactly, and the report of
+each document writing each figure back. bench/plan_accuracy.py prints the same as figures."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from store.db import open_ledger, read_session
+from store.plan import import_plan, parse_plan, read_document
+from store.report import build_report, to_markdown
+from store.values import fmt_num
+
+PLANS = Path(__file__).parent / "data" / "plans"
+DOCS = sorted(
+    p for p in PLANS.iterdir()
+    if p.suffix in (".txt", ".md", ".docx") and p.with_name(p.stem + ".expected.json").exists()
+)
+
+
+def truth(doc: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        doc.with_name(doc.stem + ".expected.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def test_there_are_twelve_offices() -> None:
+    assert len(DOCS) >= 12
+    assert len({truth(d)["office"] for d in DOCS}) == len(DOCS)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.stem)
+def test_every_figure_problem_and_plan_item(doc: Path) -> None:
+    want = truth(doc)
+    tree = parse_plan(read_document(doc))
+    got = Counter(
+        (i.pane, i.count, i.unit) for i in tree.results() if i.count is not None
+    )
+    expected = Counter((r["pane"], float(r["count"]), r["unit"]) for r in want["results"])
+    assert got == expected
+    assert [p.text for p in tree.problems] == [
+        next((p.text for p in tree.problems if w in p.text), w) for w in want["problems"]
+    ]
+    assert len(tree.problems) == len(want["problems"])
+    plans = list(tree.plan_items())
+    assert len(plans) == len(want["plan"])
+    for w, p in zip(want["plan"], plans, strict=True):
+        assert (p.count, p.unit or None) == (
+            None if w["target"] is None else float(w["target"]),
+            w["unit"] if w["target"] is not None else None,
+        ), (w, p)
+    assert tree.period == want["doc_period"]
+
+
+@pytest.mark.parametrize("doc", [d for d in DOCS if truth(d)["results"]], ids=lambda p: p.stem)
+def test_the_report_writes_each_figure_back(
+    doc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    want = truth(doc)
+    monkeypatch.setenv("DUBAN_TODAY", "2025-06-30")  # after every document's period
+    engine = open_ledger(str(tmp_path / "ledger.db"))
+    _tree, items, _problems = import_plan(engine, doc)
+    assert items.ok, items.problems
+    with read_session(engine) as session:
+        text = to_markdown(build_report(session, period=want["doc_period"]))
+    engine.dispose()
+    for r in want["results"]:
+        assert f"{fmt_num(float(r['count']))}{r['unit']}" in text, r
