@@ -182,6 +182,8 @@ class PlanTree:
     headings: dict[str, str] = field(default_factory=dict)
     problems: list[PlanProblem] = field(default_factory=list)
     plans: list[PlanSection] = field(default_factory=list)
+    uncounted: list[tuple[str, str]] = field(default_factory=list)
+    """Clauses holding a number that gave no count, with why (a ``WHY_UNCOUNTED`` key)."""
 
     def results(self) -> Iterator[PlanItem]:
         for cats in self.panes.values():
@@ -242,19 +244,30 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
     that are part of a word (统一次, 进一步), comparisons, averages and rates (提高5.1个百分点,
     压缩至2.5个工作日), a Chinese numeral describing a noun (三项基本职能), and a number that
     describes the subject of a clause which counts something else (3个党支部共召开…30次)."""
+    return _counts(clause)[0]
+
+
+def _counts(clause: str) -> tuple[list[tuple[int, int, float, str]], list[tuple[int, str]]]:
+    """``find_counts``, and where each number it did not count starts, with why."""
     masked = _masked_spans(clause)
+    refused: list[tuple[int, str]] = []
     found: list[tuple[int, int, float, str]] = []
     described: list[int] = []  # counts followed by their noun (3个党支部): descriptions, if
     for m in _COUNT_RE.finditer(clause):  # the clause counts something after them
         start, end = m.span()
         if any(a <= start < b for a, b in masked):
+            refused.append((start, "quoted"))
             continue
         num, unit = (m[1], m[2]) if m[1] else (m[3], m[4])
         before = clause[start - 1] if start else ""
         after = clause[end:]
-        if before == "第" or (before.isdigit() or before == "."):
+        if before == "第":
+            refused.append((start, "ordinal"))
+            continue
+        if before.isdigit() or before == ".":
             continue
         if _NOT_WORK_BEFORE.search(clause[:start]) or _NOT_WORK_AFTER.match(after):
+            refused.append((start, "comparison"))
             continue
         # A counted noun follows (3个党支部), not a conjunction (查摆问题81个并全部建立…).
         followed = bool(after) and _is_cjk(after[0]) and not after.startswith(_JOINERS)
@@ -269,6 +282,7 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
             ):
                 continue
             if followed:
+                refused.append((start, "description"))
                 continue  # 三项基本职能, 两个责任: a description, not work counted
             try:
                 value, _ = _parse_target(num + unit)
@@ -277,10 +291,13 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
         else:
             value = float(num)
             if not in_range(value):
+                refused.append((start, "too_large"))
                 continue  # 400 digits are not a count duban keeps (nor a finite float)
         if _STATE_BEFORE.search(clause[:start]):
+            refused.append((start, "state"))
             continue  # 现有4个党支部、党员68名: what there is, not what was done
         if followed and _WORK_AFTER.search(after) and _is_subject(clause[:start]):
+            refused.append((start, "subject"))
             continue  # 组织22家委属单位开展自查: the 22家 are who did it
         if followed:
             described.append(len(found))
@@ -288,8 +305,52 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
     if len(found) > 1 and described:
         # 3个党支部共召开支部委员会30次: the first count says who; the last one what was done.
         last = len(found) - 1
+        refused += [(found[i][0], "subject") for i in described if i != last]
         found = [c for i, c in enumerate(found) if i not in described or i == last]
-    return found
+    return found, refused
+
+
+# Why a number in a clause was not counted, in both languages (``--dry-run`` lists them).
+WHY_UNCOUNTED: Final[dict[str, tuple[str, str]]] = {
+    "quoted": ("inside quotes or 《》", "在引号或书名号内"),
+    "ordinal": ("an ordinal", "是序数"),
+    "comparison": ("a comparison, average, rate or span of time", "是比较、平均数、比率或时长"),
+    "description": ("describes a noun", "是对名词的描述"),
+    "state": ("what there is, not what was done", "是现有数量，不是完成的工作"),
+    "subject": ("who did the work, not the work", "是做事的主体，不是工作量"),
+    "too_large": ("too large a number", "数字过大"),
+    "percent": ("a percentage", "是百分比"),
+    "no_unit": ("no measure word after it", "后面没有量词"),
+}
+_NUMBER_RE: Final = re.compile(r"\d+(?:\.\d+)?")
+_DATE_AFTER_RE: Final = re.compile(r"^(?:年|月|日|号|时|点|:|：|-|—|/|\.\d)")
+
+
+def uncounted(clause: str) -> list[str]:
+    """Why each number of ``clause`` (digits; years and dates aside) gave no count: the keys
+    of ``WHY_UNCOUNTED``."""
+    found, refused = _counts(clause)
+    spans = [(a, b) for a, b, _, _ in found]
+    why = dict(refused)
+    out = []
+    for m in _NUMBER_RE.finditer(clause):
+        at = m.start()
+        if any(a <= at < b for a, b in spans) or _DATE_AFTER_RE.match(clause[m.end():]):
+            continue
+        before = clause[at - 1] if at else ""
+        if (before.isascii() and before.isalnum()) or before in ("-", "."):
+            continue  # part of a code or a number already seen (DJ-001, 2.5)
+        if clause[m.end() :].startswith(("%", "％")):
+            out.append("percent")
+        elif at in why:
+            out.append(why[at])
+        else:
+            quoted = any(a <= at < b for a, b in _masked_spans(clause))
+            out.append("quoted" if quoted else "no_unit")
+    return out
+
+
+
 
 
 _CAUSATIVE: Final = ("组织", "指导", "督促", "推动", "带领", "动员", "要求", "引导", "协调")
@@ -629,6 +690,16 @@ def parse_plan(
                     f"“{heading}”部分既不是工作开展情况、存在问题，也不是下步计划；已跳过",
                 )
             )
+    if tree.uncounted:
+        n = len(tree.uncounted)
+        tree.notes.append(
+            Sentence(
+                f"{n} number(s) in the results were not read as counts (percentages, "
+                "ordinals, descriptions…); --dry-run lists each with why",
+                f"工作情况中有 {n} 处数字未计为完成数（百分比、序数、描述等）；"
+                "--dry-run 逐条列出并说明原因",
+            )
+        )
     return tree
 
 
@@ -778,6 +849,9 @@ def _fill_categories(
             # A paragraph of work without 一是: a group named by its subsection.
             cat = _get_category(cats, _tidy_title(head) or head)
             _clauses_into(ctx, cat, pane, intro, period)
+        elif intro and not parts:
+            # No work in it; its numbers are still said (平均办理时限压缩至2.5个工作日).
+            ctx.tree.uncounted += [(c, why) for c in _clauses(intro) for why in uncounted(c)]
 
 
 def _get_category(cats: list[PlanCategory], name: str) -> PlanCategory:
@@ -835,6 +909,7 @@ def _clauses_into(
         done = bool(_DONE_RE.search(clause))
         clause = _DONE_RE.sub("", clause)
         counts = find_counts(clause)
+        ctx.tree.uncounted += [(clause, why) for why in uncounted(clause)]
         if counts:
             base = _tidy_title(_strip_counts(clause))
             if not base:
@@ -1078,6 +1153,11 @@ def render_tree(tree: PlanTree, lang: str = "en") -> str:
             out.append(f"  {cat.name}")
             for item in cat.items:
                 out.append(f"    {item.label()}")
+    if tree.uncounted:
+        out.append("未计数的数字" if zh else "numbers not counted")
+        for clause, why in tree.uncounted:
+            en_why, zh_why = WHY_UNCOUNTED[why]
+            out.append(f"  - {clause}（{zh_why}）" if zh else f"  - {clause} ({en_why})")
     if tree.problems:
         out.append(f"存在问题 [{tree.problems[0].period or none}]")
         out += [f"  - {p.text}" for p in tree.problems]

@@ -3,7 +3,10 @@ seed does not have, in a few lines written for it."""
 
 from __future__ import annotations
 
-from store.plan import parse_plan, topic_pane
+from pathlib import Path
+
+from store.db import open_ledger
+from store.plan import import_plan, parse_plan, render_tree, topic_pane
 
 
 def items(doc: str) -> list[tuple[str, str, float | None, str]]:
@@ -123,3 +126,24 @@ def test_descriptions_comparisons_and_states_are_not_counts() -> None:
     assert [(c, u) for _, _, c, u in items(DESCRIBED)] == [
         (30, "次"), (81, "个"), (2, "名"), (2.3, "万人次"), (900, "笔"), (126, "车次"),
     ]  # fmt: skip
+
+
+def test_nothing_with_a_number_is_dropped_silently() -> None:
+    tree = parse_plan(DESCRIBED)
+    why = dict(tree.uncounted)
+    assert why["平均办理时限压缩至2.5个工作日"] == "comparison"
+    assert why["局机关现有4个党支部、党员68名"] == "state"
+    assert why["3个党支部共召开支部委员会30次"] == "subject"
+    assert why["组织委属22家单位开展作风建设自查"] == "subject"
+    assert any("数字未计为完成数" in n.text("zh") for n in tree.notes)  # type: ignore[attr-defined]
+    shown = render_tree(tree, "zh")
+    assert "未计数的数字" in shown and "办文效率提高5.1个百分点（是比较" in shown
+
+
+def test_a_plan_document_reports_the_encoding_it_was_read_in(tmp_path: Path) -> None:
+    doc = tmp_path / "计划.txt"
+    doc.write_bytes(TOPICS.encode("gbk"))
+    engine = open_ledger(str(tmp_path / "l.db"))
+    _tree, items, _problems = import_plan(engine, doc, dry_run=True)
+    engine.dispose()
+    assert items.encoding == "gb18030"
