@@ -20,11 +20,11 @@ from typing import Any, TextIO
 
 from sqlmodel import Session, col, select
 
-from store.csvfile import ENTRY_COLUMNS, ITEM_COLUMNS
+from store.csvfile import ENTRY_COLUMNS, ITEM_COLUMNS, PROBLEM_COLUMNS
 from store.errors import LedgerError
 from store.importer import guard
 from store.ledger import list_items
-from store.models import AuditEvent, Entry, Item
+from store.models import AuditEvent, Entry, Item, Problem
 from store.periods import parse_period
 from store.values import (
     PANE_ZH,
@@ -36,7 +36,7 @@ from store.values import (
     json_safe,
 )
 
-KINDS = ("items", "entries", "audit")
+KINDS = ("items", "entries", "audit", "problems")
 
 
 def _plain(text: str) -> str:
@@ -89,6 +89,16 @@ def entry_records(session: Session, period: str | None = None) -> Iterator[dict[
         }
 
 
+def problem_records(session: Session, period: str | None = None) -> Iterator[dict[str, Any]]:
+    """存在问题, oldest period first: a period's, or every one (the problems CSV import reads)."""
+    q = select(Problem).order_by(col(Problem.period), col(Problem.id))
+    if period:
+        q = q.where(col(Problem.period) == parse_period(period).key)
+    for problem in session.exec(q):
+        yield {"id": problem.id, "period": problem.period, "pane": problem.pane,
+               "text": problem.text}  # fmt: skip
+
+
 def audit_records(session: Session, period: str | None = None) -> Iterator[dict[str, Any]]:
     q = select(AuditEvent).order_by(col(AuditEvent.id))
     for row in session.exec(q):
@@ -130,6 +140,9 @@ def write_csv(
         zh = {f: ENTRY_COLUMNS[_ENTRY_IMPORT.get(f, f)][0] for f in ENTRY_CSV}
         zh |= {"actor": "登记人", "kind": "类型"}
         names = [zh[f] if headers == "zh" else f for f in fields]
+    elif kind == "problems":
+        fields = ["period", "pane", "text"]
+        names = [PROBLEM_COLUMNS[f][0] if headers == "zh" else f for f in fields]
     else:
         fields = [
             "id",
@@ -198,4 +211,6 @@ def records(session: Session, kind: str, period: str | None = None) -> Iterator[
         return entry_records(session, period)
     if kind == "audit":
         return audit_records(session, period)
+    if kind == "problems":
+        return problem_records(session, period)
     raise ValueError(kind)

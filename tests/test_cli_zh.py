@@ -130,6 +130,8 @@ def test_every_command_speaks_chinese(zh, tmp_path: Path) -> None:  # type: igno
     zh("show", "BGS-2024-03")
     zh("show", "XX-999", code=1)
     zh("history")
+    zh("problems")
+    zh("export", "--kind", "problems", "-o", "问题.csv")
     zh("history", "BGS-2024-01")
     zh("history", "--limit", "0", code=1)
     zh("export", "-o", "out.csv")

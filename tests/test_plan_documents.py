@@ -72,3 +72,34 @@ def test_the_report_writes_each_figure_back(
     engine.dispose()
     for r in want["results"]:
         assert f"{fmt_num(float(r['count']))}{r['unit']}" in text, r
+
+
+def test_problems_are_listed_exported_and_imported_back(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    runner = CliRunner()
+    doc = PLANS / "02_city_health_annual.docx"
+    env = {"DUBAN_TODAY": "2025-06-30", "DUBAN_LANG": "zh", "COLUMNS": "120"}
+
+    def duban(db: str, *args: str) -> str:
+        result = runner.invoke(app, ["--db", str(tmp_path / db), *args], env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    assert "没有存在问题" in runner.invoke(
+        app, ["--db", str(tmp_path / "a.db"), "problems"], env=env
+    ).stderr
+    duban("a.db", "import", str(doc))
+    listed = json.loads(duban("a.db", "problems", "--json"))
+    assert [p["period"] for p in listed] == ["2024"] * 4
+    assert [w in p["text"] for w, p in zip(truth(doc)["problems"], listed, strict=True)]
+    table = duban("a.db", "problems", "--period", "2024")
+    assert "2024年" in table and listed[0]["text"][:10] in table
+    out = tmp_path / "问题.csv"
+    duban("a.db", "export", "--kind", "problems", "-o", str(out))
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0] == "期间,板块,问题"
+    duban("b.db", "import", str(out))
+    again = json.loads(duban("b.db", "problems", "--json"))
+    assert [(p["period"], p["text"]) for p in again] == [(p["period"], p["text"]) for p in listed]

@@ -298,6 +298,17 @@ def reason_text(view: Any) -> str:
     return describe(view.progress.reasons, T.lang)
 
 
+def period_words(key: str) -> str:
+    """2024-H1 as a person says it: 2024年上半年 / 2024 H1 (a key it cannot read, as it is)."""
+    from store.periods import parse_period
+
+    try:
+        p = parse_period(key)
+    except PeriodError:
+        return key
+    return p.label_zh if T.lang == "zh" else p.label_en
+
+
 def pane_word(pane: str, *, short: bool = False) -> str:
     if pane not in PANE_ZH:
         return pane
@@ -794,6 +805,37 @@ def history(
 
 
 # --- import / export ------------------------------------------------------------------------
+
+
+@app.command(help=H("help.problems"))
+@user_errors
+def problems(
+    ctx: typer.Context,
+    period: Annotated[
+        str | None, typer.Option("--period", help=H("help.problems.period"))
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    from store.export import problem_records
+
+    with reading(ctx) as session:
+        rows = list(problem_records(session, period))
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        err.print(Text(T("cli.no_problems")))
+        return
+    rendered = [
+        [cell(period_words(r["period"])),
+         cell(pane_word(r["pane"], short=True) if r["pane"] else ""),
+         cell(r["text"])]
+        for r in rows
+    ]  # fmt: skip
+    columns: list[tuple[str, dict[str, Any]]] = [
+        (T("field.period"), {}), (T("col.pane"), {}), (T("field.problem"), {}),
+    ]  # fmt: skip
+    out.print(fitted_table(columns, rendered, flex=T("field.problem")))
 
 
 @app.command("import", help=H("help.import"))

@@ -309,7 +309,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.metavar.date": "日期",
         "help.export": "把事项、登记或改动记录导出为 CSV（Excel 可直接打开）或 JSON；"
         "事项还可导出为上报用的 .xlsx 台账（含标题行、可再导入的表头、序号和日期格式的单元格）。",
-        "help.export.kind": "导出什么：items|entries|audit（事项、登记、改动记录）。",
+        "help.export.kind": "导出什么：items|entries|audit|problems（事项、登记、改动记录、"
+        "存在问题）。",
+        "help.problems": "列出存在问题（从工作总结或问题表导入的），按期间排列。",
+        "help.problems.period": "只看这个期间的问题。",
         "help.export.format": "格式：csv|json|xlsx。",
         "help.export.output": "写入的文件（默认输出到屏幕）。",
         "help.export.headers": "CSV 表头：zh（中文，可直接再导入）或 en（英文）。",
@@ -387,6 +390,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.show.entries": "登记记录",
         "cli.show.no_entries": "尚无登记",
         "cli.no_history": "尚无改动记录",
+        "cli.no_problems": "没有存在问题（导入工作总结或问题表后即有）",
         "cli.import_undone": "已撤销导入批次 {batch}（{file}）：{n} 处改动",
         "cli.import_no_file": "请给出要导入的文件，或用 --undo 批次号 撤销一次导入",
         "cli.pane_map": "--pane {pair}：应写成 名称=板块，如 {example}",
@@ -771,7 +775,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.export": "Export items, entries or the audit trail as CSV (Excel-safe) or JSON; "
         "items also as the .xlsx 台账 an office submits (title row, import-ready header, 序号, "
         "date cells).",
-        "help.export.kind": "items|entries|audit.",
+        "help.export.kind": "items|entries|audit|problems.",
+        "help.problems": "List the problems (存在问题) imported from reports or problem sheets, "
+        "by period.",
+        "help.problems.period": "Only this period's problems.",
         "help.export.format": "csv|json|xlsx.",
         "help.export.output": "File to write (default: stdout).",
         "help.export.headers": "CSV headers: zh (import-ready) or en.",
@@ -856,6 +863,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.show.entries": "entries",
         "cli.show.no_entries": "no entries yet",
         "cli.no_history": "no history yet",
+        "cli.no_problems": "no problems yet (import a report or a problems sheet)",
         "cli.import_undone": "undid import batch {batch} ({file}): {n} change(s)",
         "cli.import_no_file": "name at least one FILE to import, or --undo BATCH",
         "cli.pane_map": "--pane {pair}: expected NAME=PANE, e.g. {example}",
