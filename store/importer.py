@@ -374,6 +374,8 @@ class _ItemImport(_Batcher):
         """Items the file's rows matched or added."""
         self.claimed: set[int] = set()
         """Items rows without a code were matched to (two such rows never get one item)."""
+        self.refound = 0
+        """Items found by their place in the document alone (their 工作任务 read otherwise)."""
         self.scope: set[tuple[str, str | None]] = set()
         """(pane, period) of the file's rows: where an item the file lacks is looked for."""
         self.parsers: dict[str, Callable[[str], Any]] = {
@@ -632,6 +634,8 @@ class _ItemImport(_Batcher):
             for r in conn.execute(q.order_by(ITEMS.c.id)).mappings():
                 by_key.setdefault(_task_key(r), []).append(r)
                 unitless.setdefault(_task_key(r)[:3], []).append(r)
+        places = [v["place"] for _, v in rows if not v.get("code") and v.get("place") is not None]
+        earlier = self._earlier_places(places) if places else {}
         inserts: list[tuple[int, dict[str, Any]]] = []
         matched: list[tuple[int, dict[str, Any], Any]] = []
         for line, v in rows:
@@ -643,6 +647,13 @@ class _ItemImport(_Batcher):
                 if match is None and "unit" not in v and len(unitless.get(key[:3], [])) == 1:
                     # A file without a 单位 column names the task without its unit.
                     match = unitless[key[:3]][0]
+                if match is None and v.get("place") is not None:
+                    # Read by an earlier version of the parser, the same document gave this
+                    # place another 工作任务: the same place, pane, period and unit is the item.
+                    found = earlier.get((v["place"], key[0], key[2], key[3]))
+                    if found is not None and found["id"] not in self.claimed:
+                        match = found
+                        self.refound += 1
                 if match is not None:
                     self.claimed.add(match["id"])
             if match is None:
@@ -749,6 +760,28 @@ class _ItemImport(_Batcher):
         self._write_inserts(inserts)
         self.flush_audit()
 
+    def _earlier_places(self, places: list[int]) -> dict[tuple[Any, ...], Any]:
+        """Live items an earlier import of a file of this name added, by (place, pane, period,
+        unit): a plan document imported again finds its items by where it put them."""
+        added = select(AUDIT.c.item_id).where(
+            AUDIT.c.action == "import",
+            AUDIT.c.field == "*",
+            AUDIT.c.batch_id.in_(
+                select(BATCHES.c.id).where(
+                    BATCHES.c.file_name == self.report.file, BATCHES.c.undone.is_(False)
+                )
+            ),
+        )
+        q = select(ITEMS).where(
+            ITEMS.c.place.in_(sorted(set(places))),
+            ITEMS.c.deleted_at.is_(None),
+            ITEMS.c.id.in_(added),
+        )
+        return {
+            (r["place"], r["pane"], r["period"], r["unit"] or ""): r
+            for r in self.conn.execute(q).mappings()
+        }
+
     def _by_place(self, found: list[Any], v: dict[str, Any]) -> Any:
         """Of the ledger's items with a row's pane, task, period and unit, the one it is: the
         only one; else the one the document put at the same place (文中序号); else the first
@@ -766,6 +799,15 @@ class _ItemImport(_Batcher):
         ``force``), and name the ledger's items of the file's panes and periods that it lacks."""
         self.flush()
         report = self.report
+        if self.refound:
+            report.notes.append(
+                Sentence(
+                    f"{self.refound} item(s) found again by their place in the document (an "
+                    "earlier import read their 工作任务 otherwise); their 工作任务 is updated",
+                    f"{self.refound} 个事项按文中序号找回（先前导入时工作任务读法不同），"
+                    "已更新其工作任务",
+                )
+            )
         if len(report.retitled) > RETITLE_LIMIT and not force:
             report.problem_count += 1
             report.problems.append(

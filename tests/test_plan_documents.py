@@ -103,3 +103,28 @@ def test_problems_are_listed_exported_and_imported_back(tmp_path: Path) -> None:
     duban("b.db", "import", str(out))
     again = json.loads(duban("b.db", "problems", "--json"))
     assert [(p["period"], p["text"]) for p in again] == [(p["period"], p["text"]) for p in listed]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.stem)
+def test_importing_again_changes_nothing_and_an_earlier_reading_is_found_by_place(
+    doc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store.db import write_session
+    from store.ledger import edit_item, list_items
+
+    monkeypatch.setenv("DUBAN_TODAY", "2025-06-30")
+    engine = open_ledger(str(tmp_path / "ledger.db"))
+    _, first, _ = import_plan(engine, doc)
+    assert first.ok and first.added == len(list(parse_plan(read_document(doc)).items()))
+    # An earlier parser read some titles otherwise: the same places are the same items.
+    with write_session(engine) as session:
+        for view in list_items(session)[::3]:
+            edit_item(session, view.item.code, {"title": f"{view.item.title[:2]}（旧读法）"})
+    _, again, _ = import_plan(engine, doc)
+    assert again.ok and again.added == 0, again.notes
+    with read_session(engine) as session:
+        assert len(list_items(session)) == first.added
+        assert not any("旧读法" in v.item.title for v in list_items(session))
+    _, third, _ = import_plan(engine, doc)
+    assert (third.added, third.updated) == (0, 0)
+    engine.dispose()
