@@ -975,7 +975,7 @@ def _import_plan(
             # nothing and keeps the terminal safe whatever parse_plan misses.
             out.print(Text(clean_lines(render_tree(tree, T.lang))))
         for note in tree.notes:
-            say(f"{path.name}: {text_of(note, T.lang)}")
+            say(T("cli.of_file", file=path.name, text=text_of(note, T.lang)))
         for r in reports:
             r.file = path.name
             _print_report(r)
@@ -999,32 +999,37 @@ def _progress_bar(path: Path) -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+def file_line(file: str, text: str) -> Text:
+    """``duban: 台账.csv：…`` — one line of an import's report."""
+    return Text(clean_text(f"duban: {T('cli.of_file', file=file, text=text)}"))
+
+
 def _print_report(r: Any) -> None:
     for w in r.warnings:
-        said = T("cli.warning", text=f"{r.file}: {text_of(w, T.lang)}")
+        said = T("cli.warning", text=T("cli.of_file", file=r.file, text=text_of(w, T.lang)))
         err.print(Text(clean_text(f"duban: {said}")), style="yellow")
     for note in r.notes:  # what was understood of the layout: title block, skipped rows…
-        err.print(Text(clean_text(f"duban: {r.file}: {text_of(note, T.lang)}")), style="dim")
+        err.print(file_line(r.file, text_of(note, T.lang)), style="dim")
     for line in r.retitled:
         said = T("cli.import_retitled", what=line)
-        err.print(Text(clean_text(f"duban: {r.file}: {said}")), style="yellow")
+        err.print(file_line(r.file, said), style="yellow")
     if r.absent:
         shown = T("list.sep").join(r.absent[:10])
         if len(r.absent) > 10:
             shown += T("cli.and_more", n=len(r.absent) - 10)
         said = T("cli.import_absent", n=len(r.absent), codes=shown)
-        err.print(Text(clean_text(f"duban: {r.file}: {said}")), style="yellow")
+        err.print(file_line(r.file, said), style="yellow")
     if r.duplicate_of is not None:
         say(T("cli.import_duplicate", file=r.file, batch=r.duplicate_of))
         return
     if not r.ok:
         for line in r.problems:
-            err.print(Text(clean_text(f"duban: {r.file}: {text_of(line, T.lang)}")), style="red")
+            err.print(file_line(r.file, text_of(line, T.lang)), style="red")
         more = r.problem_count - len(r.problems)
         if more > 0:
             err.print(Text(f"duban: {T('cli.import_more', n=more)}"), style="red")
         rejected = T("cli.import_rejected", n=r.problem_count, rows=r.rejected)
-        err.print(Text(clean_text(f"duban: {r.file}: {rejected}")), style="red")
+        err.print(file_line(r.file, rejected), style="red")
         return
     counts = T("cli.import_counts", added=r.added, updated=r.updated, unchanged=r.unchanged)
     if r.skipped:

@@ -409,6 +409,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.import_absent": "同板块同期间有 {n} 个事项不在文件里（已保留；duban rm 编号 "
         "可删除）：{codes}",
         "cli.and_more": " ……另有 {n} 个",
+        "cli.of_file": "{file}：{text}",
         "list.sep": "；",
         "list.comma": "、",
         "cli.kind.items": "事项",
@@ -882,6 +883,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.import_absent": "{n} item(s) of the same panes and periods are not in the file "
         "(kept; duban rm CODE removes one): {codes}",
         "cli.and_more": " … and {n} more",
+        "cli.of_file": "{file}: {text}",
         "list.sep": "; ",
         "list.comma": ", ",
         "cli.kind.items": "items",
