@@ -45,6 +45,7 @@ class Score:
     read: int = 0
     matched: int = 0
     in_pane: int = 0
+    in_category: int = 0
     problems: tuple[int, int] = (0, 0)
     problems_right: bool = True
     plans: tuple[int, int] = (0, 0)
@@ -107,6 +108,9 @@ def score(doc: Path, truth: dict[str, Any]) -> Score:
     pairs = _match(expected, counted, "count")
     s.matched = len(pairs)
     s.in_pane = sum(expected[i]["pane"] == counted[j].pane for i, j in pairs)
+    s.in_category = sum(
+        expected[i].get("category", "") == counted[j].category for i, j in pairs
+    )
     got_e = {i for i, _ in pairs}
     got_f = {j for _, j in pairs}
     s.missed = [f"{e['title']} {e['count']}{e.get('unit', '')}" for i, e in enumerate(expected)
@@ -187,6 +191,7 @@ def main() -> int:
     ok = [s for s in scores if not s.error]
     e, r, m = (sum(getattr(s, k) for s in ok) for k in ("expected", "read", "matched"))
     panes = sum(s.in_pane for s in ok)
+    categories = sum(s.in_category for s in ok)
     exact_problems = sum(s.problems_right for s in ok)
     exact_plans = sum(s.plans[0] == s.plans[1] for s in ok)
     periods = sum(s.period[0] == s.period[1] for s in ok)
@@ -196,6 +201,7 @@ def main() -> int:
     print(f"recall    {pct(m, e)}  ({m} of {e} expected figures read)")
     print(f"precision {pct(m, r)}  ({m} of {r} figures read are expected)")
     print(f"panes     {pct(panes, m)}  ({panes} of {m} in the right pane)")
+    print(f"category  {pct(categories, m)}  ({categories} of {m} under the expected heading)")
     print(f"problems  exact in {exact_problems} of {len(ok)} documents")
     print(f"plan      item count exact in {exact_plans} of {len(ok)} documents")
     print(f"plan pane {pct(pp, pn)}  ({pp} of {pn} plan items, where the count is exact)")

@@ -846,8 +846,9 @@ def _fill_categories(
             name, rest = _lead(part)
             _category(ctx, cats, pane, name, rest, period)
         if intro and not parts and (find_counts(intro) or any(map(_names_work, _clauses(intro)))):
-            # A paragraph of work without 一是: a group named by its subsection.
-            cat = _get_category(cats, _tidy_title(head) or head)
+            # A paragraph of work without 一是: of the 1. above it (a heading on its own line),
+            # else a group named by its subsection.
+            cat = current or _get_category(cats, _tidy_title(head) or head)
             _clauses_into(ctx, cat, pane, intro, period)
         elif intro and not parts:
             # No work in it; its numbers are still said (平均办理时限压缩至2.5个工作日).
