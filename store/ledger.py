@@ -149,6 +149,7 @@ def _audit(
     old: Any = None,
     new: Any = None,
     batch_id: int | None = None,
+    code: str = "",
 ) -> None:
     session.add(
         AuditEvent(
@@ -157,7 +158,7 @@ def _audit(
             at=now(),
             action=action,
             item_id=item.id if item else None,
-            item_code=item.code if item else "",
+            item_code=item.code if item else code,
             field=field,
             old=_dump(old),
             new=_dump(new),
@@ -811,6 +812,89 @@ def fix_entry(
     return entry
 
 
+# --- problems (存在问题) ------------------------------------------------------------------------
+
+
+def _problem_snapshot(problem: Problem) -> dict[str, Any]:
+    return {"id": problem.id, "period": problem.period, "text": problem.text,
+            "pane": problem.pane}  # fmt: skip
+
+
+def add_problem(
+    session: Session, period: str, text: str, *, pane: str | None = None, actor: str | None = None
+) -> Problem:
+    """Add a problem (存在问题) of ``period`` to the ledger, as the report will list it; for
+    whoever may add an item. Audited (``problem_row``), and ``undo`` takes it back."""
+    actor = actor or current_actor()
+    require_edit(session, actor, None)
+    key = parse_period(period).key
+    text = clean_text(text).strip().rstrip("。；;")
+    if not text:
+        raise Invalid("a problem needs its text", zh="问题的内容不能为空")
+    pane_key = parse_pane(pane) if pane else None
+    same = session.exec(
+        select(Problem).where(col(Problem.period) == key, col(Problem.text) == text)
+    ).first()
+    if same is not None:
+        raise Invalid(
+            f"{key} already has that problem (#{same.id})", zh=f"{key} 已有这条问题（#{same.id}）"
+        )
+    problem = Problem(period=key, text=text, pane=pane_key, created_at=now())
+    session.add(problem)
+    session.flush()
+    _audit(session, txn=new_txn(), actor=actor, action="problem-add", item=None,
+           field="problem_row", new=_problem_snapshot(problem), code=f"#{problem.id}")  # fmt: skip
+    session.flush()
+    return problem
+
+
+def remove_problem(session: Session, problem_id: int, *, actor: str | None = None) -> Problem:
+    """Delete a problem; audited, and ``undo`` puts it back."""
+    actor = actor or current_actor()
+    require_edit(session, actor, None)
+    problem = session.get(Problem, problem_id)
+    if problem is None:
+        raise NotFound(f"no problem #{problem_id}", zh=f"没有问题 #{problem_id}")
+    before = _problem_snapshot(problem)
+    session.delete(problem)
+    session.flush()
+    _audit(session, txn=new_txn(), actor=actor, action="problem-rm", item=None,
+           field="problem_row", old=before, code=f"#{problem_id}")  # fmt: skip
+    session.flush()
+    return problem
+
+
+def _revert_problem(session: Session, row: AuditEvent, *, actor: str, txn: str, verb: str) -> None:
+    """Take back an added problem (unless it was changed or removed since) or put back a
+    removed one (unless the period has the same problem again)."""
+    old, new = json.loads(row.old or "null"), json.loads(row.new or "null")
+    if new is not None:  # it was added: remove it
+        problem = session.get(Problem, new["id"])
+        if problem is None or _problem_snapshot(problem) != new:
+            raise Conflict(
+                f"cannot {verb}: problem #{new['id']} was changed or removed since",
+                zh=f"不能{ACTION_ZH.get(verb, verb)}：问题 #{new['id']} 此后已被修改或删除",
+            )
+        session.delete(problem)
+        _audit(session, txn=txn, actor=actor, action=verb, item=None, field="problem_row",
+               old=new, code=row.item_code)  # fmt: skip
+        return
+    same = (col(Problem.period) == old["period"], col(Problem.text) == old["text"])
+    clash = session.exec(select(Problem).where(*same)).first()
+    if clash is not None:
+        raise Conflict(
+            f"cannot {verb}: {old['period']} has that problem again (#{clash.id})",
+            zh=f"不能{ACTION_ZH.get(verb, verb)}：{old['period']} 又有了这条问题（#{clash.id}）",
+        )
+    free = session.get(Problem, old["id"]) is None  # back under its own number if it can be
+    problem = Problem(id=old["id"] if free else None, period=old["period"], text=old["text"],
+                      pane=old.get("pane"), created_at=now())  # fmt: skip
+    session.add(problem)
+    session.flush()
+    _audit(session, txn=txn, actor=actor, action=verb, item=None, field="problem_row",
+           new=_problem_snapshot(problem), code=f"#{problem.id}")  # fmt: skip
+
+
 def remove_entry(
     session: Session, entry_id: int, *, actor: str | None = None, on: date | None = None
 ) -> Entry:
@@ -952,7 +1036,7 @@ VERB_ZH = {"undo": "撤销", "redo": "重做"}
 ACTION_ZH = {
     "change": "改动", "add": "新增", "edit": "编辑", "log": "登记", "entry-fix": "更正登记",
     "entry-rm": "删除登记", "done": "办结", "reopen": "重新打开", "rm": "删除", "import": "导入",
-    "undo": "撤销", "redo": "重做",
+    "undo": "撤销", "redo": "重做", "problem-add": "新增问题", "problem-rm": "删除问题",
 }  # fmt: skip
 """What each action of the audit trail is called in Chinese (``Undone`` names it)."""
 
@@ -1514,6 +1598,9 @@ def _revert(
                 batch_id=row.batch_id,
             )
             session.delete(problem)
+        return
+    if row.field == "problem_row":
+        _revert_problem(session, row, actor=actor, txn=txn, verb=verb)
         return
     if row.field == "problem_pane":
         problem_id, pane = json.loads(row.old or "[null, null]")

@@ -807,7 +807,14 @@ def history(
 # --- import / export ------------------------------------------------------------------------
 
 
-@app.command(help=H("help.problems"))
+problems_app = Duban(
+    help=H("help.problems"),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(problems_app, name="problems")
+
+
+@problems_app.callback(invoke_without_command=True)
 @user_errors
 def problems(
     ctx: typer.Context,
@@ -816,6 +823,8 @@ def problems(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
     from store.export import problem_records
 
     with reading(ctx) as session:
@@ -827,15 +836,48 @@ def problems(
         err.print(Text(T("cli.no_problems")))
         return
     rendered = [
-        [cell(period_words(r["period"])),
+        [cell(r["id"]), cell(period_words(r["period"])),
          cell(pane_word(r["pane"], short=True) if r["pane"] else ""),
          cell(r["text"])]
         for r in rows
     ]  # fmt: skip
     columns: list[tuple[str, dict[str, Any]]] = [
-        (T("field.period"), {}), (T("col.pane"), {}), (T("field.problem"), {}),
+        ("#", {}), (T("field.period"), {}), (T("col.pane"), {}), (T("field.problem"), {}),
     ]  # fmt: skip
     out.print(fitted_table(columns, rendered, flex=T("field.problem")))
+
+
+@problems_app.command("add", help=H("help.problems.add"))
+@user_errors
+def problems_add(
+    ctx: typer.Context,
+    text: Annotated[
+        str, typer.Argument(metavar=H("help.metavar.text"), help=H("help.problems.text"))
+    ],
+    period: Annotated[str, typer.Option("--period", help=H("help.problems.add.period"))],
+    pane: PaneOpt = None,
+) -> None:
+    from store.ledger import add_problem
+
+    with writing(ctx) as session:
+        problem = add_problem(session, period, text, pane=pane)
+        message = T("cli.problem_added", id=problem.id, period=period_words(problem.period),
+                    text=problem.text)  # fmt: skip
+    say(message)
+
+
+@problems_app.command("rm", help=H("help.problems.rm"))
+@user_errors
+def problems_rm(
+    ctx: typer.Context,
+    problem_id: Annotated[int, typer.Argument(metavar="ID", help=H("help.problems.id"))],
+) -> None:
+    from store.ledger import remove_problem
+
+    with writing(ctx) as session:
+        problem = remove_problem(session, problem_id)
+        message = T("cli.problem_removed", id=problem_id, text=problem.text)
+    say(message)
 
 
 @app.command("import", help=H("help.import"))

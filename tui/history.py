@@ -83,6 +83,11 @@ def change_words(t: Translator, row: AuditRow) -> str:
         return t("history.deleted" if new is not None else "history.restored")
     if field == "*":
         return t("history.added", title=clean_text(str(new or "")))
+    if field == "problem_row":
+        data = new if isinstance(new, dict) else old
+        text = clean_text(str(data.get("text", ""))) if isinstance(data, dict) else ""
+        return t("history.problem_added" if new is not None else "history.problem_removed",
+                 text=text)  # fmt: skip
     if field == "entry":
         return t("history.entry", id=new if new is not None else old)
     if field == "entry_fixed":
