@@ -22,7 +22,7 @@ runner = CliRunner()
 ALLOWED = {
     *EDITABLE, *ENTRY_FIELDS, "root", "zhang", "tester", "duban", "wal", "sqlite", "utf",
     "gb18030", "csv", "xlsx", "docx", "json", "txt", "md", "id", "ok", "office", "word",
-    "excel", "nul", "admin", "editor", "viewer", "auto",
+    "excel", "nul", "admin", "editor", "viewer", "auto", "cron",
 }  # fmt: skip
 
 _NAMES = [
@@ -131,6 +131,9 @@ def test_every_command_speaks_chinese(zh, tmp_path: Path) -> None:  # type: igno
     zh("show", "XX-999", code=1)
     zh("history")
     zh("problems")
+    zh("remind")
+    zh("remind", "--format", "md", "--by-owner")
+    zh("remind", "--format", "bogus", code=1)
     zh("problems", "add", "督办力度不够", "--period", "2024年上半年")
     zh("problems", "add", "督办力度不够", "--period", "2024-H1", code=1)
     zh("problems", "rm", "99", code=1)

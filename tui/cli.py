@@ -759,6 +759,53 @@ def show(
         out.print(Text(T("cli.show.no_entries")))
 
 
+@app.command(help=H("help.remind"))
+@user_errors
+def remind(
+    ctx: typer.Context,
+    dept: Annotated[str | None, typer.Option("--dept", help=H("help.remind.dept"))] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help=H("help.remind.owner"))] = None,
+    days: Annotated[int, typer.Option("--days", help=H("help.remind.days"))] = 7,
+    by_owner: Annotated[
+        bool, typer.Option("--by-owner", help=H("help.remind.by_owner"))
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help=H("help.remind.format"))] = "text",
+) -> None:
+    from store.periods import today
+    from store.progress import describe
+    from store.remind import reminders, to_json
+
+    if fmt not in ("text", "md", "json"):
+        fail(one_of("--format", fmt, ("text", "md", "json")))
+    if days < 0:
+        fail(T("cli.remind_days", days=days))
+    with reading(ctx) as session:
+        groups = reminders(session, by="owner" if by_owner else "dept", dept=dept,
+                           owner=owner, days=days)  # fmt: skip
+    if fmt == "json":
+        print_json(to_json(groups, T.lang))
+        return
+    on = today()
+    lines: list[str] = []
+    for g in groups:
+        name = g.name or T("cli.remind_nobody")
+        red = sum(r.progress.light == "red" for r in g.items)
+        head = T("cli.remind_head", name=name, n=len(g.items), red=red, day=on)
+        lines.append(f"## {head}" if fmt == "md" else head)
+        for r in g.items:
+            mark = LIGHT_MARK[r.progress.light][0]
+            who = T("cli.remind_owner", owner=r.owner) if r.owner and not by_owner else ""
+            due = T("cli.remind_due", due=r.due) if r.due else ""
+            why = describe(r.progress.reasons, T.lang)
+            if fmt == "md":
+                lines.append(f"- {mark} **{r.code}** {r.title} — {why}{due}{who}")
+            else:
+                lines.append(f"  {mark} {r.code} {r.title}  {why}{due}{who}")
+        lines.append("")
+    if lines:
+        sys.stdout.write(clean_lines("\n".join(lines)))
+
+
 @app.command(help=H("help.history"))
 @user_errors
 def history(
