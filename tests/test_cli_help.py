@@ -44,8 +44,8 @@ print(json.dumps(pages, ensure_ascii=False))
 """
 
 COMMANDS = {"", "add", "log", "done", "reopen", "set", "rm", "undo", "redo", "list", "show",
-            "history", "remind", "problems", "problems add", "problems rm", "import", "export", "report",
-            "config", "demo", "db",
+            "history", "remind", "stats", "problems", "problems add", "problems rm", "import",
+            "export", "report", "config", "demo", "db",
             "db upgrade", "db check", "db backup", "db path", "entry", "entry set", "entry rm",
             "user", "user add", "user rm", "user list"}  # fmt: skip
 

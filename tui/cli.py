@@ -806,6 +806,59 @@ def remind(
         sys.stdout.write(clean_lines("\n".join(lines)))
 
 
+@app.command(help=H("help.stats"))
+@user_errors
+def stats(
+    ctx: typer.Context,
+    period: PeriodOpt = None,
+    by: Annotated[str, typer.Option("--by", help=H("help.stats.by"))] = "dept",
+    fmt: Annotated[str, typer.Option("--format", help=H("help.stats.format"))] = "table",
+) -> None:
+    import csv
+
+    from store.stats import stats as figures
+
+    if by not in ("dept", "owner", "pane"):
+        fail(one_of("--by", by, ("dept", "owner", "pane")))
+    if fmt not in ("table", "json", "csv"):
+        fail(one_of("--format", fmt, ("table", "json", "csv")))
+    with reading(ctx) as session:
+        rows = figures(session, period=period, by=by)  # type: ignore[arg-type]
+    if fmt == "json":
+        print_json([r.to_json() for r in rows])
+        return
+    keys = ("items", "done", "on_time", "overdue", "due", "rate", "mean")
+    heads = [T(f"stats.by.{by}"), *(T(f"stats.col.{k}") for k in keys)]
+
+    def name(r: Any) -> str:
+        if r.total:
+            return T("stats.total")
+        if not r.name:
+            return T("cli.remind_nobody") if by != "owner" else T("stats.no_owner")
+        return pane_word(r.name) if by == "pane" else r.name
+
+    def value(r: Any, k: str) -> str:
+        v = getattr(r, k)
+        if k in ("rate", "mean"):
+            return "—" if v is None else f"{v * 100:.1f}%"
+        return str(v)
+
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(heads)
+        for r in rows:
+            writer.writerow([clean_text(name(r)), *(value(r, k) for k in keys)])
+        return
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    table.add_column(heads[0], overflow="ellipsis", no_wrap=True, max_width=16)
+    for h in heads[1:]:
+        table.add_column(h, justify="right", no_wrap=True)
+    for r in rows:
+        table.add_row(cell(name(r)), *(cell(value(r, k)) for k in keys),
+                      style="bold" if r.total else None)  # fmt: skip
+    out.print(table)
+
+
 @app.command(help=H("help.history"))
 @user_errors
 def history(

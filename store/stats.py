@@ -1,0 +1,79 @@
+"""情况通报 figures: per dept (each named in 责任科室 counts the item for the first, the lead),
+owner or pane — items, done, done on time, overdue, 按时办结率 and the mean completion of counted
+items. One store function for every door (``duban stats``; the bulletin and a dashboard view
+are to use it too)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlmodel import Session
+
+from store.ledger import list_items
+from store.periods import today
+from store.remind import names_of
+
+By = Literal["dept", "owner", "pane"]
+
+
+@dataclass
+class Row:
+    """One group's figures. ``due`` counts the items that should be done by now (done, or due
+    on or before today); ``rate`` is ``on_time / due`` (None when nothing is due yet); ``mean``
+    the mean completion (actual/target, capped at 100%) of the items with a target."""
+
+    name: str
+    items: int = 0
+    done: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    due: int = 0
+    rate: float | None = None
+    mean: float | None = None
+    total: bool = False
+    """The whole ledger's row (the last)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def stats(
+    session: Session, *, period: str | None = None, by: By = "dept", on: date | None = None
+) -> list[Row]:
+    """The figures per group, in name order (items naming no dept or owner under ""), then
+    the whole ledger's (``total``)."""
+    on = on or today()
+    rows: dict[str, Row] = {}
+    shares: dict[str, list[float]] = {}
+    total = Row("", total=True)
+    total_shares: list[float] = []
+    for view in list_items(session, period=period, on=on):
+        item, p = view.item, view.progress
+        if by == "dept":
+            name = (names_of(item.dept) or [""])[0]  # the lead dept (牵头) counts it
+        elif by == "owner":
+            name = item.owner.strip()
+        else:
+            name = item.pane
+        for row, acc in ((rows.setdefault(name, Row(name)), shares.setdefault(name, [])),
+                         (total, total_shares)):  # fmt: skip
+            row.items += 1
+            done = item.status == "done"
+            if done:
+                row.done += 1
+                if item.done_on is not None and (item.due is None or item.done_on <= item.due):
+                    row.on_time += 1
+            elif item.due is not None and item.due < on:
+                row.overdue += 1
+            if done or (item.due is not None and item.due <= on):
+                row.due += 1
+            if item.target:
+                acc.append(min(1.0, max(0.0, p.actual / item.target)))
+    out = [rows[k] for k in sorted(rows)] + [total]
+    for row in out:
+        acc = total_shares if row is total else shares[row.name]
+        row.rate = round(row.on_time / row.due, 4) if row.due else None
+        row.mean = round(sum(acc) / len(acc), 4) if acc else None
+    return out
