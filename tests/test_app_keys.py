@@ -667,3 +667,13 @@ async def test_a_viewer_sees_write_keys_disabled_and_changes_nothing(sample: Eng
         assert on_base(app)
     assert audit_count(sample) == writes
     assert logs(sample, "DJ-001") == []
+
+
+async def test_figures_counted_as_the_app_quits_are_dropped(sample: Engine) -> None:
+    # CI saw it: the header's count arrived after the board was torn down at exit, and its
+    # paint raised NoMatches out of the app.
+    async with running(sample) as (app, pilot):
+        await counted(app, pilot)
+        await app.query_one("#summary").remove()
+        app.on_duban_app_counted(DubanApp.Counted(app.summary, app.generation))
+        await pilot.pause()

@@ -25,6 +25,7 @@ from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
@@ -375,8 +376,9 @@ class DubanApp(App[None]):
     def on_duban_app_counted(self, message: Counted) -> None:
         if message.generation == self.generation:
             self.summary = message.summary
-            self.paint_summary()
-            self.paint_titles()
+            with suppress(NoMatches):  # counted as the app quits: the board is gone already
+                self.paint_summary()
+                self.paint_titles()
 
     def show_empty(self, empty: bool) -> None:
         box = self.query_one("#empty", Static)
