@@ -420,3 +420,23 @@ async def test_a_viewer_types_form_keys_into_the_filter(sample: Any) -> None:
         assert app.query_one("#filter", Input).value == "aelx p/"
         assert [n for n in app._notifications] == []
         assert len(app.screen_stack) == 1
+
+
+@pytest.mark.parametrize("signum", ["SIGHUP", "SIGTERM"])
+def test_demo_removes_it_when_the_terminal_hangs_up(
+    fake_dashboard: list[Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, signum: str
+) -> None:
+    import signal
+    import time
+
+    def hung_up(ctx: object, engine: object, name: str | None = None) -> None:
+        os.kill(os.getpid(), getattr(signal, signum))  # an SSH session dropped, a kill
+        time.sleep(5)
+        raise AssertionError("the signal did not end the dashboard")
+
+    before = signal.getsignal(getattr(signal, signum))
+    monkeypatch.setattr(cli, "open_dashboard", hung_up)
+    done = runner.invoke(app, ["demo"])
+    assert done.exit_code == 128 + getattr(signal, signum)
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert signal.getsignal(getattr(signal, signum)) == before  # put back as it was

@@ -1468,10 +1468,20 @@ def demo(
               period=report.period)
         )  # fmt: skip
         return
+    import signal
+
+    def hang_up(signum: int, _frame: object) -> None:
+        # The terminal went away (an SSH session dropped) or someone stopped us: leave as if
+        # q was pressed, so the temporary ledger is removed below.
+        raise SystemExit(128 + signum)
+
+    caught = {sig: signal.signal(sig, hang_up) for sig in (signal.SIGHUP, signal.SIGTERM)}
     try:
         build_demo(engine)
         open_dashboard(ctx, engine, name="demo")
     finally:
+        for sig, before in caught.items():
+            signal.signal(sig, before)
         # A demo in a temporary directory is for this run only: nothing is left in /tmp.
         # One named with --db (or built with --build-only, which says where) stays.
         engine.dispose()
