@@ -268,6 +268,10 @@ class Period:
             return f"{self.year}年第{_CN_QUARTER[self.n]}季度"
         return f"{self.year}年{self.n}月"
 
+    def label(self, lang: str = "zh") -> str:
+        """2024年上半年 or 2024 H1: the period as a person says it in ``lang``."""
+        return self.label_zh if lang == "zh" else self.label_en
+
     @property
     def label_en(self) -> str:
         if self.kind == "range":
@@ -365,6 +369,17 @@ def _period_of(kind: PeriodKind, d: date) -> Period:
     if kind == "year":
         return Period(d.year, "year", 0)
     return Period(d.year, kind, (d.month - 1) // _MONTHS_PER[kind] + 1)
+
+
+def period_label(key: str | None, lang: str = "zh") -> str:
+    """A period key as a person says it (2024-H1 → 2024年上半年 / 2024 H1); a key it cannot
+    read (a ledger written by another program) as it is, "" for none."""
+    if not key:
+        return ""
+    try:
+        return parse_period(key).label(lang)
+    except PeriodError:
+        return key
 
 
 def parse_period(text: str) -> Period:

@@ -247,7 +247,12 @@ def find_counts(clause: str) -> list[tuple[int, int, float, str]]:
     return _counts(clause)[0]
 
 
-def _counts(clause: str) -> tuple[list[tuple[int, int, float, str]], list[tuple[int, str]]]:
+Counts = tuple[list[tuple[int, int, float, str]], list[tuple[int, str]]]
+"""What ``_counts`` makes of a clause: its counts, and where each number it did not count
+starts with why."""
+
+
+def _counts(clause: str) -> Counts:
     """``find_counts``, and where each number it did not count starts, with why."""
     masked = _masked_spans(clause)
     refused: list[tuple[int, str]] = []
@@ -326,10 +331,10 @@ _NUMBER_RE: Final = re.compile(r"\d+(?:\.\d+)?")
 _DATE_AFTER_RE: Final = re.compile(r"^(?:年|月|日|号|时|点|:|：|-|—|/|\.\d)")
 
 
-def uncounted(clause: str) -> list[str]:
+def uncounted(clause: str, read: Counts | None = None) -> list[str]:
     """Why each number of ``clause`` (digits; years and dates aside) gave no count: the keys
-    of ``WHY_UNCOUNTED``."""
-    found, refused = _counts(clause)
+    of ``WHY_UNCOUNTED``. ``read``: what ``_counts`` made of the clause, if known already."""
+    found, refused = read or _counts(clause)
     spans = [(a, b) for a, b, _, _ in found]
     why = dict(refused)
     out = []
@@ -437,23 +442,26 @@ def split_markers(body: str) -> tuple[str, list[str]]:
     return intro, parts
 
 
-def _clauses(text: str) -> list[str]:
-    """Clauses of a body, split on ，；。 outside quotes and 《》; then on 、 where the pieces
-    carry their own counts ("内部会议244次、培训14次")."""
+def _split_outside_quotes(text: str, separators: re.Pattern[str]) -> list[str]:
+    """``text`` cut at each match of ``separators`` not inside quotes or 《》, the pieces
+    stripped, empty ones dropped."""
     spans = _masked_spans(text)
     pieces: list[str] = []
     last = 0
-    for m in _CLAUSE_SPLIT_RE.finditer(text):
+    for m in separators.finditer(text):
         if any(a <= m.start() < b for a, b in spans):
             continue
-        pieces.append(text[last : m.start()])
+        pieces.append(text[last : m.start()].strip())
         last = m.end()
-    pieces.append(text[last:])
+    pieces.append(text[last:].strip())
+    return [p for p in pieces if p]
+
+
+def _clauses(text: str) -> list[str]:
+    """Clauses of a body, split on ，；。 outside quotes and 《》; then on 、 where the pieces
+    carry their own counts ("内部会议244次、培训14次")."""
     out: list[str] = []
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
-            continue
+    for piece in _split_outside_quotes(text, _CLAUSE_SPLIT_RE):
         out.extend(_split_enumeration(piece))
     return out
 
@@ -909,8 +917,9 @@ def _clauses_into(
     for n, clause in enumerate(_clauses(body)):
         done = bool(_DONE_RE.search(clause))
         clause = _DONE_RE.sub("", clause)
-        counts = find_counts(clause)
-        ctx.tree.uncounted += [(clause, why) for why in uncounted(clause)]
+        read = _counts(clause)
+        counts = read[0]
+        ctx.tree.uncounted += [(clause, why) for why in uncounted(clause, read)]
         if counts:
             base = _tidy_title(_strip_counts(clause))
             if not base:
@@ -986,18 +995,13 @@ def _plan_lines(blocks: list[_Block]) -> Iterator[tuple[bool, str, str]]:
             yield False, line, group
 
 
+_SENTENCE_SPLIT_RE: Final = re.compile(r"[。！!；;]|(?<=[：:])")
+
+
 def _sentences(text: str) -> list[str]:
     """Sentences (split on 。！；, outside quotes); an introduction ending in ： is one too,
     kept with its colon."""
-    spans = _masked_spans(text)
-    out, last = [], 0
-    for m in re.finditer(r"[。！!；;]|(?<=[：:])", text):
-        if any(a <= m.start() < b for a, b in spans):
-            continue
-        out.append(text[last : m.start()].strip())
-        last = m.end()
-    out.append(text[last:].strip())
-    return [s for s in out if s]
+    return _split_outside_quotes(text, _SENTENCE_SPLIT_RE)
 
 
 def _names_plan(sentence: str) -> bool:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import calendar
 import math
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 __all__ = [
     "MAX_COUNT",
@@ -199,15 +200,26 @@ def parse_pane(text: str) -> Pane:
     return pane
 
 
-def parse_status(text: str) -> Status:
-    status = _STATUS_ALIASES.get(_fold_key(text))
-    if status is None:
-        choices = ", ".join(f"{k}/{v}" for k, v in STATUS_ZH.items())
+W = TypeVar("W", bound=str)
+
+
+def _word_of(
+    aliases: Mapping[str, W], zh: Mapping[str, str], text: str, en_what: str, zh_what: str
+) -> W:
+    """The key ``text`` names in either language (``aliases``), else one refusal listing the
+    keys with their Chinese (``zh``)."""
+    found = aliases.get(_fold_key(text))
+    if found is None:
+        choices = ", ".join(f"{k}/{v}" for k, v in zh.items())
         raise BadValue(
-            f"unknown status: {_quote(text)} (use {choices})",
-            f"不是状态：{_quote(text)}（请用 {'、'.join(STATUS_ZH.values())}）",
+            f"unknown {en_what}: {_quote(text)} (use {choices})",
+            f"不是{zh_what}：{_quote(text)}（请用 {'、'.join(zh.values())}）",
         )
-    return status
+    return found
+
+
+def parse_status(text: str) -> Status:
+    return _word_of(_STATUS_ALIASES, STATUS_ZH, text, "status", "状态")
 
 
 Light = Literal["red", "yellow", "green"]
@@ -221,14 +233,7 @@ _LIGHT_ALIASES: Final[dict[str, Light]] = {
 
 def parse_light(text: str) -> Light:
     """red/红/红灯/R, as panes and statuses are taken in either language."""
-    light = _LIGHT_ALIASES.get(_fold_key(text))
-    if light is None:
-        choices = ", ".join(f"{k}/{v}" for k, v in LIGHT_ZH.items())
-        raise BadValue(
-            f"unknown light: {_quote(text)} (use {choices})",
-            f"不是灯色：{_quote(text)}（请用 {'、'.join(LIGHT_ZH.values())}）",
-        )
-    return light
+    return _word_of(_LIGHT_ALIASES, LIGHT_ZH, text, "light", "灯色")
 
 
 # --- dates -----------------------------------------------------------------------------------

@@ -299,14 +299,10 @@ def reason_text(view: Any) -> str:
 
 
 def period_words(key: str) -> str:
-    """2024-H1 as a person says it: 2024年上半年 / 2024 H1 (a key it cannot read, as it is)."""
-    from store.periods import parse_period
+    """2024-H1 as a person says it: 2024年上半年 / 2024 H1."""
+    from store.periods import period_label
 
-    try:
-        p = parse_period(key)
-    except PeriodError:
-        return key
-    return p.label_zh if T.lang == "zh" else p.label_en
+    return period_label(key, T.lang)
 
 
 def pane_word(pane: str, *, short: bool = False) -> str:
@@ -716,7 +712,7 @@ def show(
     start, end = span(i)
     whole = f"{start or '…'} – {end or '…'}" if start or end else ""
     assert view.period is not None
-    label = view.period.label_zh if T.lang == "zh" else view.period.label_en
+    label = view.period.label(T.lang)
     in_period = T("cli.show.in_period", period=label,
                   count=f"{fmt_num(view.period_actual or 0)}{i.unit}")  # fmt: skip
     if view.carried:

@@ -38,6 +38,7 @@ from textual.widgets.option_list import Option
 from store.checks import EntryProblem, amount_problem, day_problem, item_problems, lowest_from
 from store.ledger import parse_field
 from store.periods import Period, PeriodError, parse_period, periods_around
+from store.periods import period_label as store_period_label
 from store.progress import describe, expected_count
 from store.values import (
     PANES,
@@ -105,13 +106,7 @@ def count_text(row: BoardRow) -> str:
 
 
 def period_label(t: Translator, key: str | None) -> str:
-    if not key:
-        return ""
-    try:
-        period = parse_period(key)
-    except PeriodError:
-        return clean_text(key)
-    return period.label_zh if t.lang == "zh" else period.label_en
+    return clean_text(store_period_label(key, t.lang))
 
 
 def _shown_input(text: str, limit: int = 30) -> str:
