@@ -67,8 +67,10 @@ UNITS: Final[tuple[str, ...]] = tuple(
 )  # fmt: skip
 _UNIT_RE: Final = "|".join(UNITS)
 _CN_UNIT_RE: Final = "|".join(sorted(_CN_UNITS, key=len, reverse=True))
+# 3200余人次, 100多人: about so many, counted as the number written.
 _COUNT_RE: Final = re.compile(
-    rf"(\d+(?:\.\d+)?)((?:[万亿](?=(?:{_UNIT_RE})))?(?:{_UNIT_RE}))|([{CN_NUM}]+)({_CN_UNIT_RE})"
+    rf"(\d+(?:\.\d+)?)(?:[余多](?=[万亿]?(?:{_UNIT_RE})))?"
+    rf"((?:[万亿](?=(?:{_UNIT_RE})))?(?:{_UNIT_RE}))|([{CN_NUM}]+)({_CN_UNIT_RE})"
 )
 # A number right after one of these is a comparison, an average or a rate, not work done:
 # 提高5.1个百分点, 平均办理时限压缩至2.5个工作日, 同比增长12%.

@@ -261,6 +261,8 @@ def test_same_document_same_places_another_period_other_items() -> None:
         ("印发学习手册500册", [(500, "册")]),
         ("办理信访事项8宗", [(8, "宗")]),
         ("培训新入职干部15人", [(15, "人")]),
+        ("接待来访群众3200余人次", [(3200, "人次")]),  # about so many: the number written
+        ("培训干部100多人", [(100, "人")]),
         # Not counts of work done: descriptions, comparisons, averages, rates.
         ("3个党支部共召开支部委员会30次", [(30, "次")]),
         ("平均办理时限压缩至2.5个工作日", []),
