@@ -55,6 +55,7 @@ _ZH_WORDS: Final = {
     "import files": "导入文件",
     "undo an import": "撤销导入",
     "change settings": "修改设置",
+    "approve an extension": "审批延期申请",
     "another dept": "其他部门",
     "this": "该事项",
 }

@@ -16,7 +16,7 @@ from sqlalchemy import Table, case, func, literal, not_, select, union_all
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from store.ledger import _filtered, count_of, counted
+from store.ledger import _filtered, count_of, counted, day_of, last_feedback
 from store.models import Entry, Item
 from store.periods import Period, parse_period, today
 from store.progress import Reason, progress, yellow_days
@@ -44,6 +44,10 @@ class BoardRow:
     dept: str
     owner: str
     version: int
+    cadence: str = ""
+    cadence_since: date | None = None
+    extend_to: date | None = None
+    """A later due asked for, awaiting an admin's approval."""
     actual: float = 0.0
     period_actual: float | None = None
     """What was done within the period the pane shows (None: no period)."""
@@ -53,6 +57,7 @@ class BoardRow:
     percent: float | None = None
     expected: float | None = None
     reasons: tuple[Reason, ...] = ()
+    last_feedback: date | None = None
 
 
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
@@ -60,14 +65,16 @@ ENTRIES: Table = Entry.__table__  # type: ignore[attr-defined]
 _COLUMNS = [
     ITEMS.c[name]
     for name in ("id", "code", "pane", "category", "title", "target", "unit", "status", "period",
-                 "start", "due", "key", "evidence", "dept", "owner", "version")
+                 "start", "due", "key", "evidence", "dept", "owner", "version", "cadence",
+                 "cadence_since", "extend_to")
 ]  # fmt: skip
+_N = len(_COLUMNS)
 
 
 def _select(on: date, period: Period | None) -> Any:
     """The row's columns, its count, what was done in ``period``, and whether it is carried
     over into it."""
-    extra = [counted(ITEMS.c.id, on)]
+    extra = [counted(ITEMS.c.id, on), last_feedback(ITEMS.c.id, on)]
     if period is None:
         extra += [literal(None), literal(False)]
     else:
@@ -80,11 +87,12 @@ def _rows(session: Session, q: Any, on: date, *, within: bool) -> list[BoardRow]
     """``within``: ``q`` counts what was done in a period (``_select`` with one)."""
     out = []
     for r in session.execute(q):
-        row = BoardRow(*r[:-3])
-        row.actual = count_of(r[-3])
-        row.period_actual = count_of(r[-2]) if within else None
-        row.carried = bool(r[-1])
-        p = progress(row, row.actual, on)
+        row = BoardRow(*r[:_N])
+        row.actual = count_of(r[_N])
+        row.last_feedback = day_of(r[_N + 1])
+        row.period_actual = count_of(r[_N + 2]) if within else None
+        row.carried = bool(r[_N + 3])
+        p = progress(row, row.actual, on, last_feedback=row.last_feedback)
         row.light, row.percent, row.expected, row.reasons = (
             p.light, p.percent, p.expected, p.reasons
         )
@@ -209,6 +217,8 @@ class _Plan(NamedTuple):
     period: str | None
     start: date | None
     due: date | None
+    cadence: str
+    cadence_since: date | None
 
 
 def light_counts(
@@ -222,12 +232,15 @@ def light_counts(
     depends on, as plain tuples (run it off the UI thread)."""
     on = on or today()
     warn = yellow_days()
-    cols = [ITEMS.c[n] for n in ("status", "target", "unit", "period", "start", "due")]
-    q = _filtered(select(*cols, counted(ITEMS.c.id, on)), period=period, text=text, on=on)
+    cols = [ITEMS.c[n] for n in _Plan._fields]
+    q = _filtered(
+        select(*cols, counted(ITEMS.c.id, on), last_feedback(ITEMS.c.id, on)),
+        period=period, text=text, on=on,
+    )  # fmt: skip
     red = yellow = 0
-    for status, target, unit, key, start, due, actual in session.execute(q):
-        plan = _Plan(status, target, unit, key, start, due)
-        light = progress(plan, count_of(actual), on, warn).light
+    for *fields, actual, fed in session.execute(q):
+        plan = _Plan(*fields)
+        light = progress(plan, count_of(actual), on, warn, last_feedback=day_of(fed)).light
         red += light == "red"
         yellow += light == "yellow"
     return red, yellow

@@ -47,6 +47,7 @@ ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
     "period": ("期间", "period", "时段", "所属期间"),
     "key": ("重点", "key", "是否重点", "重点事项"),
     "reason": ("暂缓原因", "reason"),
+    "cadence": ("反馈频次", "cadence", "反馈周期", "反馈频率", "报送频次"),
     "place": ("文中序号", "place"),
 }
 ENTRY_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -27,13 +27,12 @@ from store.ledger import list_items
 from store.models import AuditEvent, Entry, Item, Problem
 from store.periods import parse_period
 from store.values import (
-    PANE_ZH,
-    STATUS_ZH,
     clean_text,
     escape_controls,
     exact_num,
     fmt_num,
     json_safe,
+    zh_word,
 )
 
 KINDS = ("items", "entries", "audit", "problems")
@@ -67,7 +66,7 @@ def item_records(session: Session, period: str | None = None) -> Iterator[dict[s
             "target": i.target, "unit": i.unit, "actual": view.progress.actual,
             "start": i.start, "due": i.due, "status": i.status,
             "progress_note": i.progress_note, "evidence": i.evidence, "notes": i.notes,
-            "period": i.period, "key": i.key, "reason": i.reason,
+            "period": i.period, "key": i.key, "reason": i.reason, "cadence": i.cadence,
             "percent": view.progress.percent, "light": view.progress.light,
         }  # fmt: skip
 
@@ -164,10 +163,8 @@ def write_csv(
         row = []
         for f in fields:
             value = rec.get(f)
-            if headers == "zh" and f == "pane":
-                value = PANE_ZH.get(value or "", value)
-            elif headers == "zh" and f == "status":
-                value = STATUS_ZH.get(value or "", value)
+            if headers == "zh" and f in ("pane", "status", "cadence"):
+                value = zh_word(f, value)
             elif isinstance(value, float) and not math.isfinite(value):
                 # Written empty, it would import back as no value: a different ledger.
                 raise LedgerError(

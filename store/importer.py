@@ -69,6 +69,7 @@ from store.values import (
     fmt_num,
     fold_code,
     parse_bool,
+    parse_cadence,
     parse_code,
     parse_date,
     parse_due,
@@ -104,6 +105,7 @@ ENTRY_COLUMNS = ("item_id", "day", "amount", "note", "actor", "kind", "batch_id"
 ITEM_FIELDS = tuple(f for f in KIND_COLUMNS["items"] if f != "actual")
 NEW_ITEM_COLUMNS = (
     "id", *ITEM_FIELDS, "done_on", "version", "created_at", "updated_at", "deleted_at",
+    "cadence_since", "due_was", "extend_to", "extend_reason", "extend_by",
 )  # fmt: skip
 TEXT_FIELDS = ("category", "title", "detail", "dept", "assist", "owner", "unit", "evidence",
                "reason", "progress_note", "notes")  # fmt: skip
@@ -386,6 +388,7 @@ class _ItemImport(_Batcher):
             "start": _Memo(parse_date),
             "due": _Memo(parse_date),
             "key": _Memo(parse_bool),
+            "cadence": _Memo(lambda text: parse_cadence(text) or ""),
             "code": _code,
             "actual": _number,
             "place": _place,
@@ -401,7 +404,8 @@ class _ItemImport(_Batcher):
         self.defaults: dict[str, Any] = {
             **dict.fromkeys(ITEM_FIELDS), **dict.fromkeys(TEXT_FIELDS, ""), "key": False,
             "done_on": None, "version": 1, "created_at": self.stamp, "updated_at": self.stamp,
-            "deleted_at": None,
+            "deleted_at": None, "cadence": "", "cadence_since": None, "due_was": None,
+            "extend_to": None, "extend_reason": "", "extend_by": "",
         }  # fmt: skip
         self.default_pane: str | None = None
         memo: dict[tuple[str, int], date | None] = {}
@@ -515,6 +519,8 @@ class _ItemImport(_Batcher):
                 del values[fld]
         if "key" in values:
             values["key"] = bool(values["key"])
+        if "cadence" in values:
+            values["cadence"] = values["cadence"] or ""  # an empty cell: no cadence
         bad = self._check(line, values) or bad
         if bad:
             report.rejected += 1
@@ -676,6 +682,8 @@ class _ItemImport(_Batcher):
                 changes["done_on"] = self._done_day(merged)
             elif status != "done" and match["done_on"] is not None:
                 changes["done_on"] = None
+            if "cadence" in changes:  # feedback is due a cadence after it was set
+                changes["cadence_since"] = self.today if changes["cadence"] else None
             # 完成值 is the item's whole count as of the file's day: what it adds is an entry
             # of the difference on that day. The first opening entry is never rewritten, so
             # work that July's sheet reports does not land in the first half.
@@ -853,6 +861,8 @@ class _ItemImport(_Batcher):
             item["status"] = "doing" if v.get("actual") else "todo"
         if item["status"] == "done":
             item["done_on"] = self._done_day(SimpleNamespace(**item))
+        if item["cadence"]:
+            item["cadence_since"] = self.today
         item["_actual"] = item.pop("actual", None)
         report.added += 1
         return item

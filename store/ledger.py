@@ -24,9 +24,16 @@ from typing import Any
 from sqlalchemy import case, delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from store.access import Forbidden, require_admin, require_edit
+from store.access import Forbidden, access_of, require_admin, require_edit
 from store.bulk import insert_rows
-from store.checks import EntryProblem, EntryRefused, entry_problem, item_problems, lowest_from
+from store.checks import (
+    EntryProblem,
+    EntryRefused,
+    day_problem,
+    entry_problem,
+    item_problems,
+    lowest_from,
+)
 from store.errors import Conflict, Invalid, LedgerError, NotFound
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem, User
 from store.periods import Period, PeriodError, parse_period, today
@@ -42,6 +49,7 @@ from store.values import (
     fold_code,
     in_range,
     parse_bool,
+    parse_cadence,
     parse_code,
     parse_date,
     parse_light,
@@ -59,8 +67,11 @@ AUDIT_COLUMNS = ("txn", "actor", "at", "action", "item_id", "item_code", "field"
 EDITABLE = (
     "code", "pane", "category", "title", "detail", "dept", "assist", "owner", "target", "unit",
     "period", "start", "due", "status", "evidence", "reason", "progress_note", "notes", "key",
+    "cadence",
 )  # fmt: skip
 DATE_FIELDS = ("start", "due")
+STAMP_FIELDS = ("done_on", "cadence_since", "due_was", "extend_to")
+"""Dates duban keeps on an item itself (audited, so undo puts them back)."""
 ENTRIES = Entry.__table__  # type: ignore[attr-defined]
 ITEMS = Item.__table__  # type: ignore[attr-defined]
 
@@ -109,6 +120,8 @@ def parse_field(name: str, text: str) -> Any:
         return parse_period(text).key if text else None
     if name == "key":
         return parse_bool(text)
+    if name == "cadence":
+        return parse_cadence(text) or ""
     return clean_text(text)
 
 
@@ -131,7 +144,7 @@ def _load(name: str, raw: str | None) -> Any:
     value = json.loads(raw)
     if value is None:
         return None
-    if name in DATE_FIELDS or name == "done_on":
+    if name in DATE_FIELDS or name in STAMP_FIELDS:
         return date.fromisoformat(value)
     if name == "deleted_at":
         return datetime.fromisoformat(value)
@@ -183,6 +196,8 @@ class ItemView:
     """What its entries dated in ``period`` (and not after today) add up to."""
     carried: bool = False
     """Shown in ``period`` because it is open and overdue from before (结转)."""
+    last_feedback: date | None = None
+    """The day of its latest entry of work or feedback (not an imported opening)."""
 
     @property
     def code(self) -> str:
@@ -217,6 +232,11 @@ class ItemView:
             "carried": self.carried,
             "done_on": i.done_on.isoformat() if i.done_on else None,
             "notes": i.notes,
+            "cadence": i.cadence or None,
+            "last_feedback": self.last_feedback.isoformat() if self.last_feedback else None,
+            "due_was": i.due_was.isoformat() if i.due_was else None,
+            "extend_to": i.extend_to.isoformat() if i.extend_to else None,
+            "extend_reason": i.extend_reason,
         }
 
 
@@ -238,6 +258,23 @@ def counted(item_id: Any, on: date, within: Period | None = None) -> Any:
     if within is not None:
         q = q.where(ENTRIES.c.day >= within.start, ENTRIES.c.day <= within.end)
     return q.correlate_except(ENTRIES).scalar_subquery()
+
+
+def last_feedback(item_id: Any, on: date) -> Any:
+    """SQL: the day of an item's latest feedback up to ``on`` — an entry of work or a 进展情况
+    note (an imported opening balance is not feedback) — for use as a column of a query on
+    items; NULL when none."""
+    q = select(func.max(ENTRIES.c.day)).where(
+        ENTRIES.c.item_id == item_id, ENTRIES.c.day <= on, ENTRIES.c.kind != "opening"
+    )
+    return q.correlate_except(ENTRIES).scalar_subquery()
+
+
+def day_of(value: Any) -> date | None:
+    """A ``last_feedback`` column as a date (SQLite hands back text for max() of a date)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def count_of(value: Any) -> float:
@@ -362,7 +399,7 @@ def list_items(
     on = on or today()
     p = parse_period(period) if period else None
     light = parse_light(light) if light else None
-    columns = [Item, counted(Item.id, on)]
+    columns = [Item, counted(Item.id, on), last_feedback(Item.id, on)]
     if p is not None:
         columns.append(counted(Item.id, on, p))
     q = _filtered(
@@ -371,8 +408,12 @@ def list_items(
     )
     q = q.order_by(col(Item.id))
     views = []
-    for item, actual, *within in session.exec(q):
-        view = ItemView(item, progress(item, count_of(actual), on), period=p)
+    for item, actual, fed, *within in session.exec(q):
+        fed = day_of(fed)
+        view = ItemView(
+            item, progress(item, count_of(actual), on, last_feedback=fed), period=p,
+            last_feedback=fed,
+        )  # fmt: skip
         if p is not None:
             view.period_actual = count_of(within[0])
             view.carried = carried(item, item.status, p, on)
@@ -469,7 +510,8 @@ def show_item(
         )
     )
     actual = total_of(e.amount for e in entries if e.day <= on)
-    view = ItemView(item, progress(item, actual, on), entries)
+    fed = max((e.day for e in entries if e.day <= on and e.kind != "opening"), default=None)
+    view = ItemView(item, progress(item, actual, on, last_feedback=fed), entries, last_feedback=fed)
     if period:
         p = view.period = parse_period(period)
         view.period_actual = total_of(
@@ -559,6 +601,8 @@ def add_item(
         values["start"] = _hand_start(values.get("period"), values.get("due"), today())
     if values.get("status") == "done":
         values["done_on"] = today()
+    if values.get("cadence"):
+        values["cadence_since"] = today()
     txn = new_txn()
     # A code is one code whatever its case: dj-001 is taken when DJ-001 is (a deleted item's
     # code, in any case, brings that item back under the code as typed now).
@@ -586,7 +630,7 @@ def add_item(
         )
         item.deleted_at = None
         defaults = Item(code=code, pane=pane, title="", created_at=stamp, updated_at=stamp)
-        for name in (*EDITABLE, "done_on"):
+        for name in (*EDITABLE, "done_on", "cadence_since"):
             old, new = getattr(item, name), values.get(name, getattr(defaults, name))
             if old != new:
                 _audit(
@@ -660,6 +704,7 @@ def edit_item(
             )
     txn = txn or new_txn()
     changed = False
+    cadence_was = item.cadence
     for name, new in changes.items():
         new = clean_text(new) if isinstance(new, str) and name != "code" else new
         if name == "period" and new:
@@ -681,6 +726,15 @@ def edit_item(
             old=item.done_on, new=done_on,
         )  # fmt: skip
         item.done_on = done_on
+        changed = True
+    since = (on or today()) if item.cadence else None
+    if cadence_was != item.cadence and since != item.cadence_since:
+        # Feedback is due a cadence after it was set (or changed): audited with it.
+        _audit(
+            session, txn=txn, actor=actor, action=action, item=item, field="cadence_since",
+            old=item.cadence_since, new=since,
+        )  # fmt: skip
+        item.cadence_since = since
         changed = True
     if changed:
         _check_item(item)
@@ -735,6 +789,167 @@ def log_entry(
     if item.status == "todo":
         edit_item(session, item.code, {"status": "doing"}, actor=actor, action="log", txn=txn)
     return entry
+
+
+FEEDBACK = "feedback"
+"""The kind of an entry that is a 进展情况 note: dated and attributed, amount 0."""
+
+
+def _entry_check(
+    item: Item, kind: str, amount: float, day: date, *, entries: list[tuple[date, float]], on: date
+) -> EntryProblem | None:
+    """The rules an entry breaks: feedback has no amount, only a day's rules."""
+    if kind == FEEDBACK:
+        return day_problem(item, day, on)
+    return entry_problem(item, amount, day, entries=entries, on=on)
+
+
+def give_feedback(
+    session: Session,
+    code: str,
+    text: str,
+    *,
+    day: date | None = None,
+    actor: str | None = None,
+    on: date | None = None,
+) -> Entry:
+    """进展反馈: a dated, attributed, audited note of how an item stands (an entry of kind
+    ``feedback``, amount 0). It answers the item's feedback cadence as logged work does; like
+    a log, undo takes it back."""
+    actor = actor or current_actor()
+    on = on or today()
+    day = day or on
+    item = find_item(session, code)
+    require_edit(session, actor, item)
+    note = clean_text(text).strip()
+    if not note:
+        raise BadValue("feedback needs a word of how the work stands", "进展反馈须写明进展情况")
+    problem = day_problem(item, day, on)
+    if problem is not None:
+        raise EntryRefused(item.code, problem)
+    entry = Entry(
+        item_id=item.id or 0, day=day, amount=0.0, note=note, actor=actor, kind=FEEDBACK,
+        created_at=now(),
+    )  # fmt: skip
+    session.add(entry)
+    session.flush()
+    _audit(
+        session, txn=new_txn(), actor=actor, action="feedback", item=item, field="entry",
+        new=entry.id,
+    )  # fmt: skip
+    return entry
+
+
+# --- deadline changes (延期申请) ----------------------------------------------------------------
+
+
+def _change(
+    session: Session, item: Item, values: dict[str, Any], *, actor: str, action: str
+) -> None:
+    """Set fields duban keeps itself (not through ``edit_item``'s EDITABLE), audited as one
+    change."""
+    txn = new_txn()
+    for name, new in values.items():
+        old = getattr(item, name)
+        if old != new:
+            _audit(session, txn=txn, actor=actor, action=action, item=item, field=name,
+                   old=old, new=new)  # fmt: skip
+            setattr(item, name, new)
+    _check_item(item)
+    item.version += 1
+    item.updated_at = now()
+    session.add(item)
+    session.flush()
+
+
+def _granted(item: Item, to: date, reason: str, by: str) -> dict[str, Any]:
+    """An extension in force: the new due, the first due it replaced (原定时限), why, who."""
+    return {"due_was": item.due_was or span(item)[1], "due": to, "extend_to": None,
+            "extend_reason": reason, "extend_by": by}  # fmt: skip
+
+
+def request_extension(
+    session: Session,
+    code: str,
+    to: date,
+    reason: str,
+    *,
+    actor: str | None = None,
+    on: date | None = None,
+) -> Item:
+    """延期申请: move an item's due to ``to`` for ``reason``. With roles off, or asked by an
+    admin, it is granted at once; an editor's request waits (``extend_to``) for an admin's
+    ``approve_extension``, and until then the old date rules the light. Audited either way."""
+    actor = actor or current_actor()
+    on = on or today()
+    item = find_item(session, code)
+    require_edit(session, actor, item)
+    reason = clean_text(reason).strip()
+    if not reason:
+        raise BadValue("an extension needs a reason (--reason)", "延期须写明原因（--reason）")
+    if item.status == "done":
+        raise Invalid(f"{item.code} is done: there is nothing to extend",
+                      zh=f"{item.code} 已办结，无需延期")  # fmt: skip
+    end = span(item)[1]
+    if end is None:
+        raise Invalid(
+            f"{item.code} has no due date to extend; set one (duban set {item.code} due=…)",
+            zh=f"{item.code} 没有完成时限，无从延期；请直接设定（duban set {item.code} due=…）",
+        )
+    if to <= end or to < on:
+        later = max(end, on - timedelta(days=1))
+        raise BadValue(
+            f"an extension moves the due later: {to} is not after {later}",
+            f"延期后的时限须晚于 {later}（{to} 不行）",
+        )
+    who = access_of(session, actor)
+    if who.roles_on and who.role != "admin":
+        values: dict[str, Any] = {"extend_to": to, "extend_reason": reason, "extend_by": actor}
+    else:
+        values = _granted(item, to, reason, actor)
+    _change(session, item, values, actor=actor, action="extend")
+    return item
+
+
+def _pending(item: Item) -> date:
+    if item.extend_to is None:
+        raise Invalid(f"{item.code} has no extension awaiting approval",
+                      zh=f"{item.code} 没有待审批的延期申请")  # fmt: skip
+    return item.extend_to
+
+
+def approve_extension(session: Session, code: str, *, actor: str | None = None) -> Item:
+    """An admin grants the extension an editor asked for: the due moves, the old one is kept."""
+    actor = actor or current_actor()
+    require_admin(session, actor, "approve an extension")
+    item = find_item(session, code)
+    to = _pending(item)
+    _change(session, item, _granted(item, to, item.extend_reason, item.extend_by),
+            actor=actor, action="approve")  # fmt: skip
+    return item
+
+
+def reject_extension(session: Session, code: str, *, actor: str | None = None) -> Item:
+    """An admin turns the request down: the due stands; the trail keeps what was asked."""
+    actor = actor or current_actor()
+    require_admin(session, actor, "approve an extension")
+    item = find_item(session, code)
+    _pending(item)
+    values: dict[str, Any] = {"extend_to": None}
+    for name in ("extend_reason", "extend_by"):
+        # What the request replaced: an extension granted before it keeps its own reason.
+        asked = session.exec(
+            select(AuditEvent)
+            .where(
+                AuditEvent.item_id == item.id,
+                AuditEvent.field == name,
+                AuditEvent.action == "extend",
+            )
+            .order_by(col(AuditEvent.id).desc())
+        ).first()
+        values[name] = (_load(name, asked.old) or "") if asked is not None else ""
+    _change(session, item, values, actor=actor, action="reject")
+    return item
 
 
 def _entry_snapshot(entry: Entry) -> dict[str, Any]:
@@ -795,9 +1010,14 @@ def fix_entry(
             f"entry {entry_id} already reads so: nothing to change",
             zh=f"第 {entry_id} 号登记已是这样，无需修改",
         )
+    if entry.kind == FEEDBACK and new_amount != 0:
+        raise Invalid(
+            f"entry {entry_id} is feedback (a 进展情况 note): it has no amount; log work instead",
+            zh=f"第 {entry_id} 号是进展反馈，没有数量；完成数请另行登记",
+        )
     if (new_amount, new_day) != (entry.amount, entry.day):
-        problem = entry_problem(
-            item, new_amount, new_day, entries=_other_entries(session, entry), on=on
+        problem = _entry_check(
+            item, entry.kind, new_amount, new_day, entries=_other_entries(session, entry), on=on
         )
         if problem is not None:
             raise EntryRefused(item.code, problem)
@@ -1037,6 +1257,7 @@ ACTION_ZH = {
     "change": "改动", "add": "新增", "edit": "编辑", "log": "登记", "entry-fix": "更正登记",
     "entry-rm": "删除登记", "done": "办结", "reopen": "重新打开", "rm": "删除", "import": "导入",
     "undo": "撤销", "redo": "重做", "problem-add": "新增问题", "problem-rm": "删除问题",
+    "feedback": "进展反馈", "extend": "延期申请", "approve": "批准延期", "reject": "驳回延期",
 }  # fmt: skip
 """What each action of the audit trail is called in Chinese (``Undone`` names it)."""
 
@@ -1392,7 +1613,10 @@ def _reenter(
             ENTRIES.c.item_id == item.id
         )
     ).all()
-    problem = entry_problem(item, amount, day, entries=[(d, float(a)) for d, a in rows], on=on)
+    kind = data.get("kind", "log")
+    problem = _entry_check(
+        item, kind, amount, day, entries=[(d, float(a)) for d, a in rows], on=on
+    )
     if problem is not None:
         raise EntryRefused(item.code, problem)
     created = data.get("created_at")
@@ -1400,6 +1624,7 @@ def _reenter(
         item_id=item.id or 0,
         day=day,
         amount=amount,
+        kind=kind,
         note=data.get("note", ""),
         actor=data.get("actor") or actor,
         created_at=datetime.fromisoformat(created) if created else now(),
@@ -1623,7 +1848,8 @@ def _revert(
                 item=item,
                 field="entry",
                 old={"amount": entry.amount, "day": entry.day.isoformat(), "note": entry.note,
-                     "actor": entry.actor, "created_at": entry.created_at.isoformat()},  # redo
+                     "actor": entry.actor, "created_at": entry.created_at.isoformat(),
+                     "kind": entry.kind},  # redo
                 new=None,
                 batch_id=row.batch_id,
             )

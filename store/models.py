@@ -36,6 +36,16 @@ class ItemBase(SQLModel):
     notes: str = Field(default="", description="备注")
     key: bool = Field(default=False, description="重点")
     done_on: date | None = Field(default=None, description="the day it was done (已办结)")
+    cadence: str = Field(
+        default="", max_length=12, description="反馈频次: weekly, semimonthly, monthly, quarterly"
+    )
+    cadence_since: date | None = Field(
+        default=None, description="the day the cadence was set: feedback is due from it"
+    )
+    due_was: date | None = Field(default=None, description="原定时限: the due before an extension")
+    extend_to: date | None = Field(default=None, description="申请延期至: awaiting approval")
+    extend_reason: str = Field(default="", description="延期原因")
+    extend_by: str = Field(default="", description="who asked for the extension")
     place: int | None = Field(
         default=None,
         description="文中序号: the item's place (1, 2, …) in the document it was imported from; "
@@ -73,7 +83,11 @@ class Entry(SQLModel, table=True):
     amount: float
     note: str = ""
     actor: str = ""
-    kind: str = Field(default="log", max_length=8, description="log | opening (imported 完成值)")
+    kind: str = Field(
+        default="log",
+        max_length=8,
+        description="log | opening (imported 完成值) | feedback (a 进展情况 note, amount 0)",
+    )
     batch_id: int | None = Field(default=None, foreign_key="import_batches.id")
     created_at: datetime
 

@@ -9,15 +9,21 @@ Every light but green carries its reasons, each one that applies:
   (whole units for a whole target): none of 12 次 by mid-January is not behind, 5 of 12 in
   late November is.
 
+- yellow, 未按时反馈（上次 11-02）: an item with a feedback cadence (反馈频次) whose last
+  feedback (an entry logged, or a 进展情况 note) is older than its cadence: a week, half a
+  month, a month or a quarter before today, counted from when the cadence was set if no
+  feedback has come since.
+
 Done (已办结) and paused (暂缓) items are green. The span is ``store.spans.span``.
 """
 
 from __future__ import annotations
 
+import calendar
 import math
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Final, Literal, Protocol
 
 from store.spans import Spanned, span
@@ -26,7 +32,7 @@ from store.values import fmt_num, in_range
 DEFAULT_YELLOW_DAYS = 7
 LIGHTS = ("red", "yellow", "green")
 
-ReasonKind = Literal["overdue", "due_soon", "due_today", "behind"]
+ReasonKind = Literal["overdue", "due_soon", "due_today", "behind", "no_feedback"]
 
 # The words of a reason, in the office's language and in English. The JSON ``light_reason``
 # and the report use Chinese; the dashboard and the CLI show the user's language.
@@ -36,6 +42,8 @@ REASON_TEXT: Final[dict[str, dict[str, str]]] = {
         "due_soon": "{days} 天内到期",
         "due_today": "今天到期",
         "behind": "落后序时进度：应完成 {expected}，实际 {actual}",
+        "no_feedback": "未按时反馈（上次 {last}）",
+        "no_feedback_yet": "未按时反馈（{last} 起未反馈）",
         "sep": "；",
     },
     "en": {
@@ -43,6 +51,8 @@ REASON_TEXT: Final[dict[str, dict[str, str]]] = {
         "due_soon": "due within {days} day(s)",
         "due_today": "due today",
         "behind": "behind pace: {expected} expected by now, {actual} done",
+        "no_feedback": "feedback overdue (last {last})",
+        "no_feedback_yet": "feedback overdue (none since {last})",
         "sep": "; ",
     },
 }
@@ -69,13 +79,19 @@ class Reason:
     expected: float = 0.0
     actual: float = 0.0
     unit: str = ""
+    last: date | None = None
+    """For feedback: the day of the last feedback, or when the cadence was set (``since``)."""
+    since: bool = False
+    """``last`` is the day the cadence was set: no feedback has come at all."""
 
     def text(self, lang: str = "zh") -> str:
         words = REASON_TEXT.get(lang, REASON_TEXT["zh"])
-        return words[self.kind].format(
+        kind = "no_feedback_yet" if self.kind == "no_feedback" and self.since else self.kind
+        return words[kind].format(
             days=self.days,
             expected=f"{fmt_num(self.expected)}{self.unit}",
             actual=f"{fmt_num(self.actual)}{self.unit}",
+            last=f"{self.last:%m-%d}" if self.last else "",
         )
 
 
@@ -117,7 +133,52 @@ def expected_count(target: float, share: float) -> float:
     return math.floor(raw * 10 + 1e-9) / 10
 
 
-def progress(item: Plannable, actual: float, today: date, warn_days: int | None = None) -> Progress:
+CADENCE_DAYS: Final[dict[str, int]] = {"weekly": 7, "semimonthly": 15}
+CADENCE_MONTHS: Final[dict[str, int]] = {"monthly": 1, "quarterly": 3}
+
+
+def feedback_due(cadence: str, last: date) -> date | None:
+    """The last day feedback given on ``last`` covers: 11-02 monthly covers up to 12-02 (a
+    month, to the day, clamped to the month's end), weekly up to 11-09, semimonthly 11-17,
+    quarterly 02-02. None for no (or an unknown) cadence."""
+    if cadence in CADENCE_DAYS:
+        return last + timedelta(days=CADENCE_DAYS[cadence])
+    months = CADENCE_MONTHS.get(cadence)
+    if months is None:
+        return None
+    n = last.month - 1 + months
+    year, month = last.year + n // 12, n % 12 + 1
+    return date(year, month, min(last.day, calendar.monthrange(year, month)[1]))
+
+
+def feedback_reason(
+    cadence: str, since: date | None, last: date | None, today: date
+) -> Reason | None:
+    """未按时反馈: the cadence's time has passed since the last feedback (or, with none since
+    the cadence was set, since then); None when feedback is not late or there is no cadence."""
+    if not cadence:
+        return None
+    # Feedback given before the cadence was set does not count against it, nor for it.
+    start = max((d for d in (last, since) if d is not None), default=None)
+    if start is None:
+        return None
+    due = feedback_due(cadence, start)
+    if due is None or today <= due:
+        return None
+    return Reason("no_feedback", last=start, since=start != last)
+
+
+def progress(
+    item: Plannable,
+    actual: float,
+    today: date,
+    warn_days: int | None = None,
+    *,
+    last_feedback: date | None = None,
+) -> Progress:
+    """The item's progress and light on ``today``. ``last_feedback`` is the day of its latest
+    entry (log or feedback); it matters only for an item with a ``cadence`` (an Item or a
+    dashboard row has one, with ``cadence_since``; a plain plan need not)."""
     warn_days = yellow_days() if warn_days is None else warn_days
     # A target or count out of range (NaN, infinite, beyond MAX_COUNT) is only in a ledger
     # from before numbers were bounded (`duban db check` names it): no percent, no pace.
@@ -148,6 +209,12 @@ def progress(item: Plannable, actual: float, today: date, warn_days: int | None 
                 reasons.append(
                     Reason("behind", expected=should, actual=actual, unit=item.unit or "")
                 )
+        late = feedback_reason(
+            getattr(item, "cadence", "") or "", getattr(item, "cadence_since", None),
+            last_feedback, today,
+        )  # fmt: skip
+        if late is not None:
+            reasons.append(late)
     if not reasons:
         light = "green"
     elif reasons[0].kind == "overdue":

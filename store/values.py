@@ -236,6 +236,37 @@ def parse_light(text: str) -> Light:
     return _word_of(_LIGHT_ALIASES, LIGHT_ZH, text, "light", "灯色")
 
 
+Cadence = Literal["weekly", "semimonthly", "monthly", "quarterly"]
+CADENCE_ZH: Final[dict[str, str]] = {
+    "weekly": "每周", "semimonthly": "每半月", "monthly": "每月", "quarterly": "每季",
+}  # fmt: skip
+CADENCES: Final[tuple[Cadence, ...]] = ("weekly", "semimonthly", "monthly", "quarterly")
+_CADENCE_ALIASES: Final[dict[str, Cadence]] = {
+    "weekly": "weekly", "week": "weekly", "每周": "weekly", "周": "weekly", "一周一次": "weekly",
+    "每周一次": "weekly", "semimonthly": "semimonthly", "biweekly": "semimonthly",
+    "每半月": "semimonthly", "半月": "semimonthly", "每半个月": "semimonthly",
+    "半月一次": "semimonthly", "monthly": "monthly", "month": "monthly", "每月": "monthly",
+    "月": "monthly", "每月一次": "monthly", "一月一次": "monthly", "quarterly": "quarterly",
+    "quarter": "quarterly", "每季": "quarterly", "每季度": "quarterly", "季": "quarterly",
+    "季度": "quarterly", "每季度一次": "quarterly",
+}  # fmt: skip
+
+
+def zh_word(field: str, value: object) -> object:
+    """A coded value as a Chinese sheet spells it (板块 党建, 状态 推进中, 反馈频次 每月); any
+    other value as it is."""
+    words = {"pane": PANE_ZH, "status": STATUS_ZH, "cadence": CADENCE_ZH}.get(field)
+    return words.get(str(value), value) if words is not None and value else value
+
+
+def parse_cadence(text: str) -> Cadence | None:
+    """反馈频次: 每周/每半月/每月/每季 or weekly/semimonthly/monthly/quarterly; blank (or 无,
+    none) for no cadence."""
+    if _fold_key(text).strip() in ("", "无", "none", "—"):
+        return None
+    return _word_of(_CADENCE_ALIASES, CADENCE_ZH, text, "feedback cadence", "反馈频次")
+
+
 # --- dates -----------------------------------------------------------------------------------
 
 _DATE_RE = re.compile(

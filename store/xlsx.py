@@ -42,7 +42,7 @@ from store.errors import LedgerError
 from store.files import write_atomically
 from store.importer import FORMULA_LEAD
 from store.periods import parse_period
-from store.values import PANE_ZH, PANES, STATUS_ZH, clean_text, fmt_num
+from store.values import PANE_ZH, PANES, clean_text, fmt_num, zh_word
 
 __all__ = ["FIELDS", "HEADER", "SHEET", "display_width", "ledger_title", "write_xlsx"]
 
@@ -97,10 +97,8 @@ def _text(name: str, value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "是" if value else ""
-    if name == "pane":
-        return PANE_ZH.get(str(value), _plain(str(value)))
-    if name == "status":
-        return STATUS_ZH.get(str(value), _plain(str(value)))
+    if name in ("pane", "status", "cadence"):
+        return _plain(str(zh_word(name, value)))
     if isinstance(value, float | int):
         return fmt_num(value)
     if isinstance(value, date):

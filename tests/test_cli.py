@@ -254,7 +254,8 @@ def test_list_without_filters_lists_every_item(three: Duban) -> None:
         list(i) == ["code", "pane", "category", "title", "detail", "target", "unit", "actual",
                     "percent", "expected", "light", "light_reason", "status", "dept", "owner",
                     "start", "due", "span_start", "span_end", "period", "period_actual",
-                    "carried", "done_on", "notes"]
+                    "carried", "done_on", "notes", "cadence", "last_feedback", "due_was",
+                    "extend_to", "extend_reason"]
         for i in data
     )  # fmt: skip
     assert data[0]["title"] == "理论学习中心组集中学习"

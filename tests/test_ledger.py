@@ -560,6 +560,7 @@ def test_item_json_has_exactly_the_documented_keys(engine: Engine) -> None:
         "code", "pane", "category", "title", "detail", "target", "unit", "actual", "percent",
         "expected", "light", "light_reason", "status", "dept", "owner", "start", "due",
         "span_start", "span_end", "period", "period_actual", "carried", "done_on", "notes",
+        "cadence", "last_feedback", "due_was", "extend_to", "extend_reason",
     ]  # fmt: skip
     assert data == {
         "code": "XN-001", "pane": "efficiency", "category": "新媒体", "title": "微信公众号发布",

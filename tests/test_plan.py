@@ -547,6 +547,9 @@ def _ledger_before_places(db_url: str, tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_items_code_lower"))
         conn.execute(text("ALTER TABLE items DROP COLUMN place"))
+        for name in ("cadence", "cadence_since", "due_was", "extend_to", "extend_reason",
+                     "extend_by"):  # fmt: skip
+            conn.execute(text(f"ALTER TABLE items DROP COLUMN {name}"))  # added by 0008
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     engine.dispose()
 

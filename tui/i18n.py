@@ -38,6 +38,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "status.done": "已办结",
         "status.delayed": "已延期",
         "status.paused": "暂缓",
+        "cadence.none": "不设",
+        "cadence.weekly": "每周",
+        "cadence.semimonthly": "每半月",
+        "cadence.monthly": "每月",
+        "cadence.quarterly": "每季",
         "light.red": "红",
         "light.yellow": "黄",
         "light.green": "绿",
@@ -153,6 +158,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.dept": "责任科室",
         "field.owner": "责任人",
         "field.key": "重点",
+        "field.cadence": "反馈频次",
         "field.evidence": "办结依据",
         "field.detail": "具体措施",
         "field.assist": "配合科室",
@@ -259,7 +265,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.set": "修改事项的字段：duban set DJ-001 due=2023-12-31 status=推进中。",
         "help.set.assignments": "一个或多个 字段=值。可改的字段：code、pane、category、title、"
         "detail、dept、assist、owner、target、unit、period、start、due、status、evidence、"
-        "reason、progress_note、notes、key。",
+        "reason、progress_note、notes、key、cadence（反馈频次：每周、每半月、每月、每季，留空为不设）。",
         "help.rm": "删除一个事项（duban undo 可恢复）。",
         "help.undo": "撤销你的上一次改动；再执行一次，撤销更早的一次。涉及多个事项时须加 --yes。",
         "help.redo": "重做你上一次撤销的改动；再执行一次，重做更早的一次撤销。你一旦有了新的改动，"
@@ -538,6 +544,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "status.done": "done",
         "status.delayed": "delayed",
         "status.paused": "paused",
+        "cadence.none": "none",
+        "cadence.weekly": "weekly",
+        "cadence.semimonthly": "semimonthly",
+        "cadence.monthly": "monthly",
+        "cadence.quarterly": "quarterly",
         "light.red": "R",
         "light.yellow": "Y",
         "light.green": "G",
@@ -654,6 +665,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.dept": "Dept",
         "field.owner": "Owner",
         "field.key": "Key item",
+        "field.cadence": "Feedback",
         "field.evidence": "Evidence",
         "field.detail": "Measures",
         "field.assist": "Assisting",
@@ -761,7 +773,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.set": "Change fields of an item: duban set DJ-001 due=2023-12-31 status=推进中.",
         "help.set.assignments": "FIELD=VALUE pairs. Fields: code pane category title detail "
         "dept assist owner target unit period start due status evidence reason progress_note "
-        "notes key.",
+        "notes key cadence. A cadence is weekly, semimonthly, monthly or quarterly (每周 每半月 "
+        "每月 每季), empty for none.",
         "help.rm": "Delete an item (undo brings it back).",
         "help.undo": "Undo your last change; again for the one before. More than one item needs "
         "--yes.",

@@ -41,6 +41,7 @@ from store.periods import Period, PeriodError, parse_period, periods_around
 from store.periods import period_label as store_period_label
 from store.progress import describe, expected_count
 from store.values import (
+    CADENCES,
     PANES,
     STATUSES,
     BadValue,
@@ -412,9 +413,10 @@ class EntryChange:
 # its state and the notes on it; the code last (a new item gets the pane's next one).
 ITEM_FIELDS = (
     "title", "pane", "category", "detail", "target", "unit", "period", "start", "due", "status",
-    "dept", "assist", "owner", "key", "progress_note", "reason", "evidence", "notes", "code",
+    "dept", "assist", "owner", "cadence", "key", "progress_note", "reason", "evidence", "notes",
+    "code",
 )  # fmt: skip
-ITEM_SELECTS = ("pane", "status", "key")
+ITEM_SELECTS = ("pane", "status", "key", "cadence")
 ITEM_DEFAULTS: dict[str, Any] = {"status": "todo", "key": False}
 
 
@@ -513,6 +515,8 @@ class ItemForm(FormScreen[dict[str, Any] | None]):
             return [(t(f"pane.{p}"), p) for p in PANES]
         if name == "status":
             return [(t(f"status.{s}"), s) for s in STATUSES]
+        if name == "cadence":
+            return [(t("cadence.none"), ""), *((t(f"cadence.{c}"), c) for c in CADENCES)]
         return [(t("detail.no"), "0"), (t("detail.yes"), "1")]
 
     def _choice_label(self, name: str, value: str) -> str:
