@@ -863,9 +863,12 @@ def _change(
 
 
 def _granted(item: Item, to: date, reason: str, by: str) -> dict[str, Any]:
-    """An extension in force: the new due, the first due it replaced (原定时限), why, who."""
-    return {"due_was": item.due_was or span(item)[1], "due": to, "extend_to": None,
-            "extend_reason": reason, "extend_by": by}  # fmt: skip
+    """An extension in force: the new due, the first due it replaced (原定时限), why, who. The
+    span keeps its beginning: an item with no start of its own would otherwise begin with the
+    year of its new due (a 2024 item extended into 2025 does not start anew in 2025)."""
+    start, end = span(item)
+    return {"due_was": item.due_was or end, "due": to, "start": item.start or start,
+            "extend_to": None, "extend_reason": reason, "extend_by": by}  # fmt: skip
 
 
 def request_extension(

@@ -43,8 +43,9 @@ for path in walk(typer.main.get_command(app)):
 print(json.dumps(pages, ensure_ascii=False))
 """
 
-COMMANDS = {"", "add", "log", "done", "reopen", "set", "rm", "undo", "redo", "list", "show",
-            "history", "remind", "stats", "problems", "problems add", "problems rm", "import",
+COMMANDS = {"", "add", "log", "feedback", "extend", "done", "reopen", "set", "rm", "undo",
+            "redo", "list", "show", "history", "remind", "stats", "problems", "problems add",
+            "problems rm", "import",
             "export", "report", "config", "demo", "db",
             "db upgrade", "db check", "db backup", "db path", "entry", "entry set", "entry rm",
             "user", "user add", "user rm", "user list"}  # fmt: skip

@@ -110,13 +110,29 @@ def test_every_command_speaks_chinese(zh, tmp_path: Path) -> None:  # type: igno
     zh("reopen", "BGS-2024-03", code=1)
     zh("set", "BGS-2024-03", "status=暂缓", "reason=等上级通知", "key=是")
     zh("set", "BGS-2024-03", "bogus=1", "due=明天", code=1)
+    zh("set", "BGS-2024-01", "cadence=每月")
+    zh("set", "BGS-2024-01", "cadence=每天", code=1)
+    zh("feedback", "BGS-2024-01", "已召开专题会议，完成过半")
+    zh("feedback", "BGS-2024-01", " ", code=1)
+    zh("feedback", "BGS-2024-01", "提前写的", "--on", "2025-01-01", code=1)
+    zh("extend", "BGS-2024-01", "--to", "2025-03-31", code=1)  # no reason
+    zh("extend", "BGS-2024-01", "--to", "2024-03-31", "--reason", "提前", code=1)
+    zh("extend", "BGS-2024-01", "--reason", "没写日期", code=1)
+    zh("extend", "BGS-2024-01", "--to", "2025-03-31", "--reason", "等上级批复")
+    zh("extend")
+    zh("extend", "--approve", code=1)
+    zh("extend", "BGS-2024-01", "--approve", code=1)  # nothing awaits approval
+    zh("extend", "BGS-2024-01", "--approve", "--reject", code=1)
     zh("rm", "BGS-2024-04")
     zh("undo")
     zh("redo", "--dry-run")
     zh("redo")
     zh("undo", "--dry-run")
     entries = json.loads(zh("show", "BGS-2024-01", "--json"))["entries"]
-    first = str(entries[0]["id"])
+    first = str(next(e["id"] for e in entries if e["kind"] == "log"))
+    said = str(next(e["id"] for e in entries if e["kind"] == "feedback"))
+    zh("entry", "set", said, "amount=2", code=1)  # feedback has no amount
+    zh("entry", "set", said, "note=已召开专题会议，完成七成")
     zh("entry", "set", first, "amount=3")
     zh("entry", "set", first, "amount=3", code=1)  # nothing to change
     zh("entry", "rm", first)
@@ -164,6 +180,13 @@ def test_every_command_speaks_chinese(zh, tmp_path: Path) -> None:  # type: igno
     zh("user", "add", "zhang", "--role", "viewer", code=1)  # the first user is an admin
     zh("user", "add", "root", "--role", "admin")
     zh("user", "add", "zhang", "--role", "editor", "--dept", "办公室")
+    zh("extend", "BGS-2024-02", "--to", "2025-06-30", "--reason", "需与财务科会签", user="zhang")
+    zh("extend")
+    zh("extend", "BGS-2024-02", "--approve", user="zhang", code=1)  # only an admin
+    zh("extend", "BGS-2024-02", "--reject")
+    zh("extend", "BGS-2024-02", "--to", "2025-06-30", "--reason", "需与财务科会签", user="zhang")
+    zh("extend", "BGS-2024-02", "--approve")
+    zh("show", "BGS-2024-02")
     zh("user", "add", "zhang", "--role", "viewer")
     zh("user", "list")
     zh("user", "list", user="zhang")

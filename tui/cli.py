@@ -320,6 +320,14 @@ def light_cell(light: str) -> Text:
     return Text(f"{mark} {T(f'light.{light}')}", style=style)
 
 
+def cadence_text(cadence: str, last: date | None) -> str:
+    """每月（上次反馈 11-02）: an item's feedback cadence and its latest feedback."""
+    if not cadence:
+        return ""
+    word = T(f"cadence.{cadence}")
+    return word + (T("cli.show.last_feedback", day=f"{last:%Y-%m-%d}") if last else "")
+
+
 def parse_day(text: str | None) -> date | None:
     from store.values import parse_date
 
@@ -409,6 +417,98 @@ def log(
         message = T(
             "cli.logged", amount=signed(entry.amount), code=item.code, day=entry.day, now=now
         )
+    say(message)
+
+
+@app.command(help=H("help.feedback"))
+@user_errors
+def feedback(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(metavar=H("help.metavar.code"), help=H("help.arg.code"))],
+    text: Annotated[
+        str, typer.Argument(metavar=H("help.metavar.text"), help=H("help.feedback.text"))
+    ],
+    on: Annotated[str | None, typer.Option("--on", help=H("help.feedback.on"))] = None,
+) -> None:
+    """Give feedback on an item (进展反馈): a dated note of how it stands, which answers its
+    feedback cadence."""
+    from store.ledger import give_feedback, show_item
+    from store.progress import feedback_due
+
+    with writing(ctx) as session:
+        entry = give_feedback(session, code, text, day=parse_day(on))
+        view = show_item(session, code)
+        item = view.item
+        message = T("cli.feedback", code=item.code, day=entry.day)
+        start = max(d for d in (view.last_feedback, item.cadence_since, entry.day) if d)
+        due = feedback_due(item.cadence, start) if item.cadence else None
+        if due is not None:
+            message += T("cli.feedback_next", cadence=T(f"cadence.{item.cadence}"), due=due)
+    say(message)
+
+
+@app.command(help=H("help.extend"))
+@user_errors
+def extend(
+    ctx: typer.Context,
+    code: Annotated[
+        str | None, typer.Argument(metavar=H("help.metavar.code"), help=H("help.extend.code"))
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help=H("help.extend.to"))] = None,
+    reason: Annotated[str, typer.Option("--reason", help=H("help.extend.reason"))] = "",
+    approve: Annotated[bool, typer.Option("--approve", help=H("help.extend.approve"))] = False,
+    reject: Annotated[bool, typer.Option("--reject", help=H("help.extend.reject"))] = False,
+) -> None:
+    """Ask for a later due (延期申请), or as an admin approve or reject one; without a code,
+    list the requests awaiting approval."""
+    from store.ledger import (
+        approve_extension,
+        find_item,
+        list_items,
+        reject_extension,
+        request_extension,
+    )
+    from store.spans import span
+
+    if code is None:
+        if to or reason or approve or reject:
+            fail(T("cli.extend_needs_code"))
+        with reading(ctx) as session:
+            waiting = [v.item for v in list_items(session) if v.item.extend_to is not None]
+        if not waiting:
+            say(T("cli.extend_none"))
+            return
+        table = Table(header_style="bold", box=None, pad_edge=False)
+        for key in ("field.code", "field.title", "field.dept", "col.due", "col.extend_to",
+                    "col.extend_reason", "col.extend_by"):  # fmt: skip
+            table.add_column(T(key))
+        for i in waiting:
+            table.add_row(cell(i.code), cell(i.title), cell(i.dept), cell(i.due or ""),
+                          cell(i.extend_to), cell(i.extend_reason), cell(i.extend_by))  # fmt: skip
+        out.print(table)
+        return
+    if approve and reject:
+        fail(T("cli.extend_both"))
+    if (approve or reject) and (to or reason):
+        fail(T("cli.extend_decide_only"))
+    with writing(ctx) as session:
+        if approve:
+            item = approve_extension(session, code)
+            message = T("cli.extend_approved", code=item.code, due=item.due, was=item.due_was)
+        elif reject:
+            item = reject_extension(session, code)
+            message = T("cli.extend_rejected", code=item.code, due=item.due or "")
+        else:
+            if to is None:
+                fail(T("cli.extend_needs_to"))
+            day = parse_day(to)
+            assert day is not None
+            was = span(find_item(session, code))[1]
+            item = request_extension(session, code, day, reason)
+            if item.extend_to is not None:
+                message = T("cli.extend_asked", code=item.code, to=item.extend_to, was=was)
+            else:
+                message = T("cli.extended", code=item.code, due=item.due, was=was)
     say(message)
 
 
@@ -730,6 +830,10 @@ def show(
         ("field.status", status_word(i.status)), ("field.evidence", evidence),
         ("field.reason", i.reason), ("field.progress_note", i.progress_note),
         ("field.notes", i.notes), ("field.key", T("detail.yes") if i.key else ""),
+        ("field.cadence", cadence_text(i.cadence, view.last_feedback)),
+        ("field.due_was", i.due_was or ""),
+        ("field.extend_to", T("cli.show.awaiting", day=i.extend_to) if i.extend_to else ""),
+        ("field.extend_reason", i.extend_reason),
     ]  # fmt: skip
     for label, value in rows:
         if value not in ("", None):
@@ -748,7 +852,8 @@ def show(
         for e in view.entries:
             said = import_note(e.note)
             note = cell(e.note) if said is None else Text(T(f"entry.note.{said}"), style="dim")
-            table.add_row(cell(e.id), cell(e.day), cell(f"{e.amount:+g}"), note,
+            amount = T("entry.feedback") if e.kind == "feedback" else f"{e.amount:+g}"
+            table.add_row(cell(e.id), cell(e.day), cell(amount), note,
                           cell(e.actor))  # fmt: skip
         out.print(table)
     else:
@@ -792,7 +897,10 @@ def remind(
             mark = LIGHT_MARK[r.progress.light][0]
             who = T("cli.remind_owner", owner=r.owner) if r.owner and not by_owner else ""
             due = T("cli.remind_due", due=r.due) if r.due else ""
-            why = describe(r.progress.reasons, T.lang)
+            why = T("list.sep").join(
+                w for w in (describe(r.progress.reasons, T.lang),
+                            r.extend_to and T("cli.remind_awaiting", day=r.extend_to)) if w
+            )  # fmt: skip
             if fmt == "md":
                 lines.append(f"- {mark} **{r.code}** {r.title} — {why}{due}{who}")
             else:
