@@ -426,7 +426,7 @@ def feedback(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(metavar=H("help.metavar.code"), help=H("help.arg.code"))],
     text: Annotated[
-        str, typer.Argument(metavar=H("help.metavar.text"), help=H("help.feedback.text"))
+        str, typer.Argument(metavar=H("help.metavar.progress"), help=H("help.feedback.text"))
     ],
     on: Annotated[str | None, typer.Option("--on", help=H("help.feedback.on"))] = None,
 ) -> None:

@@ -393,7 +393,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.logged": "已登记 {code} {amount}（{day}），现为 {now}",
         "help.feedback": "报送一个事项的进展反馈：写明进展情况，记日期和报送人，可撤销；"
         "设了反馈频次的事项按时反馈才不亮黄灯。",
-        "help.metavar.text": "进展情况",
+        "help.metavar.progress": "进展情况",
         "help.feedback.text": "进展情况：做了什么、到了哪一步。",
         "help.feedback.on": "反馈日期（默认今天）。",
         "help.extend": "延期申请：duban extend DJ-001 --to 2023-12-31 --reason 原因。启用角色后，"
@@ -956,7 +956,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.logged": "logged {amount} on {code} ({day}); now {now}",
         "help.feedback": "Give feedback on an item (进展反馈): how the work stands, dated, "
         "attributed and undoable; an item with a feedback cadence stays out of yellow by it.",
-        "help.metavar.text": "TEXT",
+        "help.metavar.progress": "TEXT",
         "help.feedback.text": "How the work stands: what was done, where it has got to.",
         "help.feedback.on": "The day of the feedback (default today).",
         "help.extend": "Ask for a later due (延期申请): duban extend DJ-001 --to 2023-12-31 "
