@@ -48,6 +48,8 @@ class BoardRow:
     cadence_since: date | None = None
     extend_to: date | None = None
     """A later due asked for, awaiting an admin's approval."""
+    extend_reason: str = ""
+    extend_by: str = ""
     actual: float = 0.0
     period_actual: float | None = None
     """What was done within the period the pane shows (None: no period)."""
@@ -66,7 +68,7 @@ _COLUMNS = [
     ITEMS.c[name]
     for name in ("id", "code", "pane", "category", "title", "target", "unit", "status", "period",
                  "start", "due", "key", "evidence", "dept", "owner", "version", "cadence",
-                 "cadence_since", "extend_to")
+                 "cadence_since", "extend_to", "extend_reason", "extend_by")
 ]  # fmt: skip
 _N = len(_COLUMNS)
 

@@ -29,7 +29,11 @@ from store.values import MAX_COUNT, MIN_STEP, PANES, STATUSES, fmt_num
 
 GRACE_DAYS: Final = 31
 
-ProblemKind = Literal["zero", "too_large", "too_small", "future", "before_span", "below_zero"]
+ProblemKind = Literal[
+    "zero", "too_large", "too_small", "future", "before_span", "below_zero", "feedback_amount",
+]  # fmt: skip
+FEEDBACK: Final = "feedback"
+"""The kind of an entry that is a 进展情况 note: dated and attributed, amount 0."""
 
 PROBLEM_TEXT: Final[dict[str, dict[str, str]]] = {
     "en": {
@@ -43,6 +47,7 @@ PROBLEM_TEXT: Final[dict[str, dict[str, str]]] = {
         ),
         "below_zero": "that would take the count below zero (lowest from that day {total}, "
         "{amount})",
+        "feedback_amount": "feedback (a 进展情况 note) has no amount; log the work instead",
     },
     "zh": {
         "zero": "不能为 0（更正请填负数）",
@@ -51,6 +56,7 @@ PROBLEM_TEXT: Final[dict[str, dict[str, str]]] = {
         "future": "{day} 晚于今天（{today}）：完成后再登记",
         "before_span": "{day} 早于事项开始日期（{start}，最多可提前 {grace} 天）：请先修改开始日期",
         "below_zero": "登记后合计将小于 0（该日起最低为 {total}，登记 {amount}）",
+        "feedback_amount": "进展反馈没有数量；完成数请另行登记",
     },
 }
 
@@ -160,9 +166,12 @@ def entry_problem(
     *,
     entries: Iterable[tuple[date, float]],
     on: date,
+    kind: str = "log",
 ) -> EntryProblem | None:
     """The first rule an entry of ``amount`` on ``day`` breaks, or None; ``entries`` are the
-    item's (day, amount) before it."""
+    item's (day, amount) before it. Feedback (``kind``) has no amount, only a day's rules."""
+    if kind == FEEDBACK:
+        return EntryProblem("feedback_amount") if amount else day_problem(item, day, on)
     entries = list(entries)
     total = sum(a for _, a in entries)
     return amount_problem(amount, total, lowest_from(entries, day)) or day_problem(

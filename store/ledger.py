@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import case, delete, func, or_, update
 from sqlmodel import Session, col, select
@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from store.access import Forbidden, access_of, require_admin, require_edit
 from store.bulk import insert_rows
 from store.checks import (
+    FEEDBACK,
     EntryProblem,
     EntryRefused,
     day_problem,
@@ -38,7 +39,7 @@ from store.errors import Conflict, Invalid, LedgerError, NotFound
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem, User
 from store.periods import Period, PeriodError, parse_period, today
 from store.progress import Progress, progress
-from store.spans import carried, period_clause, span
+from store.spans import Spanned, carried, period_clause, span
 from store.values import (
     MAX_COUNT,
     PANE_PREFIX,
@@ -791,17 +792,12 @@ def log_entry(
     return entry
 
 
-FEEDBACK = "feedback"
-"""The kind of an entry that is a 进展情况 note: dated and attributed, amount 0."""
-
-
-def _entry_check(
-    item: Item, kind: str, amount: float, day: date, *, entries: list[tuple[date, float]], on: date
-) -> EntryProblem | None:
-    """The rules an entry breaks: feedback has no amount, only a day's rules."""
-    if kind == FEEDBACK:
-        return day_problem(item, day, on)
-    return entry_problem(item, amount, day, entries=entries, on=on)
+def feedback_text(text: str) -> str:
+    """What a feedback says, cleaned; refused when it says nothing."""
+    note = clean_text(text).strip()
+    if not note:
+        raise BadValue("feedback needs a word of how the work stands", "进展反馈须写明进展情况")
+    return note
 
 
 def give_feedback(
@@ -821,9 +817,7 @@ def give_feedback(
     day = day or on
     item = find_item(session, code)
     require_edit(session, actor, item)
-    note = clean_text(text).strip()
-    if not note:
-        raise BadValue("feedback needs a word of how the work stands", "进展反馈须写明进展情况")
+    note = feedback_text(text)
     problem = day_problem(item, day, on)
     if problem is not None:
         raise EntryRefused(item.code, problem)
@@ -871,6 +865,43 @@ def _granted(item: Item, to: date, reason: str, by: str) -> dict[str, Any]:
             "extend_to": None, "extend_reason": reason, "extend_by": by}  # fmt: skip
 
 
+class Extendable(Spanned, Protocol):
+    """What an extension's rules read: an Item or a dashboard row."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+def extension_reason(text: str) -> str:
+    """Why an extension is asked for, cleaned; refused when empty."""
+    reason = clean_text(text).strip()
+    if not reason:
+        raise BadValue("an extension needs a reason (--reason)", "延期须写明原因（--reason）")
+    return reason
+
+
+def check_extension(item: Extendable, to: date, on: date) -> None:
+    """Refuse an extension of ``item`` to ``to`` that is no extension: of a done item, of one
+    without a due, or to a day not after its due (nor after yesterday)."""
+    if item.status == "done":
+        raise Invalid(f"{item.code} is done: there is nothing to extend",
+                      zh=f"{item.code} 已办结，无需延期")  # fmt: skip
+    end = span(item)[1]
+    if end is None:
+        raise Invalid(
+            f"{item.code} has no due date to extend; set one (duban set {item.code} due=…)",
+            zh=f"{item.code} 没有完成时限，无从延期；请直接设定（duban set {item.code} due=…）",
+        )
+    if to <= end or to < on:
+        later = max(end, on - timedelta(days=1))
+        raise BadValue(
+            f"an extension moves the due later: {to} is not after {later}",
+            f"延期后的时限须晚于 {later}（{to} 不行）",
+        )
+
+
 def request_extension(
     session: Session,
     code: str,
@@ -887,24 +918,8 @@ def request_extension(
     on = on or today()
     item = find_item(session, code)
     require_edit(session, actor, item)
-    reason = clean_text(reason).strip()
-    if not reason:
-        raise BadValue("an extension needs a reason (--reason)", "延期须写明原因（--reason）")
-    if item.status == "done":
-        raise Invalid(f"{item.code} is done: there is nothing to extend",
-                      zh=f"{item.code} 已办结，无需延期")  # fmt: skip
-    end = span(item)[1]
-    if end is None:
-        raise Invalid(
-            f"{item.code} has no due date to extend; set one (duban set {item.code} due=…)",
-            zh=f"{item.code} 没有完成时限，无从延期；请直接设定（duban set {item.code} due=…）",
-        )
-    if to <= end or to < on:
-        later = max(end, on - timedelta(days=1))
-        raise BadValue(
-            f"an extension moves the due later: {to} is not after {later}",
-            f"延期后的时限须晚于 {later}（{to} 不行）",
-        )
+    reason = extension_reason(reason)
+    check_extension(item, to, on)
     who = access_of(session, actor)
     if who.roles_on and who.role != "admin":
         values: dict[str, Any] = {"extend_to": to, "extend_reason": reason, "extend_by": actor}
@@ -1013,15 +1028,11 @@ def fix_entry(
             f"entry {entry_id} already reads so: nothing to change",
             zh=f"第 {entry_id} 号登记已是这样，无需修改",
         )
-    if entry.kind == FEEDBACK and new_amount != 0:
-        raise Invalid(
-            f"entry {entry_id} is feedback (a 进展情况 note): it has no amount; log work instead",
-            zh=f"第 {entry_id} 号是进展反馈，没有数量；完成数请另行登记",
-        )
     if (new_amount, new_day) != (entry.amount, entry.day):
-        problem = _entry_check(
-            item, entry.kind, new_amount, new_day, entries=_other_entries(session, entry), on=on
-        )
+        problem = entry_problem(
+            item, new_amount, new_day, entries=_other_entries(session, entry), on=on,
+            kind=entry.kind,
+        )  # fmt: skip
         if problem is not None:
             raise EntryRefused(item.code, problem)
     entry.amount, entry.day, entry.note = new_amount, new_day, new_note
@@ -1617,8 +1628,8 @@ def _reenter(
         )
     ).all()
     kind = data.get("kind", "log")
-    problem = _entry_check(
-        item, kind, amount, day, entries=[(d, float(a)) for d, a in rows], on=on
+    problem = entry_problem(
+        item, amount, day, entries=[(d, float(a)) for d, a in rows], on=on, kind=kind
     )
     if problem is not None:
         raise EntryRefused(item.code, problem)

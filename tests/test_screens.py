@@ -488,7 +488,7 @@ async def test_hostile_title_is_plain_in_the_heading() -> None:
 async def test_short_screen_scrolls_fields_but_keeps_the_hint() -> None:
     app = Host(ItemForm(ZH, row=None, pane="party", period=None))
     async with app.run_test(size=(60, 12)) as pilot:
-        await pilot.press(*["tab"] * 17)  # 备注, near the end of a form taller than the screen
+        await pilot.press(*["tab"] * 18)  # 备注, near the end of a form taller than the screen
         owner = app.screen.query_one("#f-notes", Input)
         hint = app.screen.query_one(".hint", Static)
         assert app.screen.focused is owner

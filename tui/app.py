@@ -45,6 +45,8 @@ COUNT_DELAY = 0.15
 WRITE_ACTIONS = {
     "bump",
     "log",
+    "feedback",
+    "extend",
     "toggle_done",
     "add",
     "edit",
@@ -53,7 +55,7 @@ WRITE_ACTIONS = {
     "redo",
 }  # seconds after the first page is shown
 BOARD_KEYS = {"log", "toggle_done", "add", "edit", "delete", "filter", "period", "detail", "today",
-              "report"}  # fmt: skip
+              "report", "feedback", "extend"}  # fmt: skip
 """Actions whose keys are priority bindings: they open a form, the filter box or a screen."""
 HOLD_SECONDS = 5.0
 """Longest that keys typed after Enter, t or r wait for the screen being read; past it (a
@@ -103,6 +105,8 @@ class DubanApp(App[None]):
         # comes, not in a form or the filter box (typed_elsewhere); the keys after them wait
         # for the form or screen (see on_event).
         Binding("l", "log", "log", id="log", priority=True),
+        Binding("f", "feedback", "feedback", id="feedback", show=False, priority=True),
+        Binding("E", "extend", "extend", id="extend", show=False, priority=True),
         Binding("space", "toggle_done", "done", id="done", priority=True),
         Binding("a", "add", "add", id="add", priority=True),
         Binding("e", "edit", "edit", id="edit", show=False, priority=True),
@@ -662,6 +666,59 @@ class DubanApp(App[None]):
 
         self.push_screen(LogForm(self.t, row, today()), done)
 
+    def action_feedback(self) -> None:
+        from store.ledger import give_feedback
+        from tui.screens import FeedbackForm, FeedbackRequest
+
+        row = self.selected()
+        if row is None:
+            return
+
+        def done(request: FeedbackRequest | None) -> None:
+            if request is not None:
+                self.write(lambda s: (
+                    self.t("msg.feedback", code=row.code, day=request.day),
+                    give_feedback(s, row.code, request.note, day=request.day).item_id,
+                ))  # fmt: skip
+
+        self.push_screen(FeedbackForm(self.t, row, today()), done)
+
+    def action_extend(self) -> None:
+        """延期申请 for the highlighted item; an admin on an item whose extension awaits
+        approval approves or rejects it instead."""
+        from store.ledger import approve_extension, reject_extension, request_extension
+        from tui.screens import DecideScreen, ExtendForm, ExtendRequest
+
+        row = self.selected()
+        if row is None:
+            return
+        if row.extend_to is not None and self.access is not None and self.access.role == "admin":
+
+            def decided(answer: str | None) -> None:
+                if answer == "approve":
+                    self.write(lambda s: (self.t("msg.extend_approved", code=row.code,
+                                                 due=row.extend_to),
+                                          approve_extension(s, row.code).id))  # fmt: skip
+                elif answer == "reject":
+                    self.write(lambda s: (self.t("msg.extend_rejected", code=row.code),
+                                          reject_extension(s, row.code).id))  # fmt: skip
+
+            self.push_screen(DecideScreen(self.t, row), decided)
+            return
+
+        def done(request: ExtendRequest | None) -> None:
+            if request is None:
+                return
+
+            def act(s: Any) -> tuple[str, int | None]:
+                item = request_extension(s, row.code, request.to, request.reason)
+                key = "msg.extend_asked" if item.extend_to is not None else "msg.extended"
+                return self.t(key, code=row.code, to=request.to), item.id
+
+            self.write(act)
+
+        self.push_screen(ExtendForm(self.t, row, today()), done)
+
     def action_toggle_done(self) -> None:
         from store.ledger import mark_done, reopen
         from tui.screens import EvidenceForm
@@ -912,6 +969,15 @@ class DubanApp(App[None]):
         names = ("detail", "dept", "assist", "owner", "evidence", "reason", "progress_note",
                  "notes")  # fmt: skip
         fields = {self.t(f"field.{name}"): getattr(item, name) for name in names}
+        if item.cadence:
+            last = row.last_feedback
+            said = self.t("form.feedback.last", day=f"{last:%Y-%m-%d}") if last else ""
+            fields[self.t("field.cadence")] = self.t(f"cadence.{item.cadence}") + said
+        for name in ("due_was", "extend_to", "extend_reason"):
+            value = getattr(item, name)
+            if name == "extend_to" and value is not None:
+                value = self.t("cli.show.awaiting", day=value)
+            fields[self.t(f"field.{name}")] = "" if value is None else str(value)
         self.call_from_thread(self._show_detail, row, entries, fields, cursor)
 
     def _show_detail(

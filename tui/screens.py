@@ -35,11 +35,22 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from store.checks import EntryProblem, amount_problem, day_problem, item_problems, lowest_from
-from store.ledger import parse_field
+from store.checks import (
+    FEEDBACK,
+    EntryProblem,
+    amount_problem,
+    day_problem,
+    entry_problem,
+    item_problems,
+    lowest_from,
+)
+from store.errors import LedgerError
+from store.ledger import check_extension, extension_reason, feedback_text, parse_field
+from store.messages import text_of
 from store.periods import Period, PeriodError, parse_period, periods_around
 from store.periods import period_label as store_period_label
 from store.progress import describe, expected_count
+from store.spans import span
 from store.values import (
     CADENCES,
     PANES,
@@ -394,6 +405,8 @@ class EntryForm(LogForm):
             day = parse_date(self.text("day"))
         except BadValue:
             day = self.entry.day
+        if self.entry.kind == FEEDBACK:
+            return entry_problem(self.row, amount, day, entries=[], on=self.today, kind=FEEDBACK)
         total = sum(a for _, a in self.others)
         return amount_problem(amount, total, lowest_from(self.others, day))
 
@@ -656,6 +669,134 @@ class EvidenceForm(FormScreen[str | None]):
 
     def result(self) -> str | None:
         return clean_text(self.text("evidence"))
+
+
+@dataclass
+class FeedbackRequest:
+    """A 进展反馈 to record: what ``store.ledger.give_feedback`` takes."""
+
+    note: str
+    day: date
+
+
+class FeedbackForm(FormScreen[FeedbackRequest | None]):
+    """进展反馈: how the work stands (required) and the day (default today), checked as typed
+    by the rules ``store.ledger.give_feedback`` applies again."""
+
+    FIELDS = ("note", "day")
+
+    def __init__(self, t: Translator, row: BoardRow, today: date) -> None:
+        super().__init__(t)
+        self.row = row
+        self.today = today
+
+    def title_text(self) -> Text:
+        title = Text(self.t("form.feedback.title", code=clean_text(self.row.code)), "bold")
+        title.append("  ")
+        title.append_text(ledger_text(self.row.title))
+        if self.row.cadence:
+            last = self.row.last_feedback
+            said = self.t("form.feedback.last", day=f"{last:%Y-%m-%d}") if last else ""
+            title.append(f"  {self.t(f'cadence.{self.row.cadence}')}{said}", "dim")
+        return title
+
+    def field_rows(self) -> Iterable[FieldRow]:
+        t = self.t
+        yield FieldRow(t("field.feedback"), _input("", name="note",
+                       placeholder=t("placeholder.feedback")), name="note")  # fmt: skip
+        yield FieldRow(t("field.day"), _input(self.today.isoformat(), name="day",
+                       placeholder=t("placeholder.date")), name="day")  # fmt: skip
+
+    def field_error(self, name: str) -> str | None:
+        try:
+            if name == "note":
+                feedback_text(self.text("note"))
+                return None
+            problem = day_problem(self.row, parse_date(self.text("day")), self.today)
+        except BadValue as exc:
+            return exc.text(self.t.lang)
+        return problem.text(self.t.lang) if problem else None
+
+    def result(self) -> FeedbackRequest | None:
+        return FeedbackRequest(feedback_text(self.text("note")), parse_date(self.text("day")))
+
+
+@dataclass
+class ExtendRequest:
+    """A later due and why: what ``store.ledger.request_extension`` takes."""
+
+    to: date
+    reason: str
+
+
+class ExtendForm(FormScreen[ExtendRequest | None]):
+    """延期申请: the new due and the reason, checked as typed by ``store.ledger``'s rules (which
+    ``request_extension`` applies again)."""
+
+    FIELDS = ("to", "reason")
+
+    def __init__(self, t: Translator, row: BoardRow, today: date) -> None:
+        super().__init__(t)
+        self.row = row
+        self.today = today
+
+    def title_text(self) -> Text:
+        title = Text(self.t("form.extend.title", code=clean_text(self.row.code)), "bold")
+        title.append("  ")
+        title.append_text(ledger_text(self.row.title))
+        end = span(self.row)[1]
+        if end is not None:
+            title.append(f"  {self.t('form.extend.now', due=end.isoformat())}", "dim")
+        return title
+
+    def field_rows(self) -> Iterable[FieldRow]:
+        t = self.t
+        yield FieldRow(t("field.extend_to"), _input("", name="to",
+                       placeholder=t("placeholder.date")), name="to")  # fmt: skip
+        yield FieldRow(t("field.extend_reason"), _input("", name="reason",
+                       placeholder=t("placeholder.extend_reason")), name="reason")  # fmt: skip
+
+    def field_error(self, name: str) -> str | None:
+        try:
+            if name == "reason":
+                extension_reason(self.text("reason"))
+            else:
+                check_extension(self.row, parse_date(self.text("to")), self.today)
+        except (BadValue, LedgerError) as exc:
+            return text_of(exc, self.t.lang)
+        return None
+
+    def result(self) -> ExtendRequest | None:
+        return ExtendRequest(parse_date(self.text("to")), extension_reason(self.text("reason")))
+
+
+class DecideScreen(DubanModal[str | None]):
+    """An admin's answer to an extension awaiting approval: a approves, r rejects, Esc leaves
+    it waiting."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "decide('approve')", show=False, id="decide.approve"),
+        Binding("r", "decide('reject')", show=False, id="decide.reject"),
+        Binding("escape", "decide('')", show=False, id="decide.cancel"),
+    ]
+
+    def __init__(self, t: Translator, row: BoardRow) -> None:
+        super().__init__(t)
+        self.row = row
+
+    def compose(self) -> ComposeResult:
+        t, row = self.t, self.row
+        end = span(row)[1]
+        message = t("decide.message", code=clean_text(row.code), to=row.extend_to,
+                    due=end or "", by=clean_text(row.extend_by),
+                    reason=clean_text(row.extend_reason))  # fmt: skip
+        with Vertical(classes="dialog confirm"):
+            yield Static(Text(t("decide.title"), "bold"), classes="dialog-title")
+            yield Static(Text(message), classes="message")
+            yield Static(Text(t("decide.hint")), classes="hint")
+
+    def action_decide(self, answer: str) -> None:
+        self.dismiss(answer or None)
 
 
 # --- small pickers -------------------------------------------------------------------------
@@ -1090,7 +1231,7 @@ class DetailScreen(DubanModal[EntryChange | None]):
             said = import_note(entry.note)
             if said is not None or (entry.kind == "opening" and not note.plain):
                 note = Text(t(f"entry.note.{said or 'opening'}"), "dim")
-            amount = fmt_num(entry.amount)
+            amount = fmt_num(entry.amount) if entry.kind != FEEDBACK else t("entry.feedback")
             table.add_row(
                 Text(entry.day.isoformat()),
                 Text(f"+{amount}" if entry.amount > 0 else amount, justify="right"),
