@@ -16,6 +16,10 @@ build moves the sample in time and plays a few months of work into it:
    target) with work logged since January, as most offices' ledgers are kept; and of the
    earlier half's unfinished work, some is finished late in the main period and the rest is
    still open: carried over (结转), red.
+4. The 督办 loop: items belong to several depts (some to two, the first leading), a few
+   carry a feedback cadence (反馈频次) answered by recent feedback, but one has gone quiet
+   (未按时反馈); one overdue item has an extension asked for by its dept and awaiting
+   approval, and one was extended before (its original due kept).
 
 Everything random comes from ``random.Random(2023)``: the same ``today`` gives the same
 ledger. A ledger is only ever rebuilt when it is empty or marked ``demo`` (settings); a real
@@ -52,7 +56,7 @@ from store.db import (
 )
 from store.errors import LedgerError
 from store.importer import import_file
-from store.ledger import edit_item, log_entry, mark_done
+from store.ledger import change_item, edit_item, find_item, give_feedback, log_entry, mark_done
 from store.models import Entry, Item, Problem
 from store.periods import Period, parse_period
 from store.periods import today as clock_today
@@ -71,6 +75,7 @@ ACTORS = ("张明", "李华", "王芳", "刘洋", "陈静")
 # Sample columns the build rewrites.
 C_CODE, C_PERIOD, C_START, C_DUE = "编号", "期间", "开始日期", "完成时限"
 C_TARGET, C_UNIT, C_OWNER = "目标值", "单位", "责任人"
+C_DEPT, C_CADENCE = "责任科室", "反馈频次"
 TEXT_COLUMNS = ("类别", "工作任务", "具体措施", "完成情况", "办结依据", "备注")
 
 HALF_TARGETS = (4, 6, 12, 24)
@@ -152,6 +157,32 @@ NOTES = {
     "JD-039": "考核激励制度征求意见第{n}轮",
     "JD-040": "基层调研实践第{n}次",
 }
+
+# 责任科室 by code prefix, and the items that belong elsewhere or to two depts (the first leads).
+DEPT_OF_PANE = {"DJ": "机关党委", "XN": "办公室", "JD": "纪检组"}
+DEPTS = {
+    "DJ-040": "机关党委、办公室", "DJ-041": "办公室、机关党委", "XN-022": "办公室、档案室",
+    "XN-025": "办公室、人事科", "JD-028": "人事科", "JD-036": "人事科", "JD-038": "人事科",
+    "JD-029": "财务科", "JD-030": "财务科", "JD-033": "财务科、办公室", "JD-031": "办公室、财务科",
+    "JD-032": "办公室", "JD-034": "办公室",
+}  # fmt: skip
+# Feedback cadences of the main period; feedback is due from the period's start.
+CADENCES = {"XN-023": "每周", "DJ-035": "每月", "JD-035": "每半月", "XN-020": "每月",
+            "XN-018": "每月", "JD-037": "每月"}  # fmt: skip
+QUIET = "XN-020"
+"""The item that has gone quiet: nothing logged nor said for more than its cadence."""
+QUIET_DAYS = 40
+FEEDBACK = {
+    "XN-023": "本周督办市委、市政府决策部署 3 项，均按节点推进",
+    "DJ-035": "已制定下月学习计划，专题研讨材料在准备",
+    "JD-035": "半月内检查机关纪律 2 次，发现问题已当场整改",
+    "XN-018": "交办事项已办结过半，余下正在协调",
+    "JD-037": "“四力”教育实践活动方案已报分管领导",
+}
+# An extension asked for by the overdue item's dept, awaiting approval; and one granted
+# before, its original due kept.
+ASKED = ("XN-022", 30, "档案数字化扫描设备待政府采购到位，申请延期一个月", "刘洋")
+GRANTED = ("XN-021", 31, "配合市保密局专项检查，自查时间顺延", "王芳")
 
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*(?:年|－|—|-|~|～|至))")
 
@@ -375,6 +406,8 @@ def _play(session: Any, plans: list[_Plan], on: date, rng: random.Random) -> Non
         n = _count(plan, on, rng)
         start = plan.start or on
         last = min(on, plan.due) if plan.due else on
+        if plan.code == QUIET:
+            last = max(start, on - timedelta(days=QUIET_DAYS))
         template = NOTES.get(plan.code, plan.title + "（第{n}次）")
         others = [a for a in ACTORS if a != plan.actor]
         for i, day in enumerate(_days(rng, start, last, n), 1):
@@ -392,6 +425,31 @@ def _play(session: Any, plans: list[_Plan], on: date, rng: random.Random) -> Non
                 actor=plan.actor,
                 on=on,
             )
+
+
+def _supervise(session: Any, main: Period, on: date, rng: random.Random) -> None:
+    """Feedback on the items with a cadence (all but the quiet one), counted from the main
+    period's start; the extension awaiting approval and the one granted before."""
+    since = max(main.start, on - timedelta(days=60))
+    session.execute(update(Item).where(col(Item.cadence) != "").values(cadence_since=since))
+    for code, note in FEEDBACK.items():
+        item = find_item(session, code)
+        if item.status in ("done", "paused"):
+            continue
+        day = max(on - timedelta(days=rng.randint(1, 5)), main.start)
+        give_feedback(session, code, note, day=min(day, on), actor=item.owner or IMPORTER, on=on)
+    code, days, reason, who = ASKED
+    item = find_item(session, code)
+    if item.status != "done" and item.due is not None:
+        change_item(session, item, {"extend_to": max(item.due, on) + timedelta(days=days),
+                                    "extend_reason": reason, "extend_by": who},
+                    actor=who, action="extend")  # fmt: skip
+    code, days, reason, who = GRANTED
+    item = find_item(session, code)
+    if item.due is not None:
+        change_item(session, item, {"due_was": item.due - timedelta(days=days),
+                                    "extend_reason": reason, "extend_by": who},
+                    actor=who, action="extend")  # fmt: skip
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -454,10 +512,14 @@ def build_demo(engine: Engine, *, today: date | None = None) -> DemoReport:
 
     header, rows = _read_csv(LEDGER_CSV)
     rows = [_rebase_row(r, halves) for r in rows]
-    for name in (C_TARGET, C_UNIT, C_OWNER):
+    for name in (C_TARGET, C_UNIT, C_OWNER, C_DEPT, C_CADENCE):
         if name not in header:
             header.append(name)
     plans = _plan(rows, main, on, rng)
+    for row in rows:
+        code = row[C_CODE].strip()
+        row[C_DEPT] = DEPTS.get(code) or DEPT_OF_PANE.get(code[:2], row.get(C_DEPT, ""))
+        row[C_CADENCE] = CADENCES.get(code, "")
     p_header, p_rows = _read_csv(PROBLEMS_CSV)
     p_rows = [_rebase_row(r, halves) for r in p_rows]
 
@@ -473,6 +535,7 @@ def build_demo(engine: Engine, *, today: date | None = None) -> DemoReport:
         _fix_openings(session, on)
         _play(session, plans, on, rng)
         _finish_late(session, main, on, rng)
+        _supervise(session, main, on, rng)
         items = session.execute(select(func.count()).select_from(Item)).scalar_one()
         entries = session.execute(select(func.count()).select_from(Entry)).scalar_one()
     return DemoReport(items=int(items), entries=int(entries), period=main.key)

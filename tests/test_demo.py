@@ -238,11 +238,41 @@ def test_late_in_h2_figures(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> 
     main = views(engine, NOV, period=report.period)
     lights = Counter(v.progress.light for v in main.values())
     statuses = Counter(v.item.status for v in main.values())
-    assert (lights["red"], lights["yellow"], lights["green"]) == (5, 10, 27)
+    assert (lights["red"], lights["yellow"], lights["green"]) == (5, 11, 26)
     assert (statuses["done"], statuses["paused"], statuses["doing"]) == (16, 1, 25)
     assert {c for c, v in main.items() if v.progress.light == "red"} == {
         "XN-022", "JD-039", "XN-012", "JD-019", "JD-023",
     }  # fmt: skip
+
+
+def test_the_demo_runs_the_supervision_loop(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store.remind import reminders
+    from store.stats import stats
+
+    pin(monkeypatch, NOV)
+    build_demo(engine)
+    v = views(engine, NOV)
+    with_cadence = {c for c, x in v.items() if x.item.cadence}
+    assert with_cadence == {"XN-023", "DJ-035", "JD-035", "XN-020", "XN-018", "JD-037"}
+    quiet = {c for c, x in v.items() if any(r.kind == "no_feedback" for r in x.progress.reasons)}
+    assert quiet == {"XN-020"}  # the others have fed back within their cadence
+    assert v["XN-020"].progress.light == "yellow"
+    asked = v["XN-022"].item
+    assert (asked.extend_to, asked.extend_by, asked.due) == (
+        date(2026, 12, 28), "刘洋", date(2026, 10, 31),
+    )
+    assert v["XN-022"].progress.light == "red"  # the old date rules until approved
+    granted = v["XN-021"].item
+    assert granted.due_was is not None and granted.due is not None
+    assert granted.due_was < granted.due and granted.extend_to is None
+    with read_session(engine) as s:
+        depts = [r.name for r in stats(s, on=NOV) if not r.total]
+        groups = {g.name: [r.code for r in g.items] for g in reminders(s, on=NOV)}
+    assert depts == ["人事科", "办公室", "机关党委", "纪检组", "财务科"]
+    # An item of two depts reminds both; the one awaiting approval is in its depts' lists.
+    assert "XN-022" in groups["办公室"] and "XN-022" in groups["档案室"]
 
 
 def test_the_first_day_of_a_period_builds(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -974,10 +974,11 @@ class DubanApp(App[None]):
             said = self.t("form.feedback.last", day=f"{last:%Y-%m-%d}") if last else ""
             fields[self.t("field.cadence")] = self.t(f"cadence.{item.cadence}") + said
         for name in ("due_was", "extend_to", "extend_reason"):
-            value = getattr(item, name)
+            value = getattr(item, name)  # shown only for an item that has been extended
             if name == "extend_to" and value is not None:
                 value = self.t("cli.show.awaiting", day=value)
-            fields[self.t(f"field.{name}")] = "" if value is None else str(value)
+            if value:
+                fields[self.t(f"field.{name}")] = str(value)
         self.call_from_thread(self._show_detail, row, entries, fields, cursor)
 
     def _show_detail(
