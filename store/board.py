@@ -53,6 +53,8 @@ class BoardRow:
     percent: float | None = None
     expected: float | None = None
     reasons: tuple[Reason, ...] = ()
+    assist: str = ""
+    """配合科室: they may log work on it too (``store.access``)."""
 
 
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
@@ -65,22 +67,23 @@ _COLUMNS = [
 
 
 def _select(on: date, period: Period | None) -> Any:
-    """The row's columns, its count, what was done in ``period``, and whether it is carried
-    over into it."""
+    """The row's columns, its 配合科室, its count, what was done in ``period``, and whether it
+    is carried over into it."""
     extra = [counted(ITEMS.c.id, on)]
     if period is None:
         extra += [literal(None), literal(False)]
     else:
         flag = case((carried_clause(ITEMS.c, period, on), True), else_=False)
         extra += [counted(ITEMS.c.id, on, period), flag]
-    return select(*_COLUMNS, *extra)
+    return select(*_COLUMNS, ITEMS.c.assist, *extra)
 
 
 def _rows(session: Session, q: Any, on: date, *, within: bool) -> list[BoardRow]:
     """``within``: ``q`` counts what was done in a period (``_select`` with one)."""
     out = []
     for r in session.execute(q):
-        row = BoardRow(*r[:-3])
+        row = BoardRow(*r[:-4])
+        row.assist = r[-4]
         row.actual = count_of(r[-3])
         row.period_actual = count_of(r[-2]) if within else None
         row.carried = bool(r[-1])
