@@ -3,6 +3,10 @@ set-up). `duban user add NAME --role admin|editor|viewer [--dept D]` turns them 
 read; editors change items of their own dept (every item when they have none); admins do
 everything, users and imports included. Once roles are on, an unknown user is a viewer.
 
+An item's 责任科室 may name several depts (``办公室、财务科``): the first leads (牵头) and only
+its editors change the item; every dept it names, and every one of its 配合科室, may log work
+on it (``can_log``), correct and take back those entries, and give feedback.
+
 With SQLite the file's permissions are the real boundary; roles guard against mistakes.
 """
 
@@ -15,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from store.errors import LedgerError
 from store.models import Item, User
+from store.values import names_of
 
 ROLES = ("admin", "editor", "viewer")
 
@@ -28,6 +33,9 @@ class InDept(Protocol):
     @property
     def dept(self) -> str: ...
 
+    @property
+    def assist(self) -> str: ...
+
 
 # Refusals in either language: the CLI prints the English (``str``), the dashboard asks for its
 # own with ``text(lang)``.
@@ -35,6 +43,8 @@ REFUSAL_TEXT: Final[dict[str, dict[str, str]]] = {
     "en": {
         "viewer": "{name} is a viewer and may not change the ledger",
         "dept": "{name} edits items of {dept} only; {code} belongs to {other}",
+        "lead": "{name} may log work on {code}, but only {lead} (the lead dept) may change it",
+        "log": "{name} logs work on items of {dept} only; {code} belongs to {other}",
         "admin": "only an admin may {what} ({name} is {role})",
         "undo": "cannot undo: {reason}",
         "redo": "cannot redo: {reason}",
@@ -42,6 +52,8 @@ REFUSAL_TEXT: Final[dict[str, dict[str, str]]] = {
     "zh": {
         "viewer": "{name} 是只读用户，不能修改台账",
         "dept": "{name} 只能修改{dept}的事项；{code} 属于{other}",
+        "lead": "{name} 可以登记{code}的工作，但只有牵头科室{lead}可以修改它",
+        "log": "{name} 只能为{dept}承办或配合的事项登记工作；{code} 属于{other}",
         "admin": "只有管理员可以{what}（{name} 是{role}）",
         "undo": "不能撤销：{reason}",
         "redo": "不能重做：{reason}",
@@ -57,7 +69,6 @@ _ZH_WORDS: Final = {
     "change settings": "修改设置",
     "approve an extension": "审批延期申请",
     "another dept": "其他部门",
-    "this": "该事项",
 }
 
 
@@ -87,11 +98,24 @@ class Access:
     roles_on: bool
 
     def can_edit(self, item: InDept | None = None) -> bool:
+        """May change ``item`` (its fields, its status, delete it), or add one when None: an
+        editor of its lead dept, the first named in 责任科室."""
         if self.role == "admin":
             return True
         if self.role != "editor":
             return False
-        return item is None or not self.dept or item.dept == self.dept
+        if item is None or not self.dept:
+            return True
+        return item.dept == self.dept or names_of(item.dept)[:1] == [self.dept]
+
+    def can_log(self, item: InDept | None = None) -> bool:
+        """May log work on ``item``, correct or remove its entries, give feedback on it: an
+        editor of any dept it names, in 责任科室 or 配合科室."""
+        if self.can_edit(item):
+            return True
+        if self.role != "editor" or item is None:
+            return False
+        return self.dept in (*names_of(item.dept), *names_of(item.assist))
 
     def refusal(self, item: InDept | None = None) -> Forbidden | None:
         """Why this user may not change ``item`` (or add one, when None); None if they may.
@@ -100,9 +124,24 @@ class Access:
             return None
         if self.role != "editor":
             return Forbidden("viewer", name=self.name)
-        dept = item.dept if item is not None and item.dept else "another dept"
-        code = item.code if item is not None else "this"
-        return Forbidden("dept", name=self.name, dept=self.dept, code=code, other=dept)
+        assert item is not None  # an editor may add items
+        lead = names_of(item.dept)[:1]
+        if lead and self.can_log(item):
+            return Forbidden("lead", name=self.name, code=item.code, lead=lead[0])
+        return self._not_theirs("dept", item)
+
+    def log_refusal(self, item: InDept | None = None) -> Forbidden | None:
+        """Why this user may not log work on ``item``; None if they may."""
+        if self.can_log(item):
+            return None
+        if self.role != "editor":
+            return Forbidden("viewer", name=self.name)
+        assert item is not None
+        return self._not_theirs("log", item)
+
+    def _not_theirs(self, kind: str, item: InDept) -> Forbidden:
+        other = item.dept or "another dept"
+        return Forbidden(kind, name=self.name, dept=self.dept, code=item.code, other=other)
 
 
 def access_of(session: Session, actor: str) -> Access:
@@ -117,6 +156,15 @@ def access_of(session: Session, actor: str) -> Access:
 def require_edit(session: Session, actor: str, item: Item | None = None) -> None:
     """Refuse a change to ``item`` (or a new item, when None) the actor may not make."""
     refused = access_of(session, actor).refusal(item)
+    if refused is not None:
+        raise refused
+
+
+def require_log(session: Session, actor: str, item: Item | None) -> None:
+    """Refuse logging work on ``item`` (an entry, its correction or removal, feedback) unless
+    the actor's dept is one the item names (``Access.can_log``); None: may the actor log at
+    all."""
+    refused = access_of(session, actor).log_refusal(item)
     if refused is not None:
         raise refused
 

@@ -50,6 +50,8 @@ class BoardRow:
     """A later due asked for, awaiting an admin's approval."""
     extend_reason: str = ""
     extend_by: str = ""
+    assist: str = ""
+    """配合科室: they may log work on it too (``store.access``)."""
     actual: float = 0.0
     period_actual: float | None = None
     """What was done within the period the pane shows (None: no period)."""
@@ -68,14 +70,14 @@ _COLUMNS = [
     ITEMS.c[name]
     for name in ("id", "code", "pane", "category", "title", "target", "unit", "status", "period",
                  "start", "due", "key", "evidence", "dept", "owner", "version", "cadence",
-                 "cadence_since", "extend_to", "extend_reason", "extend_by")
+                 "cadence_since", "extend_to", "extend_reason", "extend_by", "assist")
 ]  # fmt: skip
 _N = len(_COLUMNS)
 
 
 def _select(on: date, period: Period | None) -> Any:
-    """The row's columns, its count, what was done in ``period``, and whether it is carried
-    over into it."""
+    """The row's columns, its count, its last feedback, what was done in ``period``, and
+    whether it is carried over into it."""
     extra = [counted(ITEMS.c.id, on), last_feedback(ITEMS.c.id, on)]
     if period is None:
         extra += [literal(None), literal(False)]

@@ -22,13 +22,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Boolean, Connection, Engine, create_engine, event, literal, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from store.errors import LedgerBusy, LedgerError
 from store.messages import Sentence, zh_of
+from store.values import NAME_SEPARATORS, names_of
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -172,6 +176,40 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+class names_in(FunctionElement[bool]):
+    """SQL: ``names_in(cell, name)``, the cell (责任科室 ``办公室、财务科``) names ``name`` whole,
+    as ``store.values.names_of`` splits it: 财务科 is named there, 科 and 财务 are not. SQLite
+    asks ``names_of`` itself (a function each connection is given); PostgreSQL splits at the
+    same separators. (Nested REPLACEs, one per separator, overflow SQLite's parser in the
+    dashboard's larger reads.)"""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+_SQLITE_NAMES_IN = "duban_names_in"
+_PG_NAMES_SPLIT = "[" + "".join(f"\\{c}" if c in "\\]^-" else c for c in NAME_SEPARATORS) + "]+"
+
+
+def _sqlite_names_in(cell: str | None, name: str | None) -> bool:
+    return cell is not None and name is not None and name in names_of(cell)
+
+
+@compiles(names_in, "sqlite")
+def _names_in_sqlite(element: names_in, compiler: SQLCompiler, **kw: Any) -> str:
+    cell, name = (compiler.process(c, **kw) for c in element.clauses)
+    # A Python call per row costs; LIKE first passes only cells that hold the name somewhere
+    # (its % and _ as wildcards pass more, never fewer), so most rows never reach it.
+    return f"({cell} LIKE '%' || {name} || '%' AND {_SQLITE_NAMES_IN}({cell}, {name}))"
+
+
+@compiles(names_in, "postgresql")
+def _names_in_postgresql(element: names_in, compiler: SQLCompiler, **kw: Any) -> str:
+    cell, name = (compiler.process(c, **kw) for c in element.clauses)
+    split = compiler.process(literal(_PG_NAMES_SPLIT), **kw)
+    return f"({name} = ANY(regexp_split_to_array({cell}, {split})))"
+
+
 def create_ledger_engine(url: str) -> Engine:
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -210,6 +248,7 @@ def create_ledger_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            dbapi_conn.create_function(_SQLITE_NAMES_IN, 2, _sqlite_names_in, deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:

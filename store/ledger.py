@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from sqlalchemy import case, delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from store.access import Forbidden, access_of, require_admin, require_edit
+from store.access import Forbidden, access_of, require_admin, require_edit, require_log
 from store.bulk import insert_rows
 from store.checks import (
     FEEDBACK,
@@ -35,6 +35,7 @@ from store.checks import (
     item_problems,
     lowest_from,
 )
+from store.db import names_in
 from store.errors import Conflict, Invalid, LedgerError, NotFound
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem, User
 from store.periods import Period, PeriodError, parse_period, today
@@ -295,7 +296,8 @@ FILTER_FIELDS: dict[str, str] = {
 }  # fmt: skip
 """``key:value`` words of a filter and the field each narrows (a value may be a part of it)."""
 ME_WORDS = ("@me", "@我")
-"""A filter word for the acting user's own items: theirs by 责任人, or of their 责任科室."""
+"""A filter word for the acting user's own items: theirs by 责任人, or whose 责任科室 names
+their dept, leading or not (办公室、财务科 is 财务科's too)."""
 SEARCHED = ("code", "title", "category", "detail", "notes", "dept", "owner")
 """What a plain word of a filter (and ``duban list --grep``) is looked for in."""
 
@@ -373,7 +375,9 @@ def _filtered(
         own_dept = (
             select(User.dept).where(User.name == me, User.dept != "").scalar_subquery()
         )
-        q = q.where(or_(ITEMS.c.owner == me, ITEMS.c.dept == own_dept))
+        q = q.where(
+            or_(ITEMS.c.owner == me, ITEMS.c.dept == own_dept, names_in(ITEMS.c.dept, own_dept))
+        )
     return q
 
 
@@ -658,6 +662,10 @@ def add_item(
     return item
 
 
+_STARTED: dict[str, Any] = {"status": "doing"}
+"""What the first log of an item not yet started changes (``log_entry``)."""
+
+
 def edit_item(
     session: Session,
     code: str,
@@ -674,7 +682,10 @@ def edit_item(
     item set to 已办结 was done)."""
     actor = actor or current_actor()
     item = find_item(session, code)
-    require_edit(session, actor, item)
+    # The first log of an item not yet started moves it to 推进中: that is the log's, and
+    # whoever may log (an assisting dept too) moves it so.
+    require = require_log if action == "log" and changes == _STARTED else require_edit
+    require(session, actor, item)
     if expected_version is not None and item.version != expected_version:
         # Logging work leaves an audit row without changing the item; the one to name is
         # whoever last changed a field.
@@ -739,7 +750,7 @@ def edit_item(
         changed = True
     if changed:
         _check_item(item)
-        require_edit(session, actor, item)  # an editor may not move an item out of their dept
+        require(session, actor, item)  # an editor may not move an item out of their dept
         item.version += 1
         item.updated_at = now()
         session.add(item)
@@ -764,7 +775,7 @@ def log_entry(
     on = on or today()
     day = day or on
     item = find_item(session, code)
-    require_edit(session, actor, item)
+    require_log(session, actor, item)
     rows = session.execute(
         ENTRIES.select().with_only_columns(ENTRIES.c.day, ENTRIES.c.amount).where(
             ENTRIES.c.item_id == item.id
@@ -788,7 +799,7 @@ def log_entry(
     session.flush()
     _audit(session, txn=txn, actor=actor, action="log", item=item, field="entry", new=entry.id)
     if item.status == "todo":
-        edit_item(session, item.code, {"status": "doing"}, actor=actor, action="log", txn=txn)
+        edit_item(session, item.code, dict(_STARTED), actor=actor, action="log", txn=txn)
     return entry
 
 
@@ -816,7 +827,7 @@ def give_feedback(
     on = on or today()
     day = day or on
     item = find_item(session, code)
-    require_edit(session, actor, item)
+    require_log(session, actor, item)  # any dept it names may report on it
     note = feedback_text(text)
     problem = day_problem(item, day, on)
     if problem is not None:
@@ -1018,7 +1029,7 @@ def fix_entry(
     actor = actor or current_actor()
     on = on or today()
     entry, item = find_entry(session, entry_id)
-    require_edit(session, actor, item)
+    require_log(session, actor, item)
     before = _entry_snapshot(entry)
     new_amount = entry.amount if amount is None else float(amount)
     new_day = entry.day if day is None else day
@@ -1137,7 +1148,7 @@ def remove_entry(
     ``undo`` restores it."""
     actor = actor or current_actor()
     entry, item = find_entry(session, entry_id)
-    require_edit(session, actor, item)
+    require_log(session, actor, item)
     others = _other_entries(session, entry)
     if others:
         # The lowest the count gets on any day, counting from before the first entry.
@@ -1520,13 +1531,14 @@ def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
     # Undo is a write: it passes the checks of the change it takes back, for the actor as
     # they are now, on each item as it is now and as the undo would leave it.
     touched = [session.get(Item, i) for i in dict.fromkeys(r.item_id for r in rows) if i]
-    _may_undo(session, actor, [None, *(i for i in touched if i is not None)])
+    log = of_entries(rows, done)
+    _may_undo(session, actor, [None, *(i for i in touched if i is not None)], log=log)
     items: dict[int, Item] = {}
     for row in rows:
         _revert(session, row, items, actor=actor, txn=undo_txn_id)
         row.undone = True
         session.add(row)
-    _may_undo(session, actor, list(items.values()))
+    _may_undo(session, actor, list(items.values()), log=log)
     for item in items.values():
         item.version += 1
         item.updated_at = now()
@@ -1584,7 +1596,8 @@ def redo(
     _not_an_import(session, rows, done)
     redo_txn = new_txn()
     touched = [session.get(Item, i) for i in dict.fromkeys(r.item_id for r in rows) if i]
-    _may_change(session, actor, [None, *(i for i in touched if i is not None)], "redo")
+    log = of_entries(rows, done)
+    _may_change(session, actor, [None, *(i for i in touched if i is not None)], "redo", log=log)
     items: dict[int, Item] = {}
     for row in rows:  # newest first: the undo's last row is taken back first
         if row.field == "entry":
@@ -1593,7 +1606,7 @@ def redo(
             _revert(session, row, items, actor=actor, txn=redo_txn, verb="redo")
         row.undone = True
         session.add(row)
-    _may_change(session, actor, list(items.values()), "redo")
+    _may_change(session, actor, list(items.values()), "redo", log=log)
     for item in items.values():
         if item.deleted_at is None:
             _check_item(item)
@@ -1658,16 +1671,36 @@ def _entry_data(raw: str | None) -> dict[str, Any]:
     return {"amount": parse_number(amount), "day": day.strip()}
 
 
-def _may_undo(session: Session, actor: str, items: list[Item | None]) -> None:
-    """Refuse the undo (``require_edit``) unless the actor may change every one of ``items``
-    (None: may the actor change the ledger at all)."""
-    _may_change(session, actor, items, "undo")
+ENTRY_ACTIONS = ("log", "entry-fix", "entry-rm", "feedback")
+"""Actions on an item's entries, which any dept the item names may take (``require_log``),
+and so undo and redo."""
+ENTRY_ACTION_FIELDS = ("entry", "entry_fixed", "entry_removed", "status")
+"""What such an action changes: entries, and the status a first log moves (未启动 → 推进中)."""
 
 
-def _may_change(session: Session, actor: str, items: list[Item | None], verb: str) -> None:
+def of_entries(rows: list[AuditEvent], done: Undone) -> bool:
+    """Whether an action (``rows``, summed up as ``done``) only logged, corrected or removed
+    entries: its undo and its redo are judged by the log rule, not the edit rule."""
+    return done.action in ENTRY_ACTIONS and all(
+        r.field in (*ENTRY_ACTION_FIELDS, *MARKERS) for r in rows
+    )
+
+
+def _may_undo(
+    session: Session, actor: str, items: list[Item | None], *, log: bool = False
+) -> None:
+    """Refuse the undo (``require_edit``; ``require_log`` when ``log``) unless the actor may
+    change every one of ``items`` (None: may the actor change the ledger at all)."""
+    _may_change(session, actor, items, "undo", log=log)
+
+
+def _may_change(
+    session: Session, actor: str, items: list[Item | None], verb: str, *, log: bool = False
+) -> None:
+    require = require_log if log else require_edit
     for item in items:
         try:
-            require_edit(session, actor, item)
+            require(session, actor, item)
         except Forbidden as exc:
             raise Forbidden(verb, reason=exc) from exc
 

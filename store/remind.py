@@ -7,7 +7,6 @@ catalog), the reasons the store's (``store.progress.describe``)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -17,9 +16,9 @@ from sqlmodel import Session
 from store.ledger import list_items
 from store.periods import today
 from store.progress import Progress, progress
+from store.values import names_of
 
 By = Literal["dept", "owner"]
-_SPLIT = re.compile(r"[、,，;；/／\s]+")
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,6 @@ class Group:
 
     name: str
     items: list[Reminder] = field(default_factory=list)
-
-
-def names_of(cell: str) -> list[str]:
-    """办公室、财务科 → [办公室, 财务科]: the first leads, each is reminded."""
-    return [n for n in _SPLIT.split(cell.strip()) if n]
 
 
 def reminders(

@@ -17,6 +17,7 @@ from typing import Final, Literal, TypeVar
 __all__ = [
     "MAX_COUNT",
     "MIN_STEP",
+    "NAME_SEPARATORS",
     "PANES",
     "PANE_PREFIX",
     "PANE_WORDS",
@@ -37,6 +38,7 @@ __all__ = [
     "fmt_num",
     "in_range",
     "json_safe",
+    "names_of",
     "pane_by_words",
     "parse_bool",
     "parse_code",
@@ -619,6 +621,23 @@ def json_safe(value: object) -> object:
         return [json_safe(v) for v in value]
     return value
 
+
+
+# --- cells that name several (办公室、财务科) ---------------------------------------------------
+
+NAME_SEPARATORS: Final = (
+    "、,，;；/／"  # the marks offices list names with
+    " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u202f\u205f\u3000"  # every space clean_text leaves in stored text
+)
+"""What separates the names in a cell of several: 责任科室 ``办公室、财务科``. The database
+matches a whole name with the same set (``store.ledger``'s @me), so the two never differ."""
+_NAMES_SPLIT: Final = re.compile(f"[{re.escape(NAME_SEPARATORS)}\\s]+")
+
+
+def names_of(cell: str) -> list[str]:
+    """办公室、财务科 → [办公室, 财务科]: the first leads (牵头), the others assist (配合)."""
+    return [n for n in _NAMES_SPLIT.split(cell.strip()) if n]
 
 
 # --- text that reaches a terminal -----------------------------------------------------------

@@ -213,3 +213,17 @@ def test_cadence_comes_in_and_goes_out_with_the_sheet(
     bad = tmp_path / "bad.csv"
     bad.write_text("编号,板块,工作任务,反馈频次\nJD-09,监督,x,每天\n", encoding="utf-8")
     assert "反馈频次" in duban("import", str(bad), code=1)
+
+
+def test_an_assisting_dept_gives_feedback_but_only_the_lead_extends(duban) -> None:  # type: ignore[no-untyped-def]
+    duban("add", "预算执行督办", "--pane", "监督", "--due", "2024-09-30",
+          "--dept", "办公室、财务科", today="2024-01-02")  # fmt: skip
+    duban("user", "add", "root", "--role", "admin", user="root")
+    duban("user", "add", "qian", "--role", "editor", "--dept", "财务科", user="root")
+    duban("user", "add", "wang", "--role", "editor", "--dept", "人事科", user="root")
+    duban("feedback", "JD-001", "预算执行率 62%", user="qian")
+    assert "人事科" in duban("feedback", "JD-001", "x", user="wang", code=1)
+    refused = duban("extend", "JD-001", "--to", "2024-12-31", "--reason", "x", user="qian", code=1)
+    assert "牵头科室办公室" in refused
+    duban("undo", user="qian")  # an assistant takes back their own feedback
+    assert listed(duban, "JD-001", "2024-06-15")["last_feedback"] is None

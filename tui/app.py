@@ -54,6 +54,9 @@ WRITE_ACTIONS = {
     "undo",
     "redo",
 }  # seconds after the first page is shown
+LOG_ACTIONS = {"bump", "log", "feedback"}
+"""Write keys that log work or give feedback: any dept the item names may (``Access.can_log``),
+not only its lead."""
 BOARD_KEYS = {"log", "toggle_done", "add", "edit", "delete", "filter", "period", "detail", "today",
               "report", "feedback", "extend"}  # fmt: skip
 """Actions whose keys are priority bindings: they open a form, the filter box or a screen."""
@@ -599,7 +602,9 @@ class DubanApp(App[None]):
         refuse them anyway)."""
         if action not in WRITE_ACTIONS or self.access is None or not self.access.roles_on:
             return True
-        return True if self.access.can_edit(self._write_target(action)) else None
+        target = self._write_target(action)
+        may = self.access.can_log if action in LOG_ACTIONS else self.access.can_edit
+        return True if may(target) else None
 
     def _write_target(self, action: str) -> BoardRow | None:
         """The item a write key changes: the highlighted one; none for add (a new item) and
@@ -621,7 +626,9 @@ class DubanApp(App[None]):
             return False
         if ours and name in WRITE_ACTIONS and not self.check_action(name, params):
             assert self.access is not None  # check_action allows everything without it
-            refused = self.access.refusal(self._write_target(name))
+            target = self._write_target(name)
+            refusal = self.access.log_refusal if name in LOG_ACTIONS else self.access.refusal
+            refused = refusal(target)
             reason = refused.text(self.t.lang) if refused is not None else ""
             self.notify_text(self.t("msg.error", error=reason), error=True)
             return True
