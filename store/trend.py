@@ -81,6 +81,4 @@ def weekly_logged(
         at = (day - first).days // 7
         counts[at] += int(n)
         sums[at] += float(total or 0.0)
-    return [
-        Week(first + timedelta(weeks=n), counts[n], round(sums[n], 6)) for n in range(weeks)
-    ]
+    return [Week(first + timedelta(weeks=n), counts[n], round(sums[n], 6)) for n in range(weeks)]

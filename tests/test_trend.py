@@ -21,17 +21,22 @@ def build(engine: Engine) -> None:
     """2023-H1 items of three depts, and one of 2022-H2. 2023-06-15 (today) is a Thursday;
     its week began on Monday 06-12."""
     with write_session(engine) as s:
-        docs = add_item(s, code="XN-001", pane="efficiency", title="公文收办", dept="办公室",
-                        period="2023-H1", target=2000, unit="件", actor="李华")  # fmt: skip
-        study = add_item(s, code="DJ-001", pane="party", title="理论学习中心组学习",
-                         dept="机关党委", period="2023-H1", target=12, unit="次", actor="李华")  # fmt: skip
-        talk = add_item(s, code="JD-001", pane="supervision", title="廉政提醒谈话",
-                        dept="纪检组、办公室", period="2023-H1", target=20, unit="人次",
-                        actor="李华")  # fmt: skip
-        old = add_item(s, code="XN-900", pane="efficiency", title="2022年档案整理",
-                       dept="档案室", period="2022-H2", due=D("2022-12-31"), actor="李华")  # fmt: skip
-        gone = add_item(s, code="XN-901", pane="efficiency", title="已删除的事项",
-                        dept="办公室", period="2023-H1", actor="李华")  # fmt: skip
+        made = {
+            code: add_item(s, code=code, pane=pane, title=title, dept=dept, period=period,
+                           actor="李华", **more)
+            for code, pane, title, dept, period, more in [
+                ("XN-001", "efficiency", "公文收办", "办公室", "2023-H1",
+                 {"target": 2000, "unit": "件"}),
+                ("DJ-001", "party", "理论学习中心组学习", "机关党委", "2023-H1",
+                 {"target": 12, "unit": "次"}),
+                ("JD-001", "supervision", "廉政提醒谈话", "纪检组、办公室", "2023-H1",
+                 {"target": 20, "unit": "人次"}),
+                ("XN-900", "efficiency", "2022年档案整理", "档案室", "2022-H2",
+                 {"due": D("2022-12-31")}),
+                ("XN-901", "efficiency", "已删除的事项", "办公室", "2023-H1", {}),
+            ]
+        }  # fmt: skip
+        docs, study, talk, old, gone = made.values()
         for item, amount, day in [
             (docs, 120, "2023-06-12"),  # Monday: this week
             (docs, 35.5, "2023-06-15"),  # today: this week
