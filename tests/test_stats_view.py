@@ -262,3 +262,11 @@ async def test_s_is_in_the_help_and_the_palette(office: Engine) -> None:
         assert ("s", "统计") in app.key_help()
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert "统计" in titles
+
+
+async def test_s_typed_in_the_filter_box_is_a_letter(office: Engine) -> None:
+    async with running(office) as (app, pilot):
+        await pilot.press("slash", "s", "t", "s")
+        await settle(app, pilot)
+        assert app.query_one("#filter").value == "sts"  # type: ignore[attr-defined]
+        assert on_base(app)
