@@ -20,6 +20,7 @@ from store.ledger import _filtered, count_of, counted, day_of, last_feedback
 from store.models import Entry, Item
 from store.periods import Period, parse_period, today
 from store.progress import Reason, progress, yellow_days
+from store.remind import names_of
 from store.spans import carried_clause, carried_parts, span
 from store.values import PANES
 
@@ -212,6 +213,26 @@ def attention(
         ]
     rows.sort(key=lambda r: (r.light != "red", span(r)[1] or date.max, r.code))
     return rows
+
+
+@dataclass
+class DeptRows:
+    """One dept's rows of the today view."""
+
+    dept: str
+    """A name as 责任科室 gives it; "" for the items that name none."""
+    rows: list[BoardRow]
+
+
+def by_dept(rows: list[BoardRow]) -> list[DeptRows]:
+    """The today view's rows under each dept named in 责任科室 — an item naming two
+    (``办公室、保密科``) is under both, as ``duban remind`` reminds both — depts in name order
+    (those naming none first, under ""), each keeping the order of ``rows``."""
+    groups: dict[str, list[BoardRow]] = {}
+    for row in rows:
+        for name in dict.fromkeys(names_of(row.dept)) or [""]:  # 办公室、办公室 is one
+            groups.setdefault(name, []).append(row)
+    return [DeptRows(name, groups[name]) for name in sorted(groups)]
 
 
 class _Plan(NamedTuple):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import Session
 from textual.command import CommandList, CommandPalette
@@ -21,7 +22,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from store import board
-from store.board import BoardRow, attention
+from store.board import BoardRow, attention, by_dept
 from store.db import open_ledger, read_session, write_session
 from store.importer import import_file
 from store.ledger import edit_item, history, list_items, log_entry, show_item
@@ -400,12 +401,14 @@ async def test_t_lists_red_and_yellow_and_enter_jumps_to_the_item(sample: Engine
         await settle(app, pilot)
         today_screen = app.screen
         assert isinstance(today_screen, TodayScreen)
-        table = today_screen.query_one("#attention", DataTable)
+        lst = today_screen.query_one("#attention", OptionList)
         with read_session(sample) as session:
-            expected = [r.code for r in attention(session, period=H1)]
-        listed = [row.key.value for row in table.ordered_rows]
+            expected = [r.code for g in by_dept(attention(session, period=H1)) for r in g.rows]
+        listed = [code for code in today_screen.codes if code]
         assert listed == expected and listed[0] == "XN-012"
-        assert "●" in table.get_row_at(0)[0].plain  # red
+        assert today_screen.current == "XN-012"
+        first = lst.get_option_at_index(lst.highlighted or 0).prompt
+        assert isinstance(first, Text) and first.plain.lstrip().startswith("● 红")
         assert pane(app, "party").has_focus
         await pilot.press("enter")
         await settle(app, pilot)

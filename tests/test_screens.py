@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, Sparkline, Sta
 
 from store.board import BoardRow
 from store.models import Entry
+from store.progress import Reason, describe
 from tui.i18n import Translator
 from tui.screens import (
     ConfirmScreen,
@@ -369,6 +370,17 @@ async def test_help_lists_keys_and_closes_on_question_mark() -> None:
 # --- TodayScreen ----------------------------------------------------------------------------
 
 
+def today_lines(screen: Screen[Any]) -> list[str]:
+    """The today list as shown: each dept's heading, then its items, one line each."""
+    lst = screen.query_one("#attention", OptionList)
+    lines = []
+    for n in range(lst.option_count):
+        prompt = lst.get_option_at_index(n).prompt
+        assert isinstance(prompt, Text)
+        lines.append(prompt.plain)
+    return lines
+
+
 @pytest.mark.asyncio
 async def test_today_enter_returns_highlighted_code() -> None:
     rows = [
@@ -377,11 +389,89 @@ async def test_today_enter_returns_highlighted_code() -> None:
     ]
     app = Host(TodayScreen(EN, rows))
     async with app.run_test(size=(80, 24)) as pilot:
-        table = app.screen.query_one(DataTable)
-        first = table.get_row_at(0)
-        assert [c.plain for c in first[:3]] == ["● R", "Party", "DJ-002"]
+        heading, first, _ = today_lines(app.screen)
+        assert heading == "办公室 (2, 1 overdue)"
+        assert first.split()[:4] == ["●", "R", "Party", "DJ-002"]
+        assert app.screen.current == "DJ-002"  # the first item, not the dept's heading
         await pilot.press("down", "enter")
     assert app.results == ["XN-004"]
+
+
+TODAY_ROWS = [
+    # As store.board.attention gives them: red first, then by due date.
+    make_row(code="JD-019", pane="supervision", title="机关内部采购、“三公”经费管理",
+             dept="财务科、审计科", light="red", due=date(2022, 12, 31), target=None,
+             reasons=(Reason("overdue", days=166),)),
+    make_row(code="XN-012", pane="efficiency", title="“三创”工作统筹推进", dept="办公室",
+             light="red", due=date(2023, 6, 1), reasons=(Reason("overdue", days=14),)),
+    make_row(code="XN-021", pane="efficiency", title="强化保密规范管理", dept="办公室、保密科",
+             light="yellow", due=date(2023, 6, 18), actual=2.0, target=4.0,
+             reasons=(Reason("due_soon", days=3),
+                      Reason("behind", expected=3.0, actual=2.0, unit="次"))),
+    make_row(code="DJ-037", title="主题教育活动学习和宣传", dept="", light="yellow",
+             reasons=(Reason("behind", expected=21.0, actual=13.0, unit="期"),)),
+]  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_today_groups_items_under_each_dept_they_name() -> None:
+    """An item naming two depts is under both; depts in name order, the items naming none
+    first; each row says why, in the user's language; j and Enter never land on a heading."""
+    app = Host(TodayScreen(ZH, TODAY_ROWS))
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        lines = today_lines(screen)
+        headings = [line for line, code in zip(lines, screen.codes, strict=True) if not code]
+        assert headings == [
+            "未明确科室（1 项）",
+            "保密科（1 项）",
+            "办公室（2 项，其中逾期 1 项）",
+            "审计科（1 项，其中逾期 1 项）",
+            "财务科（1 项，其中逾期 1 项）",
+        ]
+        assert screen.codes == [None, "DJ-037", None, "XN-021", None, "XN-012", "XN-021",
+                                None, "JD-019", None, "JD-019"]  # fmt: skip
+        assert "落后序时进度：应完成 21期，实际 13期" in lines[1]
+        assert "3 天内到期；落后序时进度：应完成 3次，实际 2次" in lines[3]
+        assert "逾期 14 天" in lines[5]
+        visited = [screen.current]
+        for _ in range(6):
+            await pilot.press("j")
+            visited.append(screen.current)
+        # Past the last item, j comes round to the first (as in the period picker).
+        assert visited == ["DJ-037", "XN-021", "XN-012", "XN-021", "JD-019", "JD-019", "DJ-037"]
+        await pilot.press("k", "k", "enter")
+    assert app.results == ["JD-019"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+@pytest.mark.asyncio
+async def test_today_columns_line_up_in_chinese(size: tuple[int, int]) -> None:
+    """Every column starts at the same cell on every line, the heads' too, however many
+    double-width characters come before it; no line is wider than the list."""
+    from rich.cells import cell_len
+
+    app = Host(TodayScreen(ZH, TODAY_ROWS))
+    async with app.run_test(size=size):
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        title = screen.query_one(".dialog-title", Static).content
+        assert isinstance(title, Text)
+        heads = title.plain.splitlines()[-1]
+        lst = screen.query_one("#attention", OptionList)
+        rows = {row.code: row for row in TODAY_ROWS}
+        shown = [(line, rows[code]) for line, code in zip(today_lines(screen), screen.codes,
+                                                           strict=True) if code]  # fmt: skip
+        assert len(shown) == 6
+        for line, row in shown:
+            for head, cell in (("板块", "监督" if row.pane == "supervision" else None),
+                               ("编号", row.code), ("工作任务", row.title[:2]),
+                               ("原因", describe(row.reasons, "zh")[:2])):  # fmt: skip
+                if cell is not None:
+                    at = cell_len(line[: line.index(cell)])
+                    assert at == cell_len(heads[: heads.index(head)]), (line, head)
+            assert cell_len(line) <= lst.scrollable_content_region.width
 
 
 @pytest.mark.asyncio

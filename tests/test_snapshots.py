@@ -33,6 +33,37 @@ def demo_app(tmp_path: Path) -> Callable[[str], DubanApp]:
     return make
 
 
+# The demo ledger is all 办公室's; the views by dept are shown on it with its work handed to
+# the office's sections, two of them shared (an item under both depts it names).
+SECTIONS = {
+    "XN-019": "综合科", "XN-020": "综合科", "XN-021": "综合科、保密科", "XN-022": "档案室",
+    "XN-023": "综合科", "XN-024": "综合科", "XN-025": "综合科", "XN-026": "综合科",
+    "JD-019": "财务科、审计科", "JD-031": "后勤服务中心", "JD-032": "后勤服务中心",
+    "JD-033": "后勤服务中心", "JD-034": "后勤服务中心", "JD-035": "人事科", "JD-036": "人事科",
+    "JD-037": "人事科", "JD-038": "人事科", "JD-039": "人事科", "JD-040": "人事科",
+}  # fmt: skip
+
+
+@pytest.fixture
+def sections_app(tmp_path: Path) -> Callable[[str], DubanApp]:
+    from store.db import write_session
+    from store.ledger import edit_item, list_items
+
+    engine = open_ledger(str(tmp_path / "demo.db"))
+    build_demo(engine)
+    with write_session(engine) as session:
+        for view in list_items(session):
+            code = view.item.code
+            dept = "机关党委" if code.startswith("DJ-") else SECTIONS.get(code)
+            if dept:
+                edit_item(session, code, {"dept": dept})
+
+    def make(lang: str = "zh") -> DubanApp:
+        return DubanApp(engine, lang=lang, ledger_name="demo")
+
+    return make
+
+
 async def loaded(pilot: Pilot[Any], *keys: str) -> None:
     """Wait for the workers, then press ``keys`` (each press waits for its screen)."""
     app = pilot.app
@@ -75,6 +106,24 @@ class TestDashboard:
             await loaded(pilot, "t")
 
         assert snap_compare(demo_app(lang), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", SIZES)
+class TestByDept:
+    """The views by dept, on the demo's work handed to its sections."""
+
+    def test_stats(self, snap_compare: Any, sections_app: Any, size: str, lang: str) -> None:
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await loaded(pilot, "s")
+
+        assert snap_compare(sections_app(lang), terminal_size=SIZES[size], run_before=run_before)
+
+    def test_today(self, snap_compare: Any, sections_app: Any, size: str, lang: str) -> None:
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await loaded(pilot, "t")
+
+        assert snap_compare(sections_app(lang), terminal_size=SIZES[size], run_before=run_before)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -58,10 +58,10 @@ LOG_ACTIONS = {"bump", "log", "feedback"}
 """Write keys that log work or give feedback: any dept the item names may (``Access.can_log``),
 not only its lead."""
 BOARD_KEYS = {"log", "toggle_done", "add", "edit", "delete", "filter", "period", "detail", "today",
-              "report", "feedback", "extend"}  # fmt: skip
+              "report", "feedback", "extend", "stats"}  # fmt: skip
 """Actions whose keys are priority bindings: they open a form, the filter box or a screen."""
 HOLD_SECONDS = 5.0
-"""Longest that keys typed after Enter, t or r wait for the screen being read; past it (a
+"""Longest that keys typed after Enter, t, r or s wait for the screen being read; past it (a
 ledger that does not answer) they go where they would have gone."""
 POLL_SECONDS = 1.0
 WIDE = 120
@@ -120,6 +120,8 @@ class DubanApp(App[None]):
         Binding("p", "period", "period", id="period", show=False, priority=True),
         Binding("t", "today", "today", id="today", priority=True),
         Binding("r", "report", "report", id="report", priority=True),
+        # Not in the footer: it is full at 80 columns (? and the palette list it).
+        Binding("s", "stats", "stats", id="stats", show=False, priority=True),
         Binding("d", "toggle_done_last", "done last", show=False, id="toggle_done_last"),
     ]
 
@@ -540,8 +542,8 @@ class DubanApp(App[None]):
 
     def hold_keys(self) -> None:
         """Keys typed from now on wait for the screen a worker is reading the ledger for (the
-        detail view, today's list, the report): without this, Esc typed right after Enter
-        would reach the board, and the view would open after it."""
+        detail view, today's list, the report, the figures): without this, Esc typed right
+        after Enter would reach the board, and the view would open after it."""
         if self.key_now is None or self.held is not None:
             return  # the palette's call (no keys typed after it), or already holding
         held = self.held = []
@@ -1062,6 +1064,31 @@ class DubanApp(App[None]):
 
         screen = TodayScreen(self.t, rows)
         self.push_screen(screen, done)
+        self.held_for(screen)
+
+    def action_stats(self) -> None:
+        self.hold_keys()
+        self.open_stats()
+
+    @work(thread=True, exclusive=True, group="stats")
+    def open_stats(self) -> None:
+        """The period's figures per lead dept and the weekly trend, read off the UI thread
+        (both read the whole period)."""
+        from store.db import read_session
+        from store.stats import stats
+        from store.trend import weekly_logged
+
+        period, on = self.period, today()
+        with read_session(self.engine) as session:
+            rows = stats(session, period=period, by="dept", on=on)
+            weeks = weekly_logged(session, period=period, on=on)
+        self.call_from_thread(self._show_stats, period, rows, weeks, on)
+
+    def _show_stats(self, period: str, rows: list[Any], weeks: list[Any], on: Any) -> None:
+        from tui.stats import StatsScreen
+
+        screen = StatsScreen(self.t, rows, weeks, period=period, on=on)
+        self.push_screen(screen)
         self.held_for(screen)
 
     def action_report(self) -> None:

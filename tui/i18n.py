@@ -237,6 +237,18 @@ CATALOG: dict[str, dict[str, str]] = {
         "today.empty": "没有逾期或临期的事项",
         "today.hint": "Enter 跳到事项 · Esc 关闭",
         "today.close": "Esc 关闭",
+        # the today view's dept headings and the stats view (s)
+        "today.group": "{dept}（{n} 项）",
+        "today.group_red": "{dept}（{n} 项，其中逾期 {red} 项）",
+        "key.stats": "统计",
+        "stats.title": "督办统计 · {period}（按牵头科室，截至 {day}）",
+        "stats.bar": "█已办结 ▓逾期 ░其余",
+        "stats.col.share": "办结/事项",
+        "stats.empty": "本期没有事项",
+        "stats.trend": "每周登记次数 · {first} 至 {last}（{weeks} 周）："
+        "共 {n} 次，每周 {least}—{most} 次",
+        "stats.trend_none": "每周登记次数 · {first} 至 {last}（{weeks} 周）：没有登记",
+        "stats.hint": "↑↓ 滚动 · Esc 关闭",
         # the command line's --help (tui/clihelp.py, the help= of tui/cli.py's commands)
         "help.usage": "用法：",
         "help.heading.arguments": "参数：",
@@ -803,6 +815,18 @@ CATALOG: dict[str, dict[str, str]] = {
         "today.empty": "Nothing is overdue or due soon",
         "today.hint": "Enter jumps to the item · Esc closes",
         "today.close": "Esc closes",
+        # the today view's dept headings and the stats view (s)
+        "today.group": "{dept} ({n})",
+        "today.group_red": "{dept} ({n}, {red} overdue)",
+        "key.stats": "Stats",
+        "stats.title": "Figures · {period} (by lead dept, as of {day})",
+        "stats.bar": "█ done ▓ overdue ░ the rest",
+        "stats.col.share": "Done/items",
+        "stats.empty": "No items in this period",
+        "stats.trend": "Entries logged per week · {first} to {last} ({weeks} weeks): {n} in all, "
+        "{least}–{most} a week",
+        "stats.trend_none": "Entries logged per week · {first} to {last} ({weeks} weeks): none",
+        "stats.hint": "↑↓ scroll · Esc closes",
         # the command line's --help (tui/clihelp.py, the help= of tui/cli.py's commands)
         "help.usage": "Usage: ",
         "help.heading.arguments": "Arguments:",

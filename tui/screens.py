@@ -27,7 +27,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, CSSPathType
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -135,7 +135,7 @@ def _percent(fraction: float) -> str:
 class DubanModal(ModalScreen[ResultT]):
     """Base of every duban modal: shared stylesheet, Esc cancels."""
 
-    CSS_PATH = "screens.tcss"
+    CSS_PATH: ClassVar[CSSPathType] = "screens.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", show=False, id="modal.cancel"),
     ]
@@ -1308,9 +1308,21 @@ class DetailScreen(DubanModal[EntryChange | None]):
         self.app.push_screen(ConfirmScreen(self.t, question), done)
 
 
+def fit(text: Text, width: int, *, right: bool = False) -> Text:
+    """``text`` in exactly ``width`` cells (a Chinese character takes two): cut with an
+    ellipsis, so a cut text reads as cut, else padded on the right (on the left: ``right``)."""
+    text = text.copy()
+    text.no_wrap = True
+    if text.cell_len > width:
+        text.truncate(width, overflow="ellipsis")
+    pad = width - text.cell_len
+    return Text(" " * pad).append_text(text) if right else text.append(" " * pad)
+
+
 class TodayScreen(DubanModal[str | None]):
-    """Every red and yellow item across panes, in the order given; Enter returns the
-    highlighted item's code so the app can jump to it."""
+    """Every red and yellow item across panes, under each dept named in its 责任科室 (an item
+    naming two is under both, as ``duban remind`` reminds both), in the order given within a
+    dept (red first); Enter returns the highlighted item's code so the app can jump to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "choose", "Go to item", show=False, id="today.choose"),
@@ -1321,77 +1333,126 @@ class TodayScreen(DubanModal[str | None]):
     MAX_WIDTH = 120
     """The dialog's widest (screens.tcss), past which a wider terminal gives no more room."""
     CHROME = 6
-    """Cells of the dialog's border and padding and of the table's scrollbar."""
+    """Cells of the dialog's border and padding and of the list's scrollbar."""
+    INDENT = 2
+    """An item's line starts under its dept's name, this far in."""
+    GAP = 2
 
     def __init__(self, t: Translator, rows: list[BoardRow]) -> None:
+        from store.board import by_dept
+
         super().__init__(t)
         self.rows = rows
+        self.groups = by_dept(rows)
+        self.codes: list[str | None] = []
+        """Each line's item code, None for a dept's heading (the list's options, in order)."""
 
     def compose(self) -> ComposeResult:
         t = self.t
         red = sum(r.light == "red" for r in self.rows)
         with Vertical(classes="dialog today"):
-            title = t("today.title", red=red, yellow=len(self.rows) - red)
-            yield Static(Text(title, "bold"), classes="dialog-title")
+            title = Text(t("today.title", red=red, yellow=len(self.rows) - red), "bold")
+            options: list[Option] = []
             if self.rows:
-                yield self.table()
+                heads, options = self.lines()
+                # The column heads stay over the list as it scrolls, with the title.
+                title.append("\n\n").append_text(heads)
+            yield Static(title, classes="dialog-title -heads" if options else "dialog-title")
+            if options:
+                yield OptionList(*options, id="attention", compact=True)
             else:
                 yield Static(Text(t("today.empty")), id="empty")
             yield Static(Text(t("today.hint" if self.rows else "today.close")), classes="hint")
 
-    def table(self) -> DataTable[Text]:
+    def cells(self, row: BoardRow) -> list[Text]:
         t = self.t
-        headers = [Text(t(f"col.{key}")) for key in self.COLUMNS]
-        cells = [
-            [
-                light_mark(t, row.light),
-                Text(t(f"pane.{row.pane}")),
-                ledger_text(row.code),
-                ledger_text(row.title),
-                Text(count_text(row), justify="right"),
-                Text(describe(row.reasons, t.lang), LIGHT_STYLE.get(row.light, "")),
-            ]
-            for row in self.rows
+        return [
+            light_mark(t, row.light),
+            Text(t(f"pane.{row.pane}")),
+            ledger_text(row.code),
+            ledger_text(row.title),
+            Text(clean_text(count_text(row))),
+            # The reasons name the item's unit, which is ledger text.
+            Text(clean_text(describe(row.reasons, t.lang)), LIGHT_STYLE.get(row.light, "")),
         ]
-        # The title and the reason share what the other columns leave (the reason at most
-        # half of it: its first words, 逾期 N 天, say the most), so neither pushes the other
-        # off an 80-column screen.
-        fixed = [k for k in self.COLUMNS if k not in ("title", "reason")]
-        others = sum(
-            max(cell.cell_len for cell in [headers[n], *(line[n] for line in cells)])
-            for n, key in enumerate(self.COLUMNS)
-            if key in fixed
-        )
-        room = min(self.app.size.width, self.MAX_WIDTH) - self.CHROME - 2 * len(headers) - others
-        reason_at, title_at = self.COLUMNS.index("reason"), self.COLUMNS.index("title")
-        widest = max(c.cell_len for c in [headers[reason_at], *(r[reason_at] for r in cells)])
-        reason_width = max(8, min(widest, room // 2))
-        title_width = max(12, room - reason_width)
-        widths = {"title": title_width, "reason": reason_width}
-        table: DataTable[Text] = DataTable(cursor_type="row", id="attention")
-        for key, header in zip(self.COLUMNS, headers, strict=True):
-            table.add_column(header, key=key, width=widths.get(key))
-        for row, line in zip(self.rows, cells, strict=True):
-            # Cut by display width with an ellipsis, so a cut text reads as cut.
-            line[title_at].truncate(title_width, overflow="ellipsis")
-            line[reason_at].truncate(reason_width, overflow="ellipsis")
-            table.add_row(*line, key=row.code)
-        return table
+
+    def lines(self) -> tuple[Text, list[Option]]:
+        """The column heads and the list's lines: each dept's heading, then its items, every
+        column as wide as its widest cell by display width, so Chinese lines up."""
+        t = self.t
+        heads = [Text(t(f"col.{key}"), "bold dim") for key in self.COLUMNS]
+        cells = {id(row): self.cells(row) for row in self.rows}
+        widths = [
+            max(cell.cell_len for cell in [heads[n], *(line[n] for line in cells.values())])
+            for n in range(len(self.COLUMNS))
+        ]
+        # The title and the reason share what the other columns leave: the reason what the
+        # titles do not need, but at most half when both are long (its first words, 逾期 N 天,
+        # say the most), so neither pushes the other off an 80-column screen.
+        title_at, reason_at = self.COLUMNS.index("title"), self.COLUMNS.index("reason")
+        width = min(self.app.size.width, self.MAX_WIDTH) - self.CHROME
+        others = sum(w for n, w in enumerate(widths) if n not in (title_at, reason_at))
+        room = width - self.INDENT - self.GAP * (len(self.COLUMNS) - 1) - others
+        spare = max(room // 2, room - widths[title_at])
+        widths[reason_at] = max(8, min(widths[reason_at], spare))
+        widths[title_at] = max(12, room - widths[reason_at])
+        count_at = self.COLUMNS.index("count")
+
+        def line(texts: list[Text]) -> Text:
+            out = Text(" " * self.INDENT)
+            for n, (text, w) in enumerate(zip(texts, widths, strict=True)):
+                if n:
+                    out.append(" " * self.GAP)
+                out.append_text(fit(text, w, right=n == count_at))
+            out.rstrip()
+            return out
+
+        options: list[Option] = []
+        self.codes = []
+        for group in self.groups:
+            red = sum(r.light == "red" for r in group.rows)
+            dept = clean_text(group.dept) or t("cli.remind_nobody")
+            heading = t("today.group_red" if red else "today.group", dept=dept,
+                        n=len(group.rows), red=red)  # fmt: skip
+            shown = fit(Text(heading, "bold"), width)
+            shown.rstrip()
+            options.append(Option(shown, id=f"line-{len(options)}", disabled=True))
+            self.codes.append(None)
+            for row in group.rows:
+                options.append(Option(line(cells[id(row)]), id=f"line-{len(options)}"))
+                self.codes.append(row.code)
+        return line(heads), options
 
     def on_mount(self) -> None:
         if self.rows:
             self.query_one("#attention").focus()
 
-    @on(DataTable.RowSelected, "#attention")
-    def _chosen(self, event: DataTable.RowSelected) -> None:
-        self.dismiss(event.row_key.value)
+    @property
+    def current(self) -> str | None:
+        """The highlighted item's code."""
+        if not self.rows:
+            return None
+        at = self.query_one("#attention", OptionList).highlighted
+        return None if at is None else self.codes[at]
+
+    @on(OptionList.OptionSelected, "#attention")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.codes[event.option_index])
+
+    @on(OptionList.OptionHighlighted, "#attention")
+    def _heading_in_sight(self, event: OptionList.OptionHighlighted) -> None:
+        # A dept's first item brings its heading into sight with it (one line an option).
+        above = event.option_index - 1
+        lst = event.option_list
+        if above >= 0 and self.codes[above] is None and lst.scroll_offset.y > above:
+            lst.scroll_to(y=above, animate=False, immediate=True)
 
     def action_choose(self) -> None:
-        # Reached only when the table does not take Enter itself: nothing is listed.
+        # Reached only when the list does not take Enter itself: nothing is listed.
         self.dismiss(None)
 
     def action_move(self, delta: int) -> None:
         """j / k, as in the panes."""
         if self.rows:
-            table = self.query_one("#attention", DataTable)
-            table.action_cursor_down() if delta > 0 else table.action_cursor_up()
+            lst = self.query_one("#attention", OptionList)
+            lst.action_cursor_down() if delta > 0 else lst.action_cursor_up()
