@@ -26,7 +26,7 @@ from store.values import fmt_num, in_range
 DEFAULT_YELLOW_DAYS = 7
 LIGHTS = ("red", "yellow", "green")
 
-ReasonKind = Literal["overdue", "due_soon", "due_today", "behind"]
+ReasonKind = Literal["overdue", "due_soon", "due_today", "behind", "no_feedback"]
 
 # The words of a reason, in the office's language and in English. The JSON ``light_reason``
 # and the report use Chinese; the dashboard and the CLI show the user's language.
