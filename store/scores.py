@@ -125,11 +125,10 @@ def score_rule(session: Session) -> Rule:
         try:
             values[_field(key)] = parse_points(key, raw)
         except Invalid as exc:
+            mend = f"`duban config {key} {fmt_num(DEFAULT_RULE.value(key))}`"
             raise LedgerError(
-                f"the ledger's setting {exc}; set it again: duban config {key} "
-                f"{fmt_num(DEFAULT_RULE.value(key))}",
-                zh=f"台账的设置 {exc.text('zh')}；请重新设置：duban config {key} "
-                f"{fmt_num(DEFAULT_RULE.value(key))}",
+                f"the ledger's setting {exc}; set it again: {mend}",
+                zh=f"台账的设置 {exc.text('zh')}；请重新设置：{mend}",
             ) from None
     given = frozenset(k for k in SCORE_KEYS if _field(k) in values)
     return Rule(**values, given=given)

@@ -428,13 +428,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "stats.col.late": "未按时",
         "stats.col.feedback_missed": "未按时反馈",
         "stats.col.points": "得分",
-        "help.report.kind": "写什么：summary（工作总结，默认）或 bulletin（督办情况通报：总体情况、"
+        "help.report.kind": "写什么：summary|bulletin，即工作总结（默认）或督办情况通报（总体情况、"
         "需关注的红黄灯事项、各科室办理情况及得分）。",
         "cli.wrote_bulletin": "已写入 {period} 督办情况通报：{path}",
         "cli.setting_score": "score.on_time、score.late、score.missed_feedback（结果考评：按时办结、"
         "未按时办结、未按时反馈的事项每项加减几分；duban config score 查看）",
         "cli.score_default": "{name} = {value}（默认）",
-        "cli.score_one": "分值须逐项设置：{keys}，如 duban config score.late -2",
+        "cli.score_one": "分值须逐项设置：{keys}，如 `duban config score.late -2`",
         "cli.remind_owner": "，责任人 {owner}",
         "cli.remind_due": "，时限 {due}",
         "cli.remind_days": "--days 不能是负数（{days}）",
@@ -957,14 +957,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "stats.col.late": "Late",
         "stats.col.feedback_missed": "No feedback",
         "stats.col.points": "Points",
-        "help.report.kind": "What to write: summary (工作总结, the default) or bulletin "
-        "(督办情况通报: the figures, the red and yellow items, each dept's work and points).",
+        "help.report.kind": "What to write: summary|bulletin, the summary report (工作总结, the "
+        "default) or the 督办情况通报 (the figures, the red and yellow items, each dept's work "
+        "and points).",
         "cli.wrote_bulletin": "wrote the {period} bulletin to {path}",
         "cli.setting_score": "score.on_time, score.late, score.missed_feedback (结果考评: the "
         "points per item done on time, late, or with missed feedback; duban config score "
         "shows them)",
         "cli.score_default": "{name} = {value} (default)",
-        "cli.score_one": "points are set one at a time: {keys}, e.g. duban config score.late -2",
+        "cli.score_one": "points are set one at a time: {keys}, e.g. `duban config score.late -2`",
         "cli.remind_owner": ", owner {owner}",
         "cli.remind_due": ", due {due}",
         "cli.remind_days": "--days cannot be negative ({days})",
