@@ -431,8 +431,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.report.kind": "写什么：summary|bulletin，即工作总结（默认）或督办情况通报（总体情况、"
         "需关注的红黄灯事项、各科室办理情况及得分）。",
         "cli.wrote_bulletin": "已写入 {period} 督办情况通报：{path}",
-        "cli.setting_score": "score.on_time、score.late、score.missed_feedback（结果考评：按时办结、"
-        "未按时办结、未按时反馈的事项每项加减几分；duban config score 查看）",
+        "cli.setting_score": "score.on_time、score.late、score.missed_feedback（结果考评："
+        "按时办结、未按时办结、未按时反馈的事项每项加减几分；duban config score 查看）",
         "cli.score_default": "{name} = {value}（默认）",
         "cli.score_one": "分值须逐项设置：{keys}，如 `duban config score.late -2`",
         "cli.remind_owner": "，责任人 {owner}",
