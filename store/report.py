@@ -4,7 +4,8 @@
 sections, every figure taken from the items' entries. Nothing is invented: a count the ledger
 does not hold is written as 【待补】, and so is a section with nothing to say. The renderers
 (``to_markdown``, ``to_text``, ``to_docx``) all walk the same ``Report.blocks()``, so the three
-formats carry the same text.
+formats carry the same text. They render any ``Document`` (a title and blocks, tables
+included): the bulletin (``store.bulletin``) is written by them in the same official form.
 
 Structure (the seed document's)::
 
@@ -24,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -39,11 +40,13 @@ __all__ = [
     "MISSING",
     "REPORT_SUFFIXES",
     "Block",
+    "Document",
     "Report",
     "Section",
     "build_report",
     "cn_number",
     "cn_ordinal",
+    "office_name",
     "to_docx",
     "to_markdown",
     "to_text",
@@ -77,8 +80,11 @@ FONT_H1: Final = ("黑体", "黑体")
 FONT_H2: Final = ("楷体_GB2312", "楷体")
 SIZE_TITLE: Final = 22  # 二号
 SIZE_BODY: Final = 16  # 三号
+SIZE_TABLE: Final = 14  # 四号: a table of seven columns fits the A4 text width
+PAGE_MM: Final = (210, 297)  # A4, width and height
+MARGIN_MM: Final = (37, 35, 28, 26)  # top, bottom, left (the binding side), right
 
-BlockKind = Literal["title", "h1", "h2", "p"]
+BlockKind = Literal["title", "h1", "h2", "p", "table"]
 
 _DIGITS: Final = "零一二三四五六七八九"
 
@@ -132,8 +138,25 @@ class Section:
 
 @dataclass(frozen=True)
 class Block:
+    """One block of a document: a line of text, or (``table``) ``rows`` of cells, the first
+    row its header, each cell one line with no control character."""
+
     kind: BlockKind
     text: str
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def table(cls, rows: Sequence[Sequence[str]]) -> Block:
+        return cls("table", "", tuple(tuple(clean_text(c) for c in row) for row in rows))
+
+
+class Document(Protocol):
+    """What the renderers write: a title (the .docx's title property) and the blocks in
+    reading order, already cleaned (``clean_text``)."""
+
+    @property
+    def title(self) -> str: ...
+    def blocks(self) -> Iterator[Block]: ...
 
 
 @dataclass
@@ -293,6 +316,12 @@ def _setting(session: Session, key: str) -> str | None:
     return value or None
 
 
+def office_name(session: Session, office: str | None = None) -> str:
+    """The office a document is of: ``office`` when given, else the ledger's ``office``
+    setting, else 【待补】单位."""
+    return (office or "").strip() or _setting(session, "office") or NO_OFFICE
+
+
 def _intro(label: str, office: str, views: Sequence[ItemView]) -> str:
     if not views:
         return f"{label}，{office}台账暂无登记事项{MISSING}。"
@@ -318,7 +347,7 @@ def build_report(
 
     ``office`` defaults to the ledger's ``office`` setting, else 【待补】单位."""
     p = parse_period(period)
-    office = (office or "").strip() or _setting(session, "office") or NO_OFFICE
+    office = office_name(session, office)
     plans = _plan_periods(p)
     title = f"{office}{p.label_zh}工作情况" + (
         f"及{_short_label(plans[-1], p)}工作计划" if plans else ""
@@ -383,47 +412,88 @@ def _md_escape(text: str) -> str:
     return text.translate(_MD_SPECIAL)
 
 
-def to_markdown(report: Report) -> str:
+def _md_table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """A pipe table: the header, its rule (the figures right-aligned), the rows."""
+    if not rows:
+        return []
+    head, *body = rows
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(_md_escape(c) for c in cells) + " |"
+
+    rule = "| " + " | ".join(":--" if n == 0 else "--:" for n in range(len(head))) + " |"
+    return [line(head), rule, *(line(r) for r in body)]
+
+
+def to_markdown(report: Document) -> str:
     lines: list[str] = []
     prefix = {"title": "# ", "h1": "## ", "h2": "### ", "p": ""}
     for block in report.blocks():
-        lines += [prefix[block.kind] + _md_escape(block.text), ""]
+        if block.kind == "table":
+            lines += [*_md_table(block.rows), ""]
+        else:
+            lines += [prefix[block.kind] + _md_escape(block.text), ""]
     return "\n".join(lines)
 
 
 TEXT_INDENT: Final = "\u3000\u3000"  # two full-width spaces: a first-line indent of two characters
 
 
-def to_text(report: Report) -> str:
+def _width(text: str) -> int:
+    """Display cells: a CJK (wide or full-width) character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _text_table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Columns aligned by display width, the name left and the figures right."""
+    if not rows:
+        return []
+    widths = [max(_width(r[n]) for r in rows) for n in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [
+            c + " " * (w - _width(c)) if n == 0 else " " * (w - _width(c)) + c
+            for n, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append(TEXT_INDENT + "  ".join(cells).rstrip())
+    return lines
+
+
+def to_text(report: Document) -> str:
     lines: list[str] = []
     for block in report.blocks():
         if block.kind == "title":
             lines += [block.text, ""]
+        elif block.kind == "table":
+            lines += _text_table(block.rows)
         else:
             lines.append(TEXT_INDENT + block.text)
     return "\n".join(lines) + "\n"
 
 
 def to_docx(
-    report: Report, path: str | Path, *, force: bool = False, ledger: Path | None = None
+    report: Document, path: str | Path, *, force: bool = False, ledger: Path | None = None
 ) -> Path:
     """The report as a Word document, formatted as offices submit it (GB/T 9704 style): title
     centred in 小标宋 22pt, body 仿宋 16pt with a two-character first-line indent, 一、 headings
-    in 黑体 and （一） headings in 楷体. Fonts are set for East Asian text too (w:eastAsia), which
-    is what Word uses for Chinese characters. The file is written as every file duban writes
+    in 黑体 and （一） headings in 楷体, a table in 仿宋 14pt with its header row in 黑体 (repeated
+    on each page). Fonts are set for East Asian text too (w:eastAsia), which is what Word uses
+    for Chinese characters. The file is written as every file duban writes
     (``store.files.write_atomically``): complete or not at all, an existing one only with
     ``force``."""
-    from docx import Document
+    from docx import Document as WordDocument
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Mm, Pt, RGBColor
 
     path = Path(path)
-    doc = Document()
+    doc = WordDocument()
     for s in doc.sections:
-        s.page_height, s.page_width = Mm(297), Mm(210)
-        s.top_margin, s.bottom_margin = Mm(37), Mm(35)
-        s.left_margin, s.right_margin = Mm(28), Mm(26)
+        s.page_height, s.page_width = Mm(PAGE_MM[1]), Mm(PAGE_MM[0])
+        s.top_margin, s.bottom_margin = Mm(MARGIN_MM[0]), Mm(MARGIN_MM[1])
+        s.left_margin, s.right_margin = Mm(MARGIN_MM[2]), Mm(MARGIN_MM[3])
     doc.core_properties.title = clean_text(report.title)
 
     styles = {
@@ -455,7 +525,22 @@ def to_docx(
             fmt.keep_with_next = True
             _outline_level(style.element.get_or_add_pPr(), outline)
 
+    cell_style = doc.styles.add_style("duban 表格", WD_STYLE_TYPE.PARAGRAPH)
+    cell_style.base_style = doc.styles["Normal"]
+    cell_style.font.name = FONT_BODY[0]
+    cell_style.font.size = Pt(SIZE_TABLE)
+    cell_style.font.color.rgb = RGBColor(0, 0, 0)
+    _east_asia(cell_style.element.get_or_add_rPr(), FONT_BODY[0])
+    fmt = cell_style.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(22)
+    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
     for block in report.blocks():
+        if block.kind == "table":
+            _docx_table(doc, block.rows, cell_style.name)
+            continue
         name, font, size, _ = styles[block.kind]
         para = doc.add_paragraph(style=name)
         if block.kind == "title":
@@ -479,7 +564,7 @@ REPORT_SUFFIXES: Final = (".docx", ".md", ".txt")
 
 
 def write_report(
-    report: Report, path: str | Path, *, force: bool = False, ledger: Path | None = None
+    report: Document, path: str | Path, *, force: bool = False, ledger: Path | None = None
 ) -> Path:
     """Save the report in the format its name ends with (``REPORT_SUFFIXES``; any other
     ending is written as Word): what ``duban report -o`` writes for that format, through
@@ -492,6 +577,40 @@ def write_report(
     text = clean_lines(to_markdown(report) if suffix == ".md" else to_text(report))
     write_text_atomically(path, lambda fh: fh.write(text), force=force, ledger=ledger)
     return path
+
+
+def _docx_table(doc: object, rows: Sequence[Sequence[str]], style: str) -> None:
+    """A grid table across the text width: the first column (the names) wider, every cell
+    centred in ``style``, the header row in 黑体 and repeated on each page."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    if not rows:
+        return
+    columns = len(rows[0])
+    table = doc.add_table(rows=len(rows), cols=columns)  # type: ignore[attr-defined]
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    text_width = PAGE_MM[0] - MARGIN_MM[2] - MARGIN_MM[3]
+    first = min(44, text_width // 2) if columns > 1 else text_width
+    rest = (text_width - first) / max(1, columns - 1)
+    for r, row in enumerate(rows):
+        cells = table.rows[r].cells
+        for c, text in enumerate(row):
+            cell = cells[c]
+            cell.width = Mm(first if c == 0 else rest)
+            para = cell.paragraphs[0]
+            para.style = style
+            run = para.add_run(text)
+            font = FONT_H1[0] if r == 0 else FONT_BODY[0]
+            run.font.name = font
+            run.font.size = Pt(SIZE_TABLE)
+            _east_asia(run._element.get_or_add_rPr(), font)
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    table.rows[0]._tr.get_or_add_trPr().append(header)
 
 
 def _east_asia(rpr: object, font: str) -> None:

@@ -35,6 +35,7 @@ _NAMES = [
     r"\b[A-Za-z]+-[\w-]*\d[\w-]*",  # codes: BGS-2024-01, DJ-001, utf-8
     r"\b\w+=\S*",  # FIELD=VALUE
     r"\b[0-9a-f]{8,}\b",  # revisions, hashes
+    r"\bscore(?:\.[a-z_]+)?",  # the settings of 结果考评: score, score.late
 ]
 _NAME_RE = re.compile("|".join(_NAMES))
 
@@ -174,6 +175,16 @@ def test_every_command_speaks_chinese(zh, tmp_path: Path) -> None:  # type: igno
     zh("config", "office", "XX市XX局办公室")
     zh("config", "office")
     zh("config", "bogus", code=1)
+    zh("config", "score")
+    zh("config", "score.late", "-2")
+    zh("config", "score.late")
+    zh("config", "score.late", "扣两分", code=1)
+    zh("config", "score", "1", code=1)
+    zh("stats", "--format", "csv")
+    zh("report", "--kind", "bulletin", "--period", "2024-06")
+    zh("report", "--kind", "bulletin", "--format", "docx", "-o", "通报.docx")
+    zh("report", "--kind", "bulletin", "--format", "docx", code=1)
+    zh("report", "--kind", "notice", code=1)
     zh("undo", user="nobody", code=1)  # nothing of theirs to undo
     zh("redo", user="nobody", code=1)
     zh("user", "list")
@@ -193,6 +204,7 @@ def test_every_command_speaks_chinese(zh, tmp_path: Path) -> None:  # type: igno
     zh("log", "BGS-2024-01", user="zhang", code=1)  # a viewer may not
     zh("import", "台账.csv", user="zhang", code=1)
     zh("config", "office", "别的", user="zhang", code=1)
+    zh("config", "score.late", "0", user="zhang", code=1)
     zh("user", "rm", "nobody", code=1)
     zh("user", "rm", "zhang")
     zh("import", "--undo", "1", code=None)

@@ -931,7 +931,8 @@ def stats(
     if fmt == "json":
         print_json([r.to_json() for r in rows])
         return
-    keys = ("items", "done", "on_time", "overdue", "due", "rate", "mean")
+    keys = ("items", "done", "on_time", "overdue", "due", "rate", "mean", "late",
+            "feedback_missed", "points")  # fmt: skip
     heads = [T(f"stats.by.{by}"), *(T(f"stats.col.{k}") for k in keys)]
 
     def name(r: Any) -> str:
@@ -945,7 +946,7 @@ def stats(
         v = getattr(r, k)
         if k in ("rate", "mean"):
             return "—" if v is None else f"{v * 100:.1f}%"
-        return str(v)
+        return fmt_num(v) if k == "points" else str(v)
 
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -953,14 +954,40 @@ def stats(
         for r in rows:
             writer.writerow([clean_text(name(r)), *(value(r, k) for k in keys)])
         return
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
-    table.add_column(heads[0], overflow="ellipsis", no_wrap=True, max_width=16)
-    for h in heads[1:]:
-        table.add_column(h, justify="right", no_wrap=True)
-    for r in rows:
-        table.add_row(cell(name(r)), *(cell(value(r, k)) for k in keys),
-                      style="bold" if r.total else None)  # fmt: skip
+    body = [[cell(name(r)), *(cell(value(r, k)) for k in keys)] for r in rows]
+    table = figures_table(heads, body)
+    for r, row in zip(rows, body, strict=True):
+        table.add_row(*row, style="bold" if r.total else None)
     out.print(table)
+
+
+def figures_table(heads: list[str], body: list[list[Text]]) -> Table:
+    """An empty table for ``body`` (a name, then figures) at the terminal's width: a figure is
+    never cut or broken, the name is cut with … (at most 16 cells), and where the headers do
+    not fit on one line each breaks over as few lines as they all need (按时办 / 结率)."""
+    figures = [max(row[n].cell_len for row in body) for n in range(1, len(heads))]
+    name = min(16, max(cell_len(heads[0]), *(row[0].cell_len for row in body)))
+    # Each column costs its padding (2) and a separator (1) besides its width.
+    room = out.width - 3 * len(heads) - name
+
+    def fit(head: str, floor: int, lines: int) -> int:
+        # The narrowest width, at least the figures' and a character's (a CJK one is two
+        # cells), that holds the header in ``lines``.
+        width = max(floor, *(cell_len(ch) for ch in head))
+        while len(Text(head).wrap(out, width, overflow="fold")) > lines:
+            width += 1
+        return width
+
+    widths = figures
+    for lines in range(1, 5):
+        widths = [fit(h, f, lines) for h, f in zip(heads[1:], figures, strict=True)]
+        if sum(widths) <= room:
+            break
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    table.add_column(heads[0], overflow="ellipsis", no_wrap=True, max_width=name)
+    for head, width in zip(heads[1:], widths, strict=True):
+        table.add_column(head, justify="right", overflow="fold", width=width)
+    return table
 
 
 @app.command(help=H("help.history"))
@@ -1382,27 +1409,39 @@ def report(
         str | None,
         typer.Option("--office", help=H("help.report.office")),
     ] = None,
+    kind: Annotated[str, typer.Option("--kind", help=H("help.report.kind"))] = "summary",
     force: ForceOpt = False,
 ) -> None:
     """Write the period's summary report (工作总结): results per pane with the ledger's figures,
-    problems, and the next period's plan; missing data shows as 【待补】."""
+    problems, and the next period's plan; missing data shows as 【待补】. ``--kind bulletin``
+    writes the period's 督办情况通报 instead (default period: the current month)."""
     from store.db import ledger_file, read_session
     from store.files import write_text_atomically
     from store.periods import current_period, parse_period
-    from store.report import build_report, to_docx, to_markdown, to_text
+    from store.report import Document, build_report, to_docx, to_markdown, to_text
 
+    if kind not in ("summary", "bulletin"):
+        fail(one_of("--kind", kind, ("summary", "bulletin")))
     if fmt not in ("md", "txt", "docx"):
         fail(one_of("--format", fmt, ("md", "txt", "docx")))
     if fmt == "docx" and output is None:
         fail(T("cli.docx_output"))
-    key = parse_period(period).key if period else current_period("half").key
+    default = "month" if kind == "bulletin" else "half"
+    key = parse_period(period).key if period else current_period(default).key
     engine = engine_of(ctx)
+    doc: Document
     with read_session(engine) as session:
-        doc = build_report(session, period=key, office=office)
+        if kind == "bulletin":
+            from store.bulletin import build_bulletin
+
+            doc = build_bulletin(session, period=key, office=office)
+        else:
+            doc = build_report(session, period=key, office=office)
+    wrote = "cli.wrote_bulletin" if kind == "bulletin" else "cli.wrote_report"
     if fmt == "docx":
         assert output is not None
         to_docx(doc, output, force=force, ledger=ledger_file(engine))
-        err.print(Text(T("cli.wrote_report", period=key, path=output)))
+        err.print(Text(T(wrote, period=key, path=output)))
         return
     # Old ledgers may hold text written before it was cleaned on the way in (or by another
     # program): nothing in the report may drive the terminal or sit in the file.
@@ -1412,13 +1451,16 @@ def report(
         return
     write_text_atomically(output, lambda fh: fh.write(text), force=force,
                           ledger=ledger_file(engine))  # fmt: skip
-    err.print(Text(T("cli.wrote_report", period=key, path=output)))
+    err.print(Text(T(wrote, period=key, path=output)))
 
 
 SETTINGS = ("office",)
+"""The settings besides the points of 结果考评 (``store.scores.SCORE_KEYS``, shown together
+by ``duban config score``)."""
 
 
-@app.command(help=H("help.config"))
+# "-2" in `duban config score.late -2` is a value, not an option (as for `duban log`).
+@app.command(context_settings={"ignore_unknown_options": True}, help=H("help.config"))
 @user_errors
 def config(
     ctx: typer.Context,
@@ -1430,25 +1472,41 @@ def config(
     ] = None,
 ) -> None:
     """Show or set a ledger-wide setting (kept in the ledger, shared by everyone using it)."""
-    from store.db import get_setting, set_setting, write_connection
+    from store.db import get_setting, read_session, set_setting, write_connection
+    from store.scores import SCORE_KEYS, score_rule, setting_text
 
-    if key not in SETTINGS:
-        settings = T("list.sep").join(T("cli.setting", name=k) for k in SETTINGS)
+    for arg in (key, value or ""):
+        if arg.startswith("-") and not _NEGATIVE.fullmatch(arg):
+            raise typer.BadParameter(T("cli.no_option", option=arg))
+    if key not in (*SETTINGS, "score", *SCORE_KEYS):
+        settings = T("list.sep").join(
+            [*(T("cli.setting", name=k) for k in SETTINGS), T("cli.setting_score")]
+        )
         fail(T("cli.unknown_setting", name=key, settings=settings))
+    if key == "score" and value is not None:
+        fail(T("cli.score_one", keys=T("list.comma").join(SCORE_KEYS)))
     engine = engine_of(ctx)
+    if value is None and key in ("score", *SCORE_KEYS):
+        with read_session(engine) as session:
+            rule = score_rule(session)
+        for k in SCORE_KEYS if key == "score" else (key,):
+            shown = fmt_num(rule.value(k))
+            say(T("cli.score_default", name=k, value=shown) if rule.is_default(k) else
+                f"{k} = {shown}")  # fmt: skip
+        return
     if value is None:
         current = get_setting(engine, key)
         say(current if current is not None else T("cli.setting_unset", name=key))
         return
+    stored = setting_text(key, value) if key in SCORE_KEYS else clean_text(value)
     from store.access import require_admin
-    from store.db import read_session
     from store.ledger import current_actor
 
     with read_session(engine) as session:
         require_admin(session, current_actor(), "change settings")
     with write_connection(engine) as conn, conn.begin():
-        set_setting(conn, key, clean_text(value))
-    say(f"{key} = {clean_text(value)}")
+        set_setting(conn, key, stored)
+    say(f"{key} = {stored}")
 
 
 user_app = Duban(

@@ -358,7 +358,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.problems": "列出存在问题（从工作总结或问题表导入的），按期间排列。",
         "help.problems.period": "只看这个期间的问题。",
         "help.stats": "督办通报的数字：按科室（牵头科室）、责任人或板块统计事项数、已办结、"
-        "按时办结、逾期、应办结、按时办结率和平均完成率。",
+        "按时办结、逾期、应办结、按时办结率、平均完成率，以及未按时、未按时反馈和结果考评得分。",
         "help.stats.by": "按什么分组：dept|owner|pane（科室、责任人、板块）。",
         "help.stats.format": "格式：table|json|csv。",
         "help.remind": "临近提醒、到期催办：按责任科室（或责任人）列出逾期、即将到期、"
@@ -380,12 +380,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.export.by_pane": "xlsx：每个板块一个工作表（党建、效能、监督）。",
         "help.report": "撰写该期间的工作总结：按板块写成效（附台账中的数字）、存在的问题和"
         "下一阶段打算；缺少的数据标为【待补】。",
-        "help.report.period": "期间：2023-H1、2023-07、2023年上半年 …（默认：本半年）。",
+        "help.report.period": "期间：2023-H1、2023-07、2023年上半年 …（默认：工作总结为本半年，"
+        "督办通报为本月）。",
         "help.report.format": "格式：md|txt|docx（docx 须加 -o）。",
         "help.report.output": "写入的文件（默认输出到屏幕；docx 必须指定）。",
         "help.report.office": "标题中的单位名称（默认取 office 这项设置）。",
         "help.config": "查看或修改台账的设置（存在台账里，所有使用者共用）。",
-        "help.config.key": "设置项：office。",
+        "help.config.key": "设置项：office；score（显示结果考评的三项分值）、score.on_time、"
+        "score.late、score.missed_feedback。",
         "help.metavar.setting": "设置项",
         "help.config.value": "新的值；不写则显示当前值。",
         "help.metavar.value": "值",
@@ -497,6 +499,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "stats.col.mean": "平均完成率",
         "stats.total": "合计",
         "stats.no_owner": "未明确责任人",
+        # 结果考评 and the bulletin (督办情况通报)
+        "stats.col.late": "未按时",
+        "stats.col.feedback_missed": "未按时反馈",
+        "stats.col.points": "得分",
+        "help.report.kind": "写什么：summary|bulletin，即工作总结（默认）或督办情况通报（总体情况、"
+        "需关注的红黄灯事项、各科室办理情况及得分）。",
+        "cli.wrote_bulletin": "已写入 {period} 督办情况通报：{path}",
+        "cli.setting_score": "score.on_time、score.late、score.missed_feedback（结果考评："
+        "按时办结、未按时办结、未按时反馈的事项每项加减几分；duban config score 查看）",
+        "cli.score_default": "{name} = {value}（默认）",
+        "cli.score_one": "分值须逐项设置：{keys}，如 `duban config score.late -2`",
         "cli.remind_owner": "，责任人 {owner}",
         "cli.remind_due": "，时限 {due}",
         "cli.remind_awaiting": "延期申请待审批（申请延至 {day}）",
@@ -944,7 +957,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "by period.",
         "help.problems.period": "Only this period's problems.",
         "help.stats": "The figures of a 督办通报: per lead dept, owner or pane, the items, done, "
-        "done on time, overdue, due by now, 按时办结率 and mean completion.",
+        "done on time, overdue, due by now, 按时办结率, mean completion, late, missed feedback "
+        "and the points of 结果考评.",
         "help.stats.by": "Group by dept|owner|pane.",
         "help.stats.format": "table|json|csv.",
         "help.remind": "Reminders (临近提醒, 到期催办): per responsible dept (or person), what is "
@@ -968,13 +982,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.report": "Write the period's summary report (工作总结): results per pane with the "
         "ledger's figures, problems, and the next period's plan; missing data shows as 【待补】.",
         "help.report.period": "Period: 2023-H1, 2023-07, 2023年上半年 … (default: the current "
-        "half).",
+        "half for the summary, the current month for the bulletin).",
         "help.report.format": "md|txt|docx (docx needs -o).",
         "help.report.output": "File to write (default: stdout; required for docx).",
         "help.report.office": "Office name for the title (default: the 'office' setting).",
         "help.config": "Show or set a ledger-wide setting (kept in the ledger, shared by "
         "everyone using it).",
-        "help.config.key": "Setting: office.",
+        "help.config.key": "Setting: office; score (shows the three points of 结果考评), "
+        "score.on_time, score.late, score.missed_feedback.",
         "help.metavar.setting": "key",
         "help.config.value": "New value; omit to show it.",
         "help.metavar.value": "value",
@@ -1093,6 +1108,19 @@ CATALOG: dict[str, dict[str, str]] = {
         "stats.col.mean": "Mean done",
         "stats.total": "Total",
         "stats.no_owner": "no owner named",
+        # 结果考评 and the bulletin (督办情况通报)
+        "stats.col.late": "Late",
+        "stats.col.feedback_missed": "No feedback",
+        "stats.col.points": "Points",
+        "help.report.kind": "What to write: summary|bulletin, the summary report (工作总结, the "
+        "default) or the 督办情况通报 (the figures, the red and yellow items, each dept's work "
+        "and points).",
+        "cli.wrote_bulletin": "wrote the {period} bulletin to {path}",
+        "cli.setting_score": "score.on_time, score.late, score.missed_feedback (结果考评: the "
+        "points per item done on time, late, or with missed feedback; duban config score "
+        "shows them)",
+        "cli.score_default": "{name} = {value} (default)",
+        "cli.score_one": "points are set one at a time: {keys}, e.g. `duban config score.late -2`",
         "cli.remind_owner": ", owner {owner}",
         "cli.remind_due": ", due {due}",
         "cli.remind_awaiting": "extension to {day} awaiting approval",
