@@ -204,14 +204,17 @@ def pane_totals(
 def attention(
     session: Session, *, period: str | None = None, on: date | None = None
 ) -> list[BoardRow]:
-    """The today view: every red and yellow item of the period across panes, red first, then
-    by due date. Reads the whole period (run it off the UI thread)."""
+    """The today view: every red and yellow item of the period across panes, and every item
+    with an extension awaiting approval (as ``store.remind``), red first, then yellow, then by
+    due date. Reads the whole period (run it off the UI thread)."""
     rows = []
     for pane in PANES:
         rows += [
-            r for r in pane_rows(session, pane=pane, period=period, on=on) if r.light != "green"
-        ]
-    rows.sort(key=lambda r: (r.light != "red", span(r)[1] or date.max, r.code))
+            r for r in pane_rows(session, pane=pane, period=period, on=on)
+            if r.light != "green" or r.extend_to is not None
+        ]  # fmt: skip
+    order = {"red": 0, "yellow": 1, "green": 2}
+    rows.sort(key=lambda r: (order[r.light], span(r)[1] or date.max, r.code))
     return rows
 
 

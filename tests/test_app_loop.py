@@ -13,7 +13,14 @@ from store.access import add_user
 from store.db import read_session, write_session
 from store.ledger import edit_item, show_item
 from tests.test_app_keys import on_base, put_cursor, running, sample, settle
-from tui.screens import DecideScreen, DetailScreen, ExtendForm, FeedbackForm
+from tui.screens import (
+    DecideScreen,
+    DetailScreen,
+    ExtendForm,
+    FeedbackForm,
+    TodayScreen,
+    reasons_text,
+)
 
 __all__ = ["sample"]  # the fixture, used by name
 
@@ -106,3 +113,24 @@ async def test_an_admins_e_decides_an_editors_request(sample: Engine) -> None:
         assert on_base(app)
     got = item(sample, "DJ-012").item
     assert (got.due, got.due_was, got.extend_to) == (date(2023, 9, 30), due, None)
+
+
+async def test_the_today_view_lists_an_extension_awaiting_approval(sample: Engine) -> None:
+    from store.board import attention
+    from store.ledger import request_extension
+
+    with write_session(sample) as s:
+        add_user(s, "tester", "admin", actor="tester")
+        add_user(s, "zhang", "editor", actor="tester")
+        request_extension(s, "DJ-012", date(2023, 9, 30), "人手不足", actor="zhang")
+    with read_session(sample) as s:
+        rows = {r.code: r for r in attention(s, period="2023-H1", on=date(2023, 6, 15))}
+    assert "DJ-012" in rows and rows["DJ-012"].extend_to == date(2023, 9, 30)
+    async with running(sample) as (app, pilot):
+        await pilot.press("t")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, TodayScreen) and "DJ-012" in screen.codes
+        title = str(screen.query(Static)[0].render())
+        assert "延期待审批 1 项" in title
+        assert "延期申请待审批（申请延至 2023-09-30）" in reasons_text(app.t, rows["DJ-012"])

@@ -569,6 +569,8 @@ def test_item_json_has_exactly_the_documented_keys(engine: Engine) -> None:
         "dept": "办公室", "owner": "李四", "start": None, "due": "2023-12-31",
         "span_start": "2023-07-01", "span_end": "2023-12-31", "period": "2023-H2",
         "period_actual": None, "carried": False, "done_on": None, "notes": "含转载",
+        "cadence": None, "last_feedback": "2023-06-15", "due_was": None, "extend_to": None,
+        "extend_reason": "",
     }  # fmt: skip
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
 

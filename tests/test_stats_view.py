@@ -95,13 +95,14 @@ async def test_s_shows_a_line_per_lead_dept_and_esc_closes_it(office: Engine) ->
         lines = table_lines(screen)
         assert lines[0].split()[0] == "科室" and "按时办结率" in lines[0]
         body = [line for line in lines if line and "─" not in line][1:]
-        figures = [(line.split()[0], *line.split()[-3:]) for line in body]
+        figures = [(line.split()[0], *line.split()[-4:]) for line in body]
         assert figures == [
-            # 3 items (JD-001 counts for 纪检组), 1 done on time of 2 due, 会务 overdue.
-            ("办公室", "1/3", "50.0%", "1"),
-            ("机关党委", "1/2", "0.0%", "0"),  # 党日 done after its due date
-            ("纪检组", "0/1", "0.0%", "1"),
-            ("合计", "2/6", "25.0%", "2"),  # not the 2023-H2 item
+            # 3 items (JD-001 counts for 纪检组), 1 done on time of 2 due, 会务 overdue: the
+            # common rule's points, +1 on time and -1 late.
+            ("办公室", "1/3", "50.0%", "1", "0"),
+            ("机关党委", "1/2", "0.0%", "0", "-1"),  # 党日 done after its due date
+            ("纪检组", "0/1", "0.0%", "1", "-1"),
+            ("合计", "2/6", "25.0%", "2", "-2"),  # not the 2023-H2 item
         ]
         with read_session(office) as session:
             assert [*screen.rows, screen.total] == stats(session, period=H1, on=D("2023-06-15"))
@@ -189,7 +190,7 @@ async def test_english_and_a_hostile_dept_name(office: Engine) -> None:
         screen = await open_stats(app, pilot)
         lines = table_lines(screen)
         assert lines[0].split()[:2] == ["Dept", DONE]
-        assert lines[0].rstrip().endswith("Overdue")
+        assert lines[0].rstrip().endswith("Overdue   Points")
         assert any(line.startswith("[red]宣传科") for line in lines)
         assert "\x1b" not in app.export_screenshot()
         assert lines[-1].split()[0] == "Total"

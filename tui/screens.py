@@ -128,6 +128,15 @@ def _shown_input(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def reasons_text(t: Translator, row: BoardRow) -> str:
+    """Why the item needs attention: its light's reasons, and an extension awaiting approval
+    (as `duban remind` says them)."""
+    said = [describe(row.reasons, t.lang)] if row.reasons else []
+    if row.extend_to is not None:
+        said.append(t("cli.remind_awaiting", day=row.extend_to))
+    return t("list.sep").join(said)
+
+
 def _percent(fraction: float) -> str:
     return f"{fraction * 100:.0f}%"
 
@@ -1168,10 +1177,10 @@ class DetailScreen(DubanModal[EntryChange | None]):
                 pace = t("detail.pace_only", expected=_percent(row.expected))
             line.append("  ")
             line.append(pace, "bold yellow" if row.actual < should else "")
-        if row.reasons:
+        if row.reasons or row.extend_to:
             line.append("\n")
             # The reasons name the item's unit, which is ledger text.
-            line.append(clean_text(describe(row.reasons, t.lang)), LIGHT_STYLE.get(row.light, ""))
+            line.append(clean_text(reasons_text(t, row)), LIGHT_STYLE.get(row.light, ""))
         return line
 
     def field_table(self) -> Table:
@@ -1320,7 +1329,8 @@ def fit(text: Text, width: int, *, right: bool = False) -> Text:
 
 
 class TodayScreen(DubanModal[str | None]):
-    """Every red and yellow item across panes, under each dept named in its 责任科室 (an item
+    """Every red and yellow item across panes (and every one with an extension awaiting
+    approval), under each dept named in its 责任科室 (an item
     naming two is under both, as ``duban remind`` reminds both), in the order given within a
     dept (red first); Enter returns the highlighted item's code so the app can jump to it."""
 
@@ -1350,8 +1360,12 @@ class TodayScreen(DubanModal[str | None]):
     def compose(self) -> ComposeResult:
         t = self.t
         red = sum(r.light == "red" for r in self.rows)
+        yellow = sum(r.light == "yellow" for r in self.rows)
+        waiting = sum(r.extend_to is not None for r in self.rows)
         with Vertical(classes="dialog today"):
-            title = Text(t("today.title", red=red, yellow=len(self.rows) - red), "bold")
+            title = Text(t("today.title", red=red, yellow=yellow), "bold")
+            if waiting:
+                title.append(t("today.waiting", n=waiting))
             options: list[Option] = []
             if self.rows:
                 heads, options = self.lines()
@@ -1373,7 +1387,7 @@ class TodayScreen(DubanModal[str | None]):
             ledger_text(row.title),
             Text(clean_text(count_text(row))),
             # The reasons name the item's unit, which is ledger text.
-            Text(clean_text(describe(row.reasons, t.lang)), LIGHT_STYLE.get(row.light, "")),
+            Text(clean_text(reasons_text(t, row)), LIGHT_STYLE.get(row.light, "")),
         ]
 
     def lines(self) -> tuple[Text, list[Option]]:

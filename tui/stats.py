@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
-from store.values import clean_text
+from store.values import clean_text, fmt_num
 from tui.i18n import Translator
 from tui.screens import DubanModal, fit, period_label
 
@@ -105,26 +105,29 @@ class StatsScreen(DubanModal[None]):
         return Text(clean_text(row.name) or self.t("cli.remind_nobody"))
 
     def table(self) -> Table:
-        """One line per dept: its name, its bar, done/items, 按时办结率 and how many are overdue,
+        """One line per dept: its name, its bar, done/items, 按时办结率, how many are overdue and
+        its points (结果考评, by the ledger's rule),
         every column as wide as its widest cell by display width (a Chinese character is two),
         the bar taking what the others leave."""
         t = self.t
         every = [*self.rows, self.total]
         heads = [t("stats.by.dept"), t("stats.bar"), t("stats.col.share"), t("stats.col.rate"),
-                 t("stats.col.overdue")]  # fmt: skip
+                 t("stats.col.overdue"), t("stats.col.points")]  # fmt: skip
         names = [self.dept_name(r) for r in every]
         shares = [Text(f"{r.done}/{r.items}") for r in every]
         rates = [Text("—" if r.rate is None else f"{r.rate * 100:.1f}%") for r in every]
         overdue = [Text(str(r.overdue), "bold red" if r.overdue else "") for r in every]
+        points = [Text(fmt_num(r.points), "red" if r.points < 0 else "") for r in every]
 
         def widest(head: str, cells: list[Text]) -> int:
             return max(Text(head).cell_len, *(c.cell_len for c in cells))
 
         name_w = min(self.NAME_MAX, widest(heads[0], names))
         share_w, rate_w = widest(heads[2], shares), widest(heads[3], rates)
-        overdue_w = widest(heads[4], overdue)
-        gaps = 3 * 4  # between five columns: a cell of padding each side and the divider
-        room = self.inner_width - self.SCROLLBAR - gaps - name_w - share_w - rate_w - overdue_w
+        overdue_w, points_w = widest(heads[4], overdue), widest(heads[5], points)
+        gaps = 3 * 5  # between six columns: a cell of padding each side and the divider
+        room = (self.inner_width - self.SCROLLBAR - gaps - name_w - share_w - rate_w - overdue_w
+                - points_w)  # fmt: skip
         bar_w = max(10, room)
         table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, show_footer=True,
                       header_style="bold", footer_style="bold", padding=(0, 1))  # fmt: skip
@@ -134,6 +137,7 @@ class StatsScreen(DubanModal[None]):
             (heads[2], share_w, "right", shares),
             (heads[3], rate_w, "right", rates),
             (heads[4], overdue_w, "right", overdue),
+            (heads[5], points_w, "right", points),
         )
         for head, width, justify, cells in cols:
             table.add_column(
