@@ -803,12 +803,17 @@ def log_entry(
     return entry
 
 
+def _required(text: str, en: str, zh: str) -> str:
+    """``text`` cleaned; refused in the words given when it says nothing."""
+    said = clean_text(text).strip()
+    if not said:
+        raise BadValue(en, zh)
+    return said
+
+
 def feedback_text(text: str) -> str:
     """What a feedback says, cleaned; refused when it says nothing."""
-    note = clean_text(text).strip()
-    if not note:
-        raise BadValue("feedback needs a word of how the work stands", "进展反馈须写明进展情况")
-    return note
+    return _required(text, "feedback needs a word of how the work stands", "进展反馈须写明进展情况")
 
 
 def give_feedback(
@@ -887,10 +892,7 @@ class Extendable(Spanned, Protocol):
 
 def extension_reason(text: str) -> str:
     """Why an extension is asked for, cleaned; refused when empty."""
-    reason = clean_text(text).strip()
-    if not reason:
-        raise BadValue("an extension needs a reason (--reason)", "延期须写明原因（--reason）")
-    return reason
+    return _required(text, "an extension needs a reason (--reason)", "延期须写明原因（--reason）")
 
 
 def check_extension(item: Extendable, to: date, on: date) -> None:
