@@ -48,6 +48,8 @@ REFUSAL_TEXT: Final[dict[str, dict[str, str]]] = {
         "admin": "only an admin may {what} ({name} is {role})",
         "undo": "cannot undo: {reason}",
         "redo": "cannot redo: {reason}",
+        "extend": "{name} may not put {code}'s due later: ask for an extension (duban extend "
+        "{code} --to DATE --reason WHY), which an admin approves",
     },
     "zh": {
         "viewer": "{name} 是只读用户，不能修改台账",
@@ -57,6 +59,8 @@ REFUSAL_TEXT: Final[dict[str, dict[str, str]]] = {
         "admin": "只有管理员可以{what}（{name} 是{role}）",
         "undo": "不能撤销：{reason}",
         "redo": "不能重做：{reason}",
+        "extend": "{name} 不能直接推迟 {code} 的完成时限：请提交延期申请（duban extend {code} "
+        "--to 日期 --reason 原因），由管理员审批",
     },
 }
 _ZH_WORDS: Final = {

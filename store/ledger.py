@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,16 @@ EDITABLE = (
 )  # fmt: skip
 DATE_FIELDS = ("start", "due")
 STAMP_FIELDS = ("done_on", "cadence_since", "due_was", "extend_to")
+FIELD_ZH = {
+    "code": "编号", "pane": "板块", "category": "类别", "title": "工作任务", "detail": "具体措施",
+    "dept": "责任科室", "assist": "配合科室", "owner": "责任人", "target": "目标值", "unit": "单位",
+    "period": "期间", "start": "开始日期", "due": "完成时限", "status": "状态",
+    "evidence": "办结依据", "reason": "暂缓原因", "progress_note": "完成情况", "notes": "备注",
+    "key": "重点", "cadence": "反馈频次", "done_on": "办结日期", "cadence_since": "反馈起算日",
+    "due_was": "原定时限", "extend_to": "申请延至", "extend_reason": "延期原因",
+    "extend_by": "延期申请人",
+}  # fmt: skip
+"""A field as a refusal in Chinese names it."""
 """Dates duban keeps on an item itself (audited, so undo puts them back)."""
 ENTRIES = Entry.__table__  # type: ignore[attr-defined]
 ITEMS = Item.__table__  # type: ignore[attr-defined]
@@ -666,6 +677,19 @@ _STARTED: dict[str, Any] = {"status": "doing"}
 """What the first log of an item not yet started changes (``log_entry``)."""
 
 
+def _may_move_due(session: Session, actor: str, item: Item, changes: dict[str, Any]) -> None:
+    """With roles on, only an admin puts an item's due later (or clears it): an editor asks
+    for an extension, which an admin approves (``request_extension``)."""
+    if "due" not in changes or item.due is None:
+        return
+    new = changes["due"]
+    if new is not None and new <= item.due:
+        return
+    who = access_of(session, actor)
+    if who.roles_on and who.role != "admin":
+        raise Forbidden("extend", name=actor, code=item.code)
+
+
 def edit_item(
     session: Session,
     code: str,
@@ -686,6 +710,7 @@ def edit_item(
     # whoever may log (an assisting dept too) moves it so.
     require = require_log if action == "log" and changes == _STARTED else require_edit
     require(session, actor, item)
+    _may_move_due(session, actor, item, changes)
     if expected_version is not None and item.version != expected_version:
         # Logging work leaves an audit row without changing the item; the one to name is
         # whoever last changed a field.
@@ -806,7 +831,8 @@ def log_entry(
 def _required(text: str, en: str, zh: str) -> str:
     """``text`` cleaned; refused in the words given when it says nothing."""
     said = clean_text(text).strip()
-    if not said:
+    # A zero-width space (U+200B) or a joiner alone says nothing either.
+    if all(c.isspace() or unicodedata.category(c) == "Cf" for c in said):
         raise BadValue(en, zh)
     return said
 
@@ -949,12 +975,17 @@ def _pending(item: Item) -> date:
     return item.extend_to
 
 
-def approve_extension(session: Session, code: str, *, actor: str | None = None) -> Item:
-    """An admin grants the extension an editor asked for: the due moves, the old one is kept."""
+def approve_extension(
+    session: Session, code: str, *, actor: str | None = None, on: date | None = None
+) -> Item:
+    """An admin grants the extension an editor asked for: the due moves, the old one is kept.
+    The request must still be an extension as of ``on`` (today): not of an item done since,
+    nor to a day its due has passed since or that has gone by (reject it then)."""
     actor = actor or current_actor()
     require_admin(session, actor, "approve an extension")
     item = find_item(session, code)
     to = _pending(item)
+    check_extension(item, to, on or today())
     change_item(session, item, _granted(item, to, item.extend_reason, item.extend_by),
             actor=actor, action="approve")  # fmt: skip
     return item
@@ -1036,6 +1067,8 @@ def fix_entry(
     new_amount = entry.amount if amount is None else float(amount)
     new_day = entry.day if day is None else day
     new_note = entry.note if note is None else clean_text(note)
+    if note is not None and entry.kind == FEEDBACK:
+        new_note = feedback_text(note)  # feedback must still say something
     if (new_amount, new_day, new_note) == (entry.amount, entry.day, entry.note):
         raise Invalid(
             f"entry {entry_id} already reads so: nothing to change",
@@ -1888,6 +1921,8 @@ def _revert(
         return
     if row.field == "entry" and item is not None:
         entry = session.get(Entry, json.loads(row.new or "null"))
+        if entry is not None and verb == "undo":
+            _entry_unchanged_since(session, item, entry, row)
         if entry is not None:
             _audit(
                 session,
@@ -1929,7 +1964,7 @@ def _revert(
         by = f" by {who.actor}" if who else ""
         raise Conflict(
             f"cannot {verb}: {item.code} {row.field} was changed{by} since",
-            zh=f"不能{VERB_ZH[verb]}：{item.code} 的 {row.field} 此后已被"
+            zh=f"不能{VERB_ZH[verb]}：{item.code} 的{FIELD_ZH.get(row.field, row.field)}此后已被"
             + (f" {who.actor} " if who else "他人") + "修改",
         )  # fmt: skip
     old = _load(row.field, row.old)
@@ -1954,6 +1989,24 @@ def _revert(
         batch_id=row.batch_id,
     )
     setattr(item, row.field, old)
+
+
+def _entry_unchanged_since(session: Session, item: Item, entry: Entry, row: AuditEvent) -> None:
+    """Refuse to take back a log (or feedback) that someone corrected since (``fix_entry``):
+    their correction would go with it."""
+    fixes = session.exec(
+        select(AuditEvent.old).where(
+            AuditEvent.item_id == item.id,
+            AuditEvent.field == "entry_fixed",
+            col(AuditEvent.id) > row.id,
+            col(AuditEvent.undone).is_(False),
+        )
+    ).all()
+    if any(json.loads(old or "{}").get("id") == entry.id for old in fixes):
+        raise Conflict(
+            f"cannot undo: that entry of {item.code} was corrected since",
+            zh=f"不能撤销：{item.code} 的这条登记此后已被更正",
+        )
 
 
 def _brings_in(row: AuditEvent) -> bool:

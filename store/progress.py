@@ -91,7 +91,7 @@ class Reason:
             days=self.days,
             expected=f"{fmt_num(self.expected)}{self.unit}",
             actual=f"{fmt_num(self.actual)}{self.unit}",
-            last=f"{self.last:%m-%d}" if self.last else "",
+            last=self.last.isoformat()[5:] if self.last else "",
         )
 
 
@@ -142,30 +142,35 @@ def feedback_due(cadence: str, last: date) -> date | None:
     month, to the day, clamped to the month's end), weekly up to 11-09, semimonthly 11-17,
     quarterly 02-02. None for no (or an unknown) cadence."""
     if cadence in CADENCE_DAYS:
-        return last + timedelta(days=CADENCE_DAYS[cadence])
+        try:
+            return last + timedelta(days=CADENCE_DAYS[cadence])
+        except OverflowError:  # feedback due after 9999-12-31: never late
+            return date.max
     months = CADENCE_MONTHS.get(cadence)
     if months is None:
         return None
     n = last.month - 1 + months
     year, month = last.year + n // 12, n % 12 + 1
+    if year > date.max.year:
+        return date.max
     return date(year, month, min(last.day, calendar.monthrange(year, month)[1]))
 
 
 def feedback_reason(
     cadence: str, since: date | None, last: date | None, today: date
 ) -> Reason | None:
-    """未按时反馈: the cadence's time has passed since the last feedback (or, with none since
-    the cadence was set, since then); None when feedback is not late or there is no cadence."""
+    """未按时反馈: the cadence's time has passed since the last feedback, or, with none at all,
+    since the cadence was set; None when feedback is not late or there is no cadence. Setting
+    the cadence anew does not excuse feedback already due."""
     if not cadence:
         return None
-    # Feedback given before the cadence was set does not count against it, nor for it.
-    start = max((d for d in (last, since) if d is not None), default=None)
+    start = last if last is not None else since
     if start is None:
         return None
     due = feedback_due(cadence, start)
     if due is None or today <= due:
         return None
-    return Reason("no_feedback", last=start, since=start != last)
+    return Reason("no_feedback", last=start, since=last is None)
 
 
 def progress(

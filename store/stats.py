@@ -92,7 +92,8 @@ def figures_of(views: Iterable[ItemView], *, by: By, on: date, rule: Rule) -> li
                     row.on_time += 1
                 elif item.done_on is not None:
                     row.late += 1
-            elif item.due is not None and item.due < on:
+            elif item.status != "paused" and item.due is not None and item.due < on:
+                # 暂缓 is green and not carried over: not overdue, and not late for points.
                 row.overdue += 1
                 row.late += 1
             if done or (item.due is not None and item.due <= on):

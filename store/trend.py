@@ -37,7 +37,7 @@ class Week:
     @property
     def end(self) -> date:
         """Its Sunday."""
-        return self.start + timedelta(days=6)
+        return self.start + min(timedelta(days=6), date.max - self.start)
 
     @property
     def iso(self) -> str:
@@ -63,7 +63,9 @@ def weekly_logged(
     last = on
     if period is not None:
         last = min(on, parse_period(period).end)
-    first = last - timedelta(days=last.weekday()) - timedelta(weeks=weeks - 1)
+    monday = last - timedelta(days=last.weekday())
+    weeks = min(weeks, (monday - date.min).days // 7 + 1)  # none before 0001-01-01
+    first = monday - timedelta(weeks=weeks - 1)
     amount = ENTRIES.c.amount
     ok = amount.between(-MAX_COUNT, MAX_COUNT)  # False for NaN on PostgreSQL too
     # Summed per day by the database (so nothing grows with the ledger but the days), then

@@ -46,8 +46,13 @@ def test_feedback_reason_at_several_dates() -> None:
     none = feedback_reason("weekly", since, None, D("2024-10-09"))
     assert none is not None and none.text() == "未按时反馈（10-01 起未反馈）"
     assert feedback_reason("weekly", since, None, D("2024-10-08")) is None
-    # Feedback from before the cadence was set does not count against it.
-    assert feedback_reason("weekly", D("2024-10-20"), D("2024-09-01"), D("2024-10-25")) is None
+    # Setting a cadence anew does not excuse feedback already due: the last one counts.
+    again = feedback_reason("weekly", D("2024-10-20"), D("2024-09-01"), D("2024-10-25"))
+    assert again is not None and again.text() == "未按时反馈（上次 09-01）"
+    # Nor does the calendar run out: feedback due after 9999-12-31 is never late.
+    assert feedback_due("weekly", date.max) == date.max
+    assert feedback_due("quarterly", D("9999-11-30")) == date.max
+    assert feedback_reason("monthly", None, D("9999-12-30"), date.max) is None
     assert feedback_reason("", since, None, D("2030-01-01")) is None
 
 
@@ -88,11 +93,17 @@ def test_cadence_lights_yellow_when_feedback_is_late(duban) -> None:  # type: ig
     # Logged work is feedback too.
     duban("log", "JD-001", "3", today="2024-07-03")
     assert listed(duban, "JD-001", "2024-07-03")["light"] == "green"
-    # A weekly cadence set later is counted from the day it was set, not from the last log.
+    # A weekly cadence set later counts from the last feedback: switching cadence to and fro
+    # does not excuse feedback already due.
     duban("set", "JD-001", "cadence=weekly", today="2024-07-20")
+    assert listed(duban, "JD-001", "2024-07-20")["light_reason"] == "未按时反馈（上次 07-03）"
+    duban("set", "JD-001", "cadence=monthly", today="2024-08-10")
+    assert listed(duban, "JD-001", "2024-08-10")["light_reason"] == "未按时反馈（上次 07-03）"
+    duban("set", "JD-001", "cadence=weekly", today="2024-07-20")
+    duban("feedback", "JD-001", "本周办结 2 件", today="2024-07-20")
     assert listed(duban, "JD-001", "2024-07-27")["light"] == "green"
     item = listed(duban, "JD-001", "2024-07-28")
-    assert item["light_reason"] == "未按时反馈（07-20 起未反馈）"
+    assert item["light_reason"] == "未按时反馈（上次 07-20）"
     # Done work needs no more feedback; none clears the cadence.
     duban("done", "JD-001", today="2024-07-28")
     assert listed(duban, "JD-001", "2024-09-01")["light"] == "green"
@@ -227,3 +238,44 @@ def test_an_assisting_dept_gives_feedback_but_only_the_lead_extends(duban) -> No
     assert "牵头科室办公室" in refused
     duban("undo", user="qian")  # an assistant takes back their own feedback
     assert listed(duban, "JD-001", "2024-06-15")["last_feedback"] is None
+
+
+def test_what_the_attack_found_stays_fixed(duban) -> None:  # type: ignore[no-untyped-def]
+    duban("add", "档案整理", "--pane", "效能", "--due", "2024-06-10", "--dept", "办公室",
+          today="2024-01-02")  # fmt: skip
+    duban("add", "制度修订", "--pane", "效能", "--due", "2024-06-30", "--dept", "办公室",
+          today="2024-01-02")  # fmt: skip
+    duban("add", "暂缓的", "--pane", "效能", "--due", "2024-02-10", "--dept", "财务科",
+          today="2024-01-02")  # fmt: skip
+    duban("set", "XN-003", "status=暂缓", "reason=等批复", today="2024-01-05")
+    duban("user", "add", "root", "--role", "admin", user="root")
+    duban("user", "add", "li", "--role", "editor", "--dept", "办公室", user="root")
+    duban("user", "add", "dang", "--role", "editor", "--dept", "办公室", user="root")
+    # An editor does not skip the approval by setting the due.
+    refused = duban("set", "XN-002", "due=2024-09-30", user="li", code=1)
+    assert "延期申请" in refused and "duban extend XN-002" in refused
+    duban("set", "XN-002", "due=2024-06-20", user="li")  # earlier is not an extension
+    # An approval is checked again: the item was done meanwhile.
+    duban("extend", "XN-001", "--to", "2024-08-31", "--reason", "设备未到", user="li")
+    duban("done", "XN-001", user="li")
+    assert "已办结" in duban("extend", "XN-001", "--approve", user="root", code=1)
+    duban("extend", "XN-001", "--reject", user="root")
+    # A paused item is neither overdue nor late.
+    rows = json.loads(duban("stats", "--format", "json", user="root"))
+    finance = next(r for r in rows if r["name"] == "财务科")
+    assert (finance["overdue"], finance["late"], finance["points"]) == (0, 0, 0)
+    # Feedback must say something, also when corrected; a zero-width space says nothing.
+    duban("feedback", "XN-002", "已起草修订稿", user="li")
+    said = json.loads(duban("show", "XN-002", "--json"))["entries"][0]["id"]
+    assert "进展反馈须写明" in duban("entry", "set", str(said), "note=  ", user="li", code=1)
+    assert "进展反馈须写明" in duban("feedback", "XN-002", "\u200b", user="li", code=1)
+    assert "原因" in duban("extend", "XN-002", "--to", "2024-09-30", "--reason", "\u200b",
+                         user="li", code=1)  # fmt: skip
+    # Undo does not take back a feedback that someone else corrected since.
+    duban("entry", "set", str(said), "note=已起草修订稿，待会签", user="dang")
+    assert "已被更正" in duban("undo", user="li", code=1)
+    history = duban("history", "XN-002")
+    assert "{" not in history
+    # Dates at the calendar's end do not crash the lights.
+    duban("set", "XN-002", "cadence=每周", user="li")
+    assert duban("list", today="9999-12-31")

@@ -705,9 +705,10 @@ class DubanApp(App[None]):
 
             def decided(answer: str | None) -> None:
                 if answer == "approve":
-                    self.write(lambda s: (self.t("msg.extend_approved", code=row.code,
-                                                 due=row.extend_to),
-                                          approve_extension(s, row.code).id))  # fmt: skip
+                    self.write(lambda s: (
+                        self.t("msg.extend_approved", code=row.code, due=row.extend_to),
+                        approve_extension(s, row.code, on=today()).id,
+                    ))  # fmt: skip
                 elif answer == "reject":
                     self.write(lambda s: (self.t("msg.extend_rejected", code=row.code),
                                           reject_extension(s, row.code).id))  # fmt: skip
@@ -980,7 +981,7 @@ class DubanApp(App[None]):
         fields = {self.t(f"field.{name}"): getattr(item, name) for name in names}
         if item.cadence:
             last = row.last_feedback
-            said = self.t("form.feedback.last", day=f"{last:%Y-%m-%d}") if last else ""
+            said = self.t("form.feedback.last", day=last.isoformat()) if last else ""
             fields[self.t("field.cadence")] = self.t(f"cadence.{item.cadence}") + said
         for name in ("due_was", "extend_to", "extend_reason"):
             value = getattr(item, name)  # shown only for an item that has been extended

@@ -325,7 +325,7 @@ def cadence_text(cadence: str, last: date | None) -> str:
     if not cadence:
         return ""
     word = T(f"cadence.{cadence}")
-    return word + (T("cli.show.last_feedback", day=f"{last:%Y-%m-%d}") if last else "")
+    return word + (T("cli.show.last_feedback", day=last.isoformat()) if last else "")
 
 
 def parse_day(text: str | None) -> date | None:
@@ -468,6 +468,7 @@ def extend(
         reject_extension,
         request_extension,
     )
+    from store.periods import today as clock_today
     from store.spans import span
 
     if code is None:
@@ -493,7 +494,7 @@ def extend(
         fail(T("cli.extend_decide_only"))
     with writing(ctx) as session:
         if approve:
-            item = approve_extension(session, code)
+            item = approve_extension(session, code, on=clock_today())
             message = T("cli.extend_approved", code=item.code, due=item.due, was=item.due_was)
         elif reject:
             item = reject_extension(session, code)
@@ -508,7 +509,7 @@ def extend(
             if item.extend_to is not None:
                 message = T("cli.extend_asked", code=item.code, to=item.extend_to, was=was)
             else:
-                message = T("cli.extended", code=item.code, due=item.due, was=was)
+                message = T("cli.extended", code=item.code, due=item.due, was=item.due_was)
     say(message)
 
 

@@ -91,6 +91,8 @@ def change_words(t: Translator, row: AuditRow) -> str:
         return t("history.problem_added" if new is not None else "history.problem_removed",
                  text=text)  # fmt: skip
     if field == "entry":
+        if isinstance(old, dict):  # an undo of a log: the entry it took away
+            return t("history.entry_removed", entry=_entry_words(t, old))
         return t("history.entry", id=new if new is not None else old)
     if field == "entry_fixed":
         return t("history.entry_fixed", old=_entry_words(t, old), new=_entry_words(t, new))

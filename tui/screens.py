@@ -705,7 +705,7 @@ class FeedbackForm(FormScreen[FeedbackRequest | None]):
         title.append_text(ledger_text(self.row.title))
         if self.row.cadence:
             last = self.row.last_feedback
-            said = self.t("form.feedback.last", day=f"{last:%Y-%m-%d}") if last else ""
+            said = self.t("form.feedback.last", day=last.isoformat()) if last else ""
             title.append(f"  {self.t(f'cadence.{self.row.cadence}')}{said}", "dim")
         return title
 
