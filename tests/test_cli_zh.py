@@ -224,3 +224,35 @@ def test_an_unknown_language_is_refused(tmp_path: Path) -> None:
     assert "fr" in result.stderr and "zh" in result.stderr and "Traceback" not in result.output
     env = {"DUBAN_LANG": "fr"}
     assert runner.invoke(app, ["--db", str(tmp_path / "l.db"), "list"], env=env).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["extend", "DJ-001", "--bogus"], "没有 --bogus 这个选项"),
+        (["list", "--limit", "3"], "没有 --limit 这个选项（可能是：--light、--mine）"),
+        (["feedback"], "缺少参数 '编号'。"),
+        (["extend", "DJ-001", "--to"], "选项 --to 须跟一个值。"),
+        (["history", "--limit", "x"], "'--limit' 的值无效：应为整数。"),
+        (["show", "A", "B"], "多余的参数：B"),
+        (["bogus"], "没有 bogus 这个命令。"),
+    ],
+)
+def test_a_refused_command_line_is_refused_in_chinese(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    # The usage line is in the help language, chosen when duban starts: a process of its own.
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DUBAN_LANG": "zh", "COLUMNS": "100"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from tui.cli import main; main()", "--db",
+         str(tmp_path / "l.db"), *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[-1] == f"错误：{said}"
+    assert not [line for line in lines if english_words(line, tuple(args))], done.stderr

@@ -238,9 +238,26 @@ class HelpCommand(TyperCommand):
 
 
 class HelpGroup(TyperGroup):
-    """HelpCommand's layout and words for a group (duban itself, db, entry, user)."""
+    """HelpCommand's layout and words for a group (duban itself, db, entry, user); as the root,
+    it says a refused command line in the reader's language (``show_usage_error``)."""
 
     context_class = HelpContext
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from typer._click.exceptions import UsageError
+
+        standalone = kwargs.pop("standalone_mode", True)
+        kwargs["standalone_mode"] = False
+        if not standalone:
+            return super().main(*args, **kwargs)
+        argv = kwargs.get("args", args[0] if args else None)
+        try:
+            rv = super().main(*args, **kwargs)
+        except UsageError as exc:
+            show_usage_error(exc, help_lang(sys.argv[1:] if argv is None else list(argv)))
+            sys.exit(exc.exit_code)
+        # Not standalone, Click hands back the code an Exit carried instead of exiting.
+        sys.exit(rv if isinstance(rv, int) else 0)
 
     def get_help_option(self, ctx: Any) -> Any:
         return _help_option(super().get_help_option(ctx))
@@ -263,3 +280,67 @@ class Duban(typer.Typer):
         self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return super().command(name, cls=cls or HelpCommand, **kwargs)
+
+
+# --- usage errors in the reader's language ---------------------------------------------------
+#
+# A command line Click refuses (an unknown option, a missing argument, an option without its
+# value, a value of the wrong type) is said by Click in English. In Chinese the sentence comes
+# from the catalog instead, from what the exception carries (the option, the parameter, the
+# command); English keeps Click's own words.
+
+_NOT_A = re.compile(r"'?(?P<value>.*?)'? is not a valid (?P<type>integer|float)(?: range)?\.?")
+_EXTRA = re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)")
+_WANT = re.compile(r"Input should be a valid (?P<type>integer|number)\b.*")
+_NO_COMMAND = re.compile(r"No such command '(?P<name>.*)'\.")
+
+
+def usage_words(t: Translator, exc: Any) -> str:
+    """What is wrong with the command line, in ``t``'s language (a UsageError of Click's)."""
+    from typer._click import exceptions as ce
+
+    if t.lang != "zh":
+        return str(exc.format_message())
+    if isinstance(exc, ce.NoSuchOption):
+        said = t("cli.usage.no_option", option=exc.option_name)
+        if exc.possibilities:
+            said += t("cli.usage.maybe", options="、".join(sorted(exc.possibilities)))
+        return said
+    if isinstance(exc, ce.MissingParameter):
+        param = exc.param
+        kind = exc.param_type or (param.param_type_name if param is not None else "parameter")
+        hint = exc.param_hint or (param.get_error_hint() if param is not None else "")
+        hint = hint if isinstance(hint, str) else " / ".join(hint)
+        return t(f"cli.usage.missing_{'option' if kind == 'option' else 'argument'}", name=hint)
+    if isinstance(exc, ce.BadOptionUsage) and "requires" in exc.message:
+        return t("cli.usage.needs_value", option=exc.option_name)
+    if isinstance(exc, ce.BadParameter):
+        param = exc.param
+        hint = exc.param_hint or (param.get_error_hint() if param is not None else "")
+        hint = hint if isinstance(hint, str) else " / ".join(hint)
+        message = str(exc.message)
+        if found := _NOT_A.fullmatch(message):
+            message = t(f"cli.usage.not_{found['type']}", value=found["value"])
+        elif found := _WANT.fullmatch(message):
+            message = t(f"cli.usage.want_{found['type']}")
+        return t("cli.usage.bad_value", name=hint, message=message) if hint else message
+    for pattern, key in ((_EXTRA, "cli.usage.extra"), (_NO_COMMAND, "cli.usage.no_command")):
+        found = pattern.fullmatch(str(exc.message))
+        if found:
+            return t(key, **found.groupdict())
+    return str(exc.format_message())
+
+
+def show_usage_error(exc: Any, lang: str) -> None:
+    """Click's UsageError.show, its words from the catalog: the usage line (already in the
+    help language), where to find help, and what is wrong."""
+    t = Translator(lang)
+    out = sys.stderr
+    ctx = exc.ctx
+    if ctx is not None:
+        hint = ""
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = t("cli.usage.try", command=f"{ctx.command_path} {ctx.help_option_names[0]}")
+        out.write(f"{ctx.get_usage()}\n{hint}\n\n" if hint else f"{ctx.get_usage()}\n\n")
+    out.write(t("cli.usage.error", message=usage_words(t, exc)) + "\n")
+    out.flush()
