@@ -48,6 +48,11 @@ ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
     "key": ("重点", "key", "是否重点", "重点事项"),
     "reason": ("暂缓原因", "reason"),
     "cadence": ("反馈频次", "cadence", "反馈周期", "反馈频率", "报送频次"),
+    # An extension, so that an export comes back with it (duban extend writes them).
+    "due_was": ("原定时限", "due_was", "原完成时限"),
+    "extend_to": ("申请延至", "extend_to", "申请延期至"),
+    "extend_reason": ("延期原因", "extend_reason"),
+    "extend_by": ("延期申请人", "extend_by"),
     "place": ("文中序号", "place"),
 }
 ENTRY_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -105,10 +105,10 @@ ENTRY_COLUMNS = ("item_id", "day", "amount", "note", "actor", "kind", "batch_id"
 ITEM_FIELDS = tuple(f for f in KIND_COLUMNS["items"] if f != "actual")
 NEW_ITEM_COLUMNS = (
     "id", *ITEM_FIELDS, "done_on", "version", "created_at", "updated_at", "deleted_at",
-    "cadence_since", "due_was", "extend_to", "extend_reason", "extend_by",
+    "cadence_since",
 )  # fmt: skip
 TEXT_FIELDS = ("category", "title", "detail", "dept", "assist", "owner", "unit", "evidence",
-               "reason", "progress_note", "notes")  # fmt: skip
+               "reason", "progress_note", "notes", "extend_reason", "extend_by")  # fmt: skip
 # What a spreadsheet would run as a formula at the start of a cell.
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 # What duban's CSV export guards with a leading apostrophe: the formula leads, their full-width
@@ -387,6 +387,8 @@ class _ItemImport(_Batcher):
             "period": _Memo(_period_key),
             "start": _Memo(parse_date),
             "due": _Memo(parse_date),
+            "due_was": _Memo(parse_date),
+            "extend_to": _Memo(parse_date),
             "key": _Memo(parse_bool),
             "cadence": _Memo(lambda text: parse_cadence(text) or ""),
             "code": _code,
@@ -404,8 +406,7 @@ class _ItemImport(_Batcher):
         self.defaults: dict[str, Any] = {
             **dict.fromkeys(ITEM_FIELDS), **dict.fromkeys(TEXT_FIELDS, ""), "key": False,
             "done_on": None, "version": 1, "created_at": self.stamp, "updated_at": self.stamp,
-            "deleted_at": None, "cadence": "", "cadence_since": None, "due_was": None,
-            "extend_to": None, "extend_reason": "", "extend_by": "",
+            "deleted_at": None, "cadence": "", "cadence_since": None,
         }  # fmt: skip
         self.default_pane: str | None = None
         memo: dict[tuple[str, int], date | None] = {}

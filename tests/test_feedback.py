@@ -279,3 +279,27 @@ def test_what_the_attack_found_stays_fixed(duban) -> None:  # type: ignore[no-un
     # Dates at the calendar's end do not crash the lights.
     duban("set", "XN-002", "cadence=每周", user="li")
     assert duban("list", today="9999-12-31")
+
+
+def test_an_export_brings_its_extensions_back(duban, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    duban("add", "制度汇编", "--pane", "效能", "--due", "2024-06-10", "--dept", "办公室",
+          today="2024-01-02")  # fmt: skip
+    duban("add", "档案数字化", "--pane", "效能", "--due", "2024-06-12", "--dept", "办公室",
+          today="2024-01-02")  # fmt: skip
+    duban("extend", "XN-001", "--to", "2024-09-30", "--reason", "待上级文件出台")
+    duban("user", "add", "root", "--role", "admin", user="root")
+    duban("user", "add", "li", "--role", "editor", "--dept", "办公室", user="root")
+    duban("extend", "XN-002", "--to", "2024-08-31", "--reason", "设备未到位", user="li")
+    for fmt in ("csv", "xlsx"):
+        out = tmp_path / f"台账.{fmt}"
+        duban("export", "--format", fmt, "-o", str(out), user="root")
+        other = str(tmp_path / f"{fmt}.db")
+        env = {"DUBAN_TODAY": "2024-06-15", "DUBAN_LANG": "zh", "DUBAN_USER": "root"}
+        done = runner.invoke(app, ["--db", other, "import", str(out)], env=env)
+        assert done.exit_code == 0, done.output
+        back = json.loads(runner.invoke(app, ["--db", other, "list", "--json"], env=env).stdout)
+        keys = ("due", "due_was", "extend_to", "extend_reason")
+        assert [tuple(i[k] for k in keys) for i in back] == [
+            ("2024-09-30", "2024-06-10", None, "待上级文件出台"),
+            ("2024-06-12", None, "2024-08-31", "设备未到位"),
+        ]
