@@ -48,6 +48,10 @@ class Attention:
     light: str
     reasons: tuple[Reason, ...]
     due: date | None
+    extend_to: date | None = None
+    """A later due asked for, awaiting approval; until then the old due rules the light."""
+    due_was: date | None = None
+    """The due an extension in force replaced (原定时限)."""
 
 
 @dataclass
@@ -106,7 +110,7 @@ class Bulletin:
 
     def _overview(self) -> str:
         t = self.total
-        asof = f"截至{self.on.year}年{self.on.month}月{self.on.day}日"
+        asof = f"截至{_day_zh(self.on)}"
         if not t.items:
             return f"{asof}，{self.label}台账暂无督办事项，本期无应办结事项。"
         text = f"{asof}，{self.label}纳入督办的事项共{t.items}项，已办结{t.done}项"
@@ -145,9 +149,17 @@ def _rule_words(rule: Rule) -> str:
     )
 
 
+def _day_zh(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def _attention_line(n: int, a: Attention) -> str:
     """1.<title>（<code>）：逾期 3 天。责任科室：办公室；责任人：张三。"""
     why = describe(a.reasons, "zh")
+    if a.extend_to is not None:
+        why += f"（已申请延期至{_day_zh(a.extend_to)}，待审批）"
+    elif a.due_was is not None:
+        why += f"（已批准延期，原定{_day_zh(a.due_was)}）"
     title = a.title.strip().rstrip("。；;，,. ") or MISSING
     return (
         f"{n}.{title}（{a.code}）：{why}。"
@@ -168,7 +180,8 @@ def _dept_cells(row: Row) -> tuple[str, ...]:
 
 def _attention(view: ItemView) -> Attention:
     i, p = view.item, view.progress
-    return Attention(i.code, i.title, i.dept, i.owner, p.light, p.reasons, i.due)
+    return Attention(i.code, i.title, i.dept, i.owner, p.light, p.reasons, i.due, i.extend_to,
+                     i.due_was)  # fmt: skip
 
 
 def _days_overdue(a: Attention) -> int:

@@ -178,6 +178,8 @@ def test_an_editors_extension_waits_for_an_admin(duban) -> None:  # type: ignore
                            user="zhang", code=1)  # fmt: skip
     remind = duban("remind", "--dept", "办公室")
     assert "延期申请待审批（申请延至 2024-08-31）" in remind
+    bulletin = duban("report", "--kind", "bulletin", "--period", "2024-06")
+    assert "逾期 5 天（已申请延期至2024年8月31日，待审批）" in bulletin
     reminded = json.loads(duban("remind", "--format", "json", "--dept", "办公室"))
     assert reminded[0]["items"][0]["awaiting_approval"] == "2024-08-31"
     said = duban("extend", "XN-001", "--approve", user="root")
