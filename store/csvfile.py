@@ -53,6 +53,8 @@ ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
     "extend_to": ("申请延至", "extend_to", "申请延期至"),
     "extend_reason": ("延期原因", "extend_reason"),
     "extend_by": ("延期申请人", "extend_by"),
+    # The day a done item was done: an export brought back keeps its late work late.
+    "done_on": ("办结日期", "done_on"),
     "place": ("文中序号", "place"),
 }
 ENTRY_COLUMNS: dict[str, tuple[str, ...]] = {

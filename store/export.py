@@ -68,7 +68,7 @@ def item_records(session: Session, period: str | None = None) -> Iterator[dict[s
             "progress_note": i.progress_note, "evidence": i.evidence, "notes": i.notes,
             "period": i.period, "key": i.key, "reason": i.reason, "cadence": i.cadence,
             "due_was": i.due_was, "extend_to": i.extend_to, "extend_reason": i.extend_reason,
-            "extend_by": i.extend_by,
+            "extend_by": i.extend_by, "done_on": i.done_on,
             "percent": view.progress.percent, "light": view.progress.light,
         }  # fmt: skip
 

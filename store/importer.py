@@ -104,7 +104,7 @@ ENTRY_COLUMNS = ("item_id", "day", "amount", "note", "actor", "kind", "batch_id"
 # Columns an items file may set on an item; "actual" becomes an opening-balance entry instead.
 ITEM_FIELDS = tuple(f for f in KIND_COLUMNS["items"] if f != "actual")
 NEW_ITEM_COLUMNS = (
-    "id", *ITEM_FIELDS, "done_on", "version", "created_at", "updated_at", "deleted_at",
+    "id", *ITEM_FIELDS, "version", "created_at", "updated_at", "deleted_at",
     "cadence_since",
 )  # fmt: skip
 TEXT_FIELDS = ("category", "title", "detail", "dept", "assist", "owner", "unit", "evidence",
@@ -389,6 +389,7 @@ class _ItemImport(_Batcher):
             "due": _Memo(parse_date),
             "due_was": _Memo(parse_date),
             "extend_to": _Memo(parse_date),
+            "done_on": _Memo(parse_date),
             "key": _Memo(parse_bool),
             "cadence": _Memo(lambda text: parse_cadence(text) or ""),
             "code": _code,
@@ -679,7 +680,10 @@ class _ItemImport(_Batcher):
             merged = SimpleNamespace(**{f: v.get(f, match[f]) for f in ("period", "start", "due")})
             end = span(merged)[1]
             status = changes.get("status", match["status"])
-            if status == "done" and match["done_on"] is None:
+            given = changes.pop("done_on", None) or v.get("done_on")
+            if status == "done" and given is not None and given != match["done_on"]:
+                changes["done_on"] = given  # the sheet's 办结日期
+            elif status == "done" and match["done_on"] is None and given is None:
                 changes["done_on"] = self._done_day(merged)
             elif status != "done" and match["done_on"] is not None:
                 changes["done_on"] = None
@@ -860,7 +864,9 @@ class _ItemImport(_Batcher):
             item["code"] = self._next_code(v["pane"], line)
         if "status" not in v:
             item["status"] = "doing" if v.get("actual") else "todo"
-        if item["status"] == "done":
+        if item["status"] != "done":
+            item["done_on"] = None  # a 办结日期 of work not done is no day it was done
+        elif item.get("done_on") is None:
             item["done_on"] = self._done_day(SimpleNamespace(**item))
         if item["cadence"]:
             item["cadence_since"] = self.today

@@ -54,7 +54,7 @@ HEADER: Final[tuple[str, ...]] = (SERIAL, *(ITEM_COLUMNS[f][0] for f in FIELDS))
 SHEET: Final = "台账"
 
 NUMBER_FIELDS: Final = frozenset({"target", "actual"})
-DATE_FIELDS: Final = frozenset({"start", "due", "due_was", "extend_to"})
+DATE_FIELDS: Final = frozenset({"start", "due", "due_was", "extend_to", "done_on"})
 CENTRED_FIELDS: Final = frozenset({"pane", "unit", "status", "period", "key"})
 DATE_FORMAT: Final = "yyyy-mm-dd"
 

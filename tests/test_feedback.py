@@ -288,6 +288,8 @@ def test_an_export_brings_its_extensions_back(duban, tmp_path: Path) -> None:  #
           today="2024-01-02")  # fmt: skip
     duban("add", "档案数字化", "--pane", "效能", "--due", "2024-06-12", "--dept", "办公室",
           today="2024-01-02")  # fmt: skip
+    duban("add", "迟办的", "--pane", "效能", "--due", "2024-03-31", today="2024-01-02")
+    duban("done", "XN-003", today="2024-04-10")  # ten days late
     duban("extend", "XN-001", "--to", "2024-09-30", "--reason", "待上级文件出台")
     duban("user", "add", "root", "--role", "admin", user="root")
     duban("user", "add", "li", "--role", "editor", "--dept", "办公室", user="root")
@@ -300,8 +302,9 @@ def test_an_export_brings_its_extensions_back(duban, tmp_path: Path) -> None:  #
         done = runner.invoke(app, ["--db", other, "import", str(out)], env=env)
         assert done.exit_code == 0, done.output
         back = json.loads(runner.invoke(app, ["--db", other, "list", "--json"], env=env).stdout)
-        keys = ("due", "due_was", "extend_to", "extend_reason")
+        keys = ("due", "due_was", "extend_to", "extend_reason", "done_on")
         assert [tuple(i[k] for k in keys) for i in back] == [
-            ("2024-09-30", "2024-06-10", None, "待上级文件出台"),
-            ("2024-06-12", None, "2024-08-31", "设备未到位"),
+            ("2024-09-30", "2024-06-10", None, "待上级文件出台", None),
+            ("2024-06-12", None, "2024-08-31", "设备未到位", None),
+            ("2024-03-31", None, None, "", "2024-04-10"),  # late work stays late
         ]
