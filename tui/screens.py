@@ -760,9 +760,9 @@ class ExtendForm(FormScreen[ExtendRequest | None]):
 
     def field_rows(self) -> Iterable[FieldRow]:
         t = self.t
-        yield FieldRow(t("field.extend_to"), _input("", name="to",
+        yield FieldRow(t("form.extend.to"), _input("", name="to",
                        placeholder=t("placeholder.date")), name="to")  # fmt: skip
-        yield FieldRow(t("field.extend_reason"), _input("", name="reason",
+        yield FieldRow(t("form.extend.reason"), _input("", name="reason",
                        placeholder=t("placeholder.extend_reason")), name="reason")  # fmt: skip
 
     def field_error(self, name: str) -> str | None:

@@ -111,7 +111,7 @@ class StatsScreen(DubanModal[None]):
         the bar taking what the others leave."""
         t = self.t
         every = [*self.rows, self.total]
-        heads = [t("stats.by.dept"), t("stats.bar"), t("stats.col.share"), t("stats.col.rate"),
+        heads = [t("stats.by.dept"), t("stats.bar"), t("stats.col.share"), t("stats.view.rate"),
                  t("stats.col.overdue"), t("stats.col.points")]  # fmt: skip
         names = [self.dept_name(r) for r in every]
         shares = [Text(f"{r.done}/{r.items}") for r in every]
