@@ -222,7 +222,12 @@ def remove_user(session: Session, name: str, *, actor: str) -> None:
             "cannot remove the last admin while other users remain",
             zh="还有其他用户时，不能删除最后一个管理员",
         )
-    session.delete(user)
+    from sqlalchemy import delete
+
+    from store.models import UserKey
+
+    session.exec(delete(UserKey).where(col(UserKey.user) == name))
+    session.delete(user)  # a removed user signs in no more
     session.flush()
 
 

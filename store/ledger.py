@@ -1445,12 +1445,16 @@ def _of_zh(shown: str, action: str) -> str:
     return f"对 {shown}的{action}" if shown.endswith("事项") else f"对 {shown} 的{action}"
 
 
+NOT_UNDONE = ("undo", "key-add", "key-rm")
+"""Audit actions ``undo`` passes over: undos themselves, and key changes (``store.keys``)."""
+
+
 def last_txn(session: Session, actor: str) -> str | None:
     row = session.exec(
         select(AuditEvent.txn)
         .where(
             AuditEvent.actor == actor,
-            AuditEvent.action != "undo",
+            col(AuditEvent.action).not_in(NOT_UNDONE),
             col(AuditEvent.undone).is_(False),
         )
         .order_by(col(AuditEvent.id).desc())

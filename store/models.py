@@ -172,3 +172,18 @@ class User(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     role: str = Field(max_length=8, description="admin | editor | viewer")
     dept: str = Field(default="", description="an editor's own 责任科室; empty: every item")
+
+
+class UserKey(SQLModel, table=True):
+    """A public key a user signs in with over SSH (``duban serve``): its OpenSSH text, its
+    SHA256 fingerprint (unique: one key is one person's) and its comment."""
+
+    __tablename__ = "user_keys"
+    __table_args__ = (UniqueConstraint("fingerprint", name="uq_user_keys_fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user: str = Field(max_length=64, index=True)
+    key: str = Field(sa_column=Column(Text, nullable=False))
+    fingerprint: str = Field(max_length=128)
+    comment: str = ""
+    added_at: datetime

@@ -48,7 +48,8 @@ COMMANDS = {"", "add", "log", "feedback", "extend", "done", "reopen", "set", "rm
             "problems rm", "import",
             "export", "report", "config", "demo", "db",
             "db upgrade", "db check", "db backup", "db path", "entry", "entry set", "entry rm",
-            "user", "user add", "user rm", "user list"}  # fmt: skip
+            "user", "user add", "user rm", "user list", "user key", "user key add",
+            "user key rm", "user key list"}  # fmt: skip
 
 
 def help_pages(**env: str) -> dict[str, str]:
@@ -76,7 +77,7 @@ def en_pages() -> dict[str, str]:
 # the values an option takes (party|efficiency|supervision) and its default (默认：update), an
 # identifier (progress_note, DUBAN_LANG), and the command names in a group's list.
 _HELP_NAMES = re.compile(r"<[^>]*>|\w+(?:\|\w+)+|默认：\w+|\b\w+_\w+\b|^\s+[a-z]+(?=\s\s)")
-_PRODUCTS = {"WPS"}
+_PRODUCTS = {"WPS", "SSH", "OpenSSH", "SHA", "ssh", "AAAA", "Xce", "pub"}  # and key text
 
 
 def english_in_help(line: str) -> list[str]:

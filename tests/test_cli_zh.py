@@ -22,7 +22,8 @@ runner = CliRunner()
 ALLOWED = {
     *EDITABLE, *ENTRY_FIELDS, "root", "zhang", "tester", "duban", "wal", "sqlite", "utf",
     "gb18030", "csv", "xlsx", "docx", "json", "txt", "md", "id", "ok", "office", "word",
-    "excel", "nul", "admin", "editor", "viewer", "auto", "cron",
+    "excel", "nul", "admin", "editor", "viewer", "auto", "cron", "sha", "openssh", "ssh",
+    "aaaa",
 }  # fmt: skip
 
 _NAMES = [
@@ -30,6 +31,7 @@ _NAMES = [
     r"\bduban(?: [a-z][a-z-]*)+",  # duban import --undo 1, duban rm
     r"--?[a-zA-Z][\w-]*(?:=\S*)?",  # options
     r"\w+://\S+",  # URLs
+    r"SHA256:\S+",  # a key's fingerprint
     r"\S*[/\\]\S*",  # paths
     r"\S+\.(?:csv|xlsx|xls|ods|md|txt|docx|db|json)\b",  # file names
     r"\b[A-Za-z]+-[\w-]*\d[\w-]*",  # codes: BGS-2024-01, DJ-001, utf-8
@@ -199,6 +201,15 @@ def test_every_command_speaks_chinese(zh, tmp_path: Path) -> None:  # type: igno
     zh("extend", "BGS-2024-02", "--approve")
     zh("show", "BGS-2024-02")
     zh("user", "add", "zhang", "--role", "viewer")
+    import asyncssh
+
+    key = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().strip()
+    zh("user", "key", "list")
+    zh("user", "key", "add", "zhang", key)
+    zh("user", "key", "add", "zhang", key, code=1)
+    zh("user", "key", "add", "zhang", "ssh-rsa 不是公钥", code=1)
+    zh("user", "key", "list")
+    zh("user", "key", "rm", "SHA256:none", code=1)
     zh("user", "list")
     zh("user", "list", user="zhang")
     zh("log", "BGS-2024-01", user="zhang", code=1)  # a viewer may not

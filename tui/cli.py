@@ -1574,6 +1574,77 @@ def user_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     say(T("cli.you_are", who=role_words(me.name, me.role, me.dept)))
 
 
+key_app = Duban(
+    help=H("help.user.key"),
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+user_app.add_typer(key_app, name="key")
+
+
+@key_app.command("add", help=H("help.user.key.add"))
+@user_errors
+def key_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar=H("help.metavar.name"), help=H("help.user.name"))],
+    key: Annotated[
+        str, typer.Argument(metavar=H("help.metavar.key"), help=H("help.user.key.key"))
+    ],
+) -> None:
+    """Let a user sign in over SSH with a public key (admins only)."""
+    from store.keys import add_key
+    from store.ledger import current_actor
+
+    with writing(ctx) as session:
+        row = add_key(session, name, key, actor=current_actor())
+        message = T("cli.key_added", name=row.user, fingerprint=row.fingerprint)
+    say(message)
+
+
+@key_app.command("rm", help=H("help.user.key.rm"))
+@user_errors
+def key_rm(
+    ctx: typer.Context,
+    fingerprint: Annotated[
+        str, typer.Argument(metavar=H("help.metavar.fingerprint"), help=H("help.user.key.fp"))
+    ],
+) -> None:
+    """Take a key away, by its fingerprint (admins only)."""
+    from store.keys import remove_key
+    from store.ledger import current_actor
+
+    with writing(ctx) as session:
+        row = remove_key(session, fingerprint, actor=current_actor())
+        message = T("cli.key_removed", name=row.user, fingerprint=row.fingerprint)
+    say(message)
+
+
+@key_app.command("list", help=H("help.user.key.list"))
+@user_errors
+def key_list(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None,
+        typer.Argument(metavar=H("help.metavar.name"), help=H("help.user.key.list.name")),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The keys users sign in with: whose, fingerprint, comment, when added."""
+    from store.keys import list_keys
+
+    with reading(ctx) as session:
+        keys = list_keys(session, name)
+    if as_json:
+        print_json([{"user": k.user, "fingerprint": k.fingerprint, "comment": k.comment,
+                     "key": k.key, "added_at": k.added_at.isoformat()} for k in keys])  # fmt: skip
+        return
+    if not keys:
+        say(T("cli.no_keys"))
+        return
+    for k in keys:
+        say(f"{k.user}  {k.fingerprint}  {k.comment}".rstrip())
+
+
 def role_words(name: str, role: str, dept: str) -> str:
     """zhang: 编辑（办公室）/ zhang: editor of 办公室."""
     return T("cli.role_of" if dept else "cli.role", name=name, role=T(f"role.{role}"), dept=dept)

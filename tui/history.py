@@ -90,6 +90,11 @@ def change_words(t: Translator, row: AuditRow) -> str:
         text = clean_text(str(data.get("text", ""))) if isinstance(data, dict) else ""
         return t("history.problem_added" if new is not None else "history.problem_removed",
                  text=text)  # fmt: skip
+    if field == "user_key":
+        data = new if isinstance(new, dict) else old if isinstance(old, dict) else {}
+        key = "history.key_added" if isinstance(new, dict) else "history.key_removed"
+        return t(key, user=clean_text(str(data.get("user", ""))),
+                 fingerprint=clean_text(str(data.get("fingerprint", ""))))  # fmt: skip
     if field == "entry":
         if isinstance(old, dict):  # an undo of a log: the entry it took away
             return t("history.entry_removed", entry=_entry_words(t, old))
