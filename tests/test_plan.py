@@ -550,6 +550,7 @@ def _ledger_before_places(db_url: str, tmp_path: Path) -> None:
         for name in ("cadence", "cadence_since", "due_was", "extend_to", "extend_reason",
                      "extend_by"):  # fmt: skip
             conn.execute(text(f"ALTER TABLE items DROP COLUMN {name}"))  # added by 0008
+        conn.execute(text("DROP TABLE user_keys"))  # added by 0009
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     engine.dispose()
 
