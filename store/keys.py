@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from store.access import require_admin
 from store.errors import LedgerError, NotFound
-from store.models import AuditEvent, User, UserKey
+from store.ledger import _audit, new_txn
+from store.models import User, UserKey
 from store.values import BadValue, clean_text
 
 KEY_ACTIONS = ("key-add", "key-rm")
@@ -43,19 +44,6 @@ def parse_key(text: str) -> tuple[str, str, str]:
     return " ".join(openssh[:2]), key.get_fingerprint("sha256"), clean_text(comment)
 
 
-def _audit(session: Session, actor: str, action: str, key: UserKey, **change: object) -> None:
-    import json
-    import uuid
-
-    session.add(
-        AuditEvent(
-            txn=uuid.uuid4().hex, actor=actor, at=datetime.now(UTC), action=action,
-            field="user_key", old=json.dumps(change.get("old"), ensure_ascii=False),
-            new=json.dumps(change.get("new"), ensure_ascii=False),
-        )
-    )  # fmt: skip
-
-
 def add_key(session: Session, name: str, text: str, *, actor: str) -> UserKey:
     """Let ``name`` sign in with the public key ``text``. Admin only; the user must exist; a
     key already someone's is refused (one key, one person)."""
@@ -72,7 +60,8 @@ def add_key(session: Session, name: str, text: str, *, actor: str) -> UserKey:
     row = UserKey(user=name, key=key, fingerprint=fingerprint, comment=comment,
                   added_at=datetime.now(UTC))  # fmt: skip
     session.add(row)
-    _audit(session, actor, "key-add", row, new={"user": name, "fingerprint": fingerprint})
+    _audit(session, txn=new_txn(), actor=actor, action="key-add", item=None, field="user_key",
+           new={"user": name, "fingerprint": fingerprint})  # fmt: skip
     session.flush()
     return row
 
@@ -86,7 +75,8 @@ def remove_key(session: Session, fingerprint: str, *, actor: str) -> UserKey:
     row = session.exec(select(UserKey).where(col(UserKey.fingerprint) == wanted)).first()
     if row is None:
         raise NotFound(f"no key {fingerprint.strip()!r}", zh=f"没有公钥 {fingerprint.strip()!r}")
-    _audit(session, actor, "key-rm", row, old={"user": row.user, "fingerprint": wanted})
+    _audit(session, txn=new_txn(), actor=actor, action="key-rm", item=None, field="user_key",
+           old={"user": row.user, "fingerprint": wanted})  # fmt: skip
     session.delete(row)
     session.flush()
     return row

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -502,17 +502,23 @@ def to_docx(
         "h2": ("duban 二级标题", FONT_H2, SIZE_BODY, 1),
         "p": ("duban 正文", FONT_BODY, SIZE_BODY, None),
     }
-    for kind, (name, font, size, outline) in styles.items():
+    def paragraph_style(name: str, font: str, size: float, line: float) -> Any:
+        """A black paragraph style in ``font`` (East Asian too), exactly ``line`` points."""
         style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = doc.styles["Normal"]
-        style.font.name = font[0]
+        style.font.name = font
         style.font.size = Pt(size)
         style.font.color.rgb = RGBColor(0, 0, 0)
-        _east_asia(style.element.get_or_add_rPr(), font[0])
+        _east_asia(style.element.get_or_add_rPr(), font)
         fmt = style.paragraph_format
         fmt.space_before = fmt.space_after = Pt(0)
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(28)
+        fmt.line_spacing = Pt(line)
+        return style
+
+    for kind, (name, font, size, outline) in styles.items():
+        style = paragraph_style(name, font[0], size, 28)
+        fmt = style.paragraph_format
         if kind == "title":
             fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
             fmt.space_after = Pt(SIZE_BODY * 2)
@@ -525,17 +531,8 @@ def to_docx(
             fmt.keep_with_next = True
             _outline_level(style.element.get_or_add_pPr(), outline)
 
-    cell_style = doc.styles.add_style("duban 表格", WD_STYLE_TYPE.PARAGRAPH)
-    cell_style.base_style = doc.styles["Normal"]
-    cell_style.font.name = FONT_BODY[0]
-    cell_style.font.size = Pt(SIZE_TABLE)
-    cell_style.font.color.rgb = RGBColor(0, 0, 0)
-    _east_asia(cell_style.element.get_or_add_rPr(), FONT_BODY[0])
-    fmt = cell_style.paragraph_format
-    fmt.space_before = fmt.space_after = Pt(0)
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(22)
-    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    cell_style = paragraph_style("duban 表格", FONT_BODY[0], SIZE_TABLE, 22)
+    cell_style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     for block in report.blocks():
         if block.kind == "table":
