@@ -1666,3 +1666,33 @@ def undo_import(engine: Any, batch_id: int, *, actor: str | None = None) -> tupl
         batch.undone = True
         session.add(batch)
         return batch, rows
+
+
+def stdin_suffix(data: bytes, kind: str = "auto") -> str:
+    """The file suffix of what arrived on stdin (``duban import -``), told by its first bytes:
+    a zip is a Word document (word/document.xml), an OpenDocument sheet or else an .xlsx; an
+    OLE file an .xls; text a CSV when its first line has a comma or a tab (or ``kind`` is not
+    plan), else a plan document's text."""
+    import io
+    import zipfile
+
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                mimetype = archive.read("mimetype") if "mimetype" in names else b""
+        except (zipfile.BadZipFile, KeyError, OSError):
+            return ".xlsx"  # the workbook reader says what is wrong with it
+        if "word/document.xml" in names:
+            return ".docx"
+        if b"opendocument.spreadsheet" in mimetype:
+            return ".ods"
+        return ".xlsx"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return ".xls"
+    if kind == "plan":
+        return ".txt"
+    if kind != "auto":
+        return ".csv"
+    first = next((line for line in data.splitlines() if line.strip()), b"")
+    return ".csv" if b"," in first or b"\t" in first else ".txt"

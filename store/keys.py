@@ -6,7 +6,10 @@ one user.
 
 from __future__ import annotations
 
+import stat
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -91,10 +94,87 @@ def list_keys(session: Session, name: str | None = None) -> list[UserKey]:
 
 
 def user_of_key(session: Session, key_text: str) -> str | None:
-    """Whose key this is (the user's name), or None: what the SSH server asks."""
+    """Whose key this is (the user's name), or None."""
     try:
         fingerprint = parse_key(key_text)[1]
     except BadValue:
         return None
+    return user_of_fingerprint(session, fingerprint)
+
+
+def user_of_fingerprint(session: Session, fingerprint: str) -> str | None:
+    """Whose key has this SHA256 fingerprint, or None: what the SSH server asks of each key a
+    client offers. A key whose user is gone is nobody's (removing a user removes the keys)."""
     row = session.exec(select(UserKey).where(col(UserKey.fingerprint) == fingerprint)).first()
-    return row.user if row is not None else None
+    if row is None or session.get(User, row.user) is None:
+        return None
+    return row.user
+
+
+SESSION_ACTIONS = ("ssh-start", "ssh-end")
+"""Audit actions of SSH sessions (``duban serve``): who came in, with which key, to do what;
+in the history, never taken back by ``undo``."""
+
+
+def record_session(
+    session: Session,
+    *,
+    user: str,
+    fingerprint: str,
+    action: str,
+    kind: str,
+    command: str = "",
+    peer: str = "",
+    code: int | None = None,
+) -> None:
+    """Write the start (``ssh-start``) or the end (``ssh-end``, with the exit code) of one SSH
+    session into the audit trail: the door (ssh), the key's fingerprint, the kind (dashboard
+    or exec), the command an exec ran and the client's address."""
+    if action not in SESSION_ACTIONS:
+        raise ValueError(f"not a session action: {action!r}")
+    data: dict[str, object] = {"door": "ssh", "fingerprint": fingerprint, "kind": kind}
+    if command:
+        data["command"] = clean_text(command)[:500]
+    if peer:
+        data["peer"] = peer
+    if code is not None:
+        data["code"] = code
+    _audit(session, txn=new_txn(), actor=user, action=action, item=None, field="ssh_session",
+           new=data)  # fmt: skip
+    session.flush()
+
+
+HOST_KEY_NAME = "ssh_host_ed25519_key"
+
+
+class HostKeyError(LedgerError):
+    """The server's host key cannot be used: unreadable, not a private key, or readable by
+    others (as OpenSSH, duban will not serve with a key anyone on the machine can copy)."""
+
+
+def host_key(path: Path) -> tuple[Any, str, bool]:
+    """(the host key, its SHA256 fingerprint, whether it was made now) at ``path``: read it, or
+    make a new ed25519 key there (0600, in a 0700 directory when duban makes that too)."""
+    import asyncssh
+
+    from store.files import write_atomically
+
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = asyncssh.generate_private_key("ssh-ed25519", comment="duban serve")
+        write_atomically(path, lambda tmp: key.write_private_key(str(tmp)), mode=0o600)
+        return key, key.get_fingerprint("sha256"), True
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        key = asyncssh.read_private_key(str(path))
+    except (OSError, ValueError, asyncssh.KeyImportError) as exc:
+        raise HostKeyError(
+            f"the host key {path} cannot be read: {exc}",
+            zh=f"无法读取主机密钥 {path}：{exc}",
+        ) from exc
+    if mode & 0o077:
+        raise HostKeyError(
+            f"the host key {path} is readable by others (mode {mode:o}): chmod 600 {path}",
+            zh=f"主机密钥 {path} 他人可读（权限 {mode:o}）：请执行 chmod 600 {path}",
+        )
+    return key, key.get_fingerprint("sha256"), False

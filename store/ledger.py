@@ -1445,8 +1445,9 @@ def _of_zh(shown: str, action: str) -> str:
     return f"对 {shown}的{action}" if shown.endswith("事项") else f"对 {shown} 的{action}"
 
 
-NOT_UNDONE = ("undo", "key-add", "key-rm")
-"""Audit actions ``undo`` passes over: undos themselves, and key changes (``store.keys``)."""
+NOT_UNDONE = ("undo", "key-add", "key-rm", "ssh-start", "ssh-end")
+"""Audit actions ``undo`` passes over: undos themselves, key changes and SSH sessions
+(``store.keys``)."""
 
 
 def last_txn(session: Session, actor: str) -> str | None:

@@ -1168,7 +1168,7 @@ def import_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Import ledger items, entries or problems from CSV. All or nothing per file."""
-    from store.importer import import_file, undo_import
+    from store.importer import undo_import
 
     engine = engine_of(ctx)
     if undo_batch is not None:
@@ -1177,6 +1177,40 @@ def import_cmd(
         return
     if not files:
         fail(T("cli.import_no_file"))
+    day = parse_day(as_of)
+    with _stdin_as_file(files, kind) as named:
+        _import_files(engine, named, kind, period, pane_map, encoding, dry_run, on_conflict, day,
+                      sheet, force, as_json)  # fmt: skip
+
+
+@contextmanager
+def _stdin_as_file(files: list[Path], kind: str) -> Iterator[list[Path]]:
+    """``-`` among the files is what stdin holds (``duban serve`` imports that way: a client's
+    file never names the server's), kept in a temporary file named ``stdin`` with the suffix
+    of what it is: a workbook, a Word document, a CSV or a plan document's text."""
+    if not any(str(path) == "-" for path in files):
+        yield files
+        return
+    import tempfile
+
+    from store.importer import stdin_suffix
+
+    data = sys.stdin.buffer.read()
+    if not data.strip():
+        fail(T("cli.import_stdin_empty"))
+    with tempfile.TemporaryDirectory(prefix="duban-stdin-") as folder:
+        taken = Path(folder) / f"stdin{stdin_suffix(data, kind)}"
+        taken.write_bytes(data)
+        yield [taken if str(path) == "-" else path for path in files]
+
+
+def _import_files(
+    engine: Any, files: list[Path], kind: str, period: str | None, pane_map: list[str] | None,
+    encoding: str, dry_run: bool, on_conflict: str, as_of: date | None, sheet: list[str] | None,
+    force: bool, as_json: bool,
+) -> None:  # fmt: skip
+    from store.importer import import_file
+
     failed = False
     reports: list[Any] = []
     for path in files:
@@ -1187,8 +1221,8 @@ def import_cmd(
         with _progress_bar(path) as on_progress:
             report = import_file(
                 engine, path, kind=kind, encoding=encoding, dry_run=dry_run,
-                on_conflict=on_conflict, on_progress=on_progress, as_of=parse_day(as_of),
-                sheets=sheet, force=force, pane_names=_pane_names(pane_map),
+                on_conflict=on_conflict, on_progress=on_progress, as_of=as_of, sheets=sheet,
+                force=force, pane_names=_pane_names(pane_map),
             )  # fmt: skip
         reports.append(report)
         failed |= not report.ok
@@ -1643,6 +1677,75 @@ def key_list(
         return
     for k in keys:
         say(f"{k.user}  {k.fingerprint}  {k.comment}".rstrip())
+
+
+# --- serve ----------------------------------------------------------------------------------
+
+
+@app.command(help=H("help.serve"))
+@user_errors
+def serve(
+    ctx: typer.Context,
+    listen: Annotated[
+        str,
+        typer.Option("--listen", metavar=H("help.metavar.listen"), help=H("help.serve.listen")),
+    ] = "127.0.0.1:2222",
+    host_key: Annotated[
+        Path | None, typer.Option("--host-key", help=H("help.serve.host_key"))
+    ] = None,
+    max_sessions: Annotated[
+        int, typer.Option("--max-sessions", min=1, help=H("help.serve.max_sessions"))
+    ] = 32,
+    per_user: Annotated[int, typer.Option("--per-user", min=1, help=H("help.serve.per_user"))] = 4,
+    idle: Annotated[
+        int,
+        typer.Option("--idle", min=1, metavar=H("help.metavar.minutes"), help=H("help.serve.idle")),
+    ] = 30,
+) -> None:
+    """Serve the dashboard and the commands over SSH: public keys only, each a user's."""
+    import asyncio
+    import signal
+
+    from store.db import default_db_path, read_session, resolve_url
+    from store.keys import HOST_KEY_NAME, list_keys
+    from store.keys import host_key as load_host_key
+    from tui import serve as ssh
+
+    try:
+        host, port = ssh.parse_listen(listen)
+    except ValueError:
+        fail(T("cli.serve_listen", value=listen))
+    engine = engine_of(ctx)
+    with read_session(engine) as session:
+        keys = list_keys(session)
+    if not keys:
+        fail(T("cli.serve_no_keys"))
+    path = host_key if host_key is not None else default_db_path().parent / HOST_KEY_NAME
+    key, fingerprint, made = load_host_key(path)
+    if made:
+        say(T("cli.serve_host_key_made", path=path))
+    service = ssh.Service(
+        url=resolve_url(_db(ctx)), limits=ssh.Limits(max_sessions, per_user, idle * 60.0),
+        lang=T.lang, root=typer.main.get_command(app), log=lambda line: err.print(Text(line)),
+    )  # fmt: skip
+
+    async def run() -> None:
+        try:
+            running = await ssh.start(service, host, port, key, fingerprint)
+        except OSError as exc:
+            fail(T("cli.serve_bind", listen=listen, why=exc.strerror or exc))
+        users = len({k.user for k in keys})
+        say(T("cli.serve_listening", listen=f"{host or '*'}:{running.port}",
+              fingerprint=fingerprint, keys=len(keys), users=users))  # fmt: skip
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, stop.set)
+        await stop.wait()
+        say(T("cli.serve_stopping", n=len(service.seats)))
+        await running.close()
+
+    asyncio.run(run())
 
 
 def role_words(name: str, role: str, dept: str) -> str:

@@ -95,6 +95,16 @@ def change_words(t: Translator, row: AuditRow) -> str:
         key = "history.key_added" if isinstance(new, dict) else "history.key_removed"
         return t(key, user=clean_text(str(data.get("user", ""))),
                  fingerprint=clean_text(str(data.get("fingerprint", ""))))  # fmt: skip
+    if field == "ssh_session":
+        data = new if isinstance(new, dict) else {}
+        peer = clean_text(str(data.get("peer", "")))
+        said = t(
+            "history.ssh.exec" if data.get("kind") == "exec" else "history.ssh.dashboard",
+            command=clean_text(str(data.get("command", ""))),
+            fingerprint=clean_text(str(data.get("fingerprint", ""))),
+            peer=f" · {peer}" if peer else "",
+        )  # fmt: skip
+        return said + (t("history.ssh.code", code=data["code"]) if "code" in data else "")
     if field == "entry":
         if isinstance(old, dict):  # an undo of a log: the entry it took away
             return t("history.entry_removed", entry=_entry_words(t, old))

@@ -336,7 +336,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.history.limit": "显示多少条改动，最新的在前。",
         "help.import": "从文件导入事项、登记或问题。每个文件要么全部导入，要么一条也不导入。",
         "help.import.files": "台账：CSV 文件（Excel、WPS 导出的均可，编码不限）或表格文件"
-        "（.xlsx、.xlsm、.xls、.ods）；或按本单位行文格式写的工作计划（.txt、.md、.docx）。",
+        "（.xlsx、.xlsm、.xls、.ods）；或按本单位行文格式写的工作计划（.txt、.md、.docx）；"
+        "- 读取标准输入。",
         "help.metavar.files": "文件",
         "help.import.kind": "导入什么：auto|items|entries|problems|plan（auto：.txt/.md/.docx "
         "按工作计划导入，CSV 按表头判断）。",
@@ -471,6 +472,50 @@ CATALOG: dict[str, dict[str, str]] = {
         "action.key-rm": "删除公钥",
         "history.key_added": "添加 {user} 的公钥 {fingerprint}",
         "history.key_removed": "删除 {user} 的公钥 {fingerprint}",
+        "action.ssh-start": "SSH 登录",
+        "action.ssh-end": "SSH 退出",
+        "history.ssh.dashboard": "仪表盘 · {fingerprint}{peer}",
+        "history.ssh.exec": "命令 {command} · {fingerprint}{peer}",
+        "history.ssh.code": "（退出码 {code}）",
+        "help.serve": "通过 SSH 提供仪表盘和命令，供没有服务器账号的同事使用。\n\n"
+        "只认公钥（duban user key add 用户 '公钥'），不认密码；登录后以公钥所属用户的身份"
+        "操作，权限照常生效。ssh -p 2222 主机 打开仪表盘；ssh -p 2222 主机 log XN-001 3 "
+        "执行一条命令。没有任何公钥时不启动。",
+        "help.serve.listen": "监听的地址和端口（默认 127.0.0.1:2222；:2222 为所有地址）。",
+        "help.serve.host_key": "主机密钥文件（默认在数据目录，首次启动时生成，权限 0600）。",
+        "help.serve.max_sessions": "同时打开的会话总数上限。",
+        "help.serve.per_user": "每个用户同时打开的会话上限。",
+        "help.serve.idle": "多少分钟没有按键（命令则没有任何输入输出）后断开会话。",
+        "help.metavar.listen": "地址:端口",
+        "help.metavar.minutes": "分钟",
+        "cli.serve_listen": "监听地址 {value!r} 不对：应写成 127.0.0.1:2222、[::1]:2222 或 :2222",
+        "cli.serve_no_keys": "还没有任何用户的公钥，谁也登录不了；先执行 duban user key add "
+        "用户 '公钥'",
+        "cli.serve_host_key_made": "已生成主机密钥 {path}（权限 0600）",
+        "cli.serve_bind": "无法在 {listen} 监听：{why}",
+        "cli.serve_listening": "duban serve 正在 {listen} 监听；主机密钥指纹 {fingerprint}；"
+        "{users} 个用户共 {keys} 个公钥可以登录。Ctrl+C 停止。",
+        "cli.serve_stopping": "正在停止，结束 {n} 个会话",
+        "cli.import_stdin_empty": "标准输入里没有内容可导入（duban import - 读取标准输入）",
+        "serve.refused.quotes": "命令里的引号没有配对：{why}",
+        "serve.refused.empty": "请给出要执行的命令，如 log XN-001 3；打开仪表盘请用 ssh -t",
+        "serve.refused.global": "通过 SSH 不能使用 {option}：台账和语言由服务器决定",
+        "serve.refused.command": "通过 SSH 不能执行 {command}；可以执行：{allowed}",
+        "serve.refused.path": "通过 SSH 不能指定服务器上的文件（{option}）：导入请用 import - "
+        "从标准输入读取，导出和报告写到标准输出",
+        "serve.refused.nobody": "这个公钥不属于任何用户",
+        "serve.refused.subsystem": "不提供 {name}（没有 SFTP，也没有 shell）",
+        "serve.refused.no_terminal": "仪表盘需要终端：请用 ssh -t，或给出要执行的命令",
+        "serve.full": "服务器已满（同时最多 {n} 个会话），请稍后再试",
+        "serve.full_user": "你已打开 {n} 个会话，达到每人上限；请先关掉一个",
+        "serve.no_audit": "无法在留痕中记下这次登录，会话不启动：{why}",
+        "serve.idle": "{n} 分钟没有操作，会话已断开",
+        "serve.log.start": "{user} 通过 SSH 登录（{what}，{fingerprint}，来自 {peer}）",
+        "serve.log.end": "{user} 的 SSH 会话结束（{what}，退出码 {code}）",
+        "serve.log.key_error": "无法读取台账里的公钥，拒绝登录：{why}",
+        "serve.log.refused": "拒绝 {user}（来自 {peer}）的请求 {command}：{why}",
+        "serve.log.failed": "会话（{what}）无法启动：{why}",
+        "serve.failed": "会话无法启动：{why}",
         "cli.feedback": "已登记 {code} 的进展反馈（{day}）",
         "cli.show.last_feedback": "（上次反馈 {day}）",
         "cli.show.awaiting": "{day}（待管理员审批）",
@@ -970,7 +1015,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "file.",
         "help.import.files": "Ledgers: CSV files (Excel/WPS exports; any encoding) or workbooks "
         "(.xlsx, .xlsm, .xls, .ods); or plan documents (.txt, .md, .docx) in the office's prose "
-        "form.",
+        "form; - reads stdin.",
         "help.metavar.files": "files",
         "help.import.kind": "auto|items|entries|problems|plan (auto: .txt/.md/.docx are plans, "
         "CSV by its header).",
@@ -1116,6 +1161,58 @@ CATALOG: dict[str, dict[str, str]] = {
         "action.key-rm": "key removed",
         "history.key_added": "{user}'s key {fingerprint} added",
         "history.key_removed": "{user}'s key {fingerprint} removed",
+        "action.ssh-start": "SSH sign-in",
+        "action.ssh-end": "SSH sign-out",
+        "history.ssh.dashboard": "dashboard · {fingerprint}{peer}",
+        "history.ssh.exec": "command {command} · {fingerprint}{peer}",
+        "history.ssh.code": " (exit {code})",
+        "help.serve": "Serve the dashboard and the commands over SSH, for staff without an "
+        "account on the server.\n\nPublic keys only (duban user key add NAME 'KEY'), never "
+        "passwords; a session acts as the key's user, with that user's role. ssh -p 2222 HOST "
+        "opens the dashboard; ssh -p 2222 HOST log XN-001 3 runs one command. Refuses to start "
+        "while no user has a key.",
+        "help.serve.listen": "Address and port to listen on (default 127.0.0.1:2222; :2222 for "
+        "every address).",
+        "help.serve.host_key": "The host key file (default: in the data directory, made on the "
+        "first start, mode 0600).",
+        "help.serve.max_sessions": "Sessions open at once, in all.",
+        "help.serve.per_user": "Sessions open at once, per user.",
+        "help.serve.idle": "Minutes without a key pressed (for a command: without a byte either "
+        "way) before a session is closed.",
+        "help.metavar.listen": "HOST:PORT",
+        "help.metavar.minutes": "MINUTES",
+        "cli.serve_listen": "cannot listen on {value!r}: write 127.0.0.1:2222, [::1]:2222 or :2222",
+        "cli.serve_no_keys": "no user has a key yet, so nobody could sign in: duban user key add "
+        "NAME 'KEY' first",
+        "cli.serve_host_key_made": "host key {path} made (mode 0600)",
+        "cli.serve_bind": "cannot listen on {listen}: {why}",
+        "cli.serve_listening": "duban serve listening on {listen}; host key {fingerprint}; {keys} "
+        "keys of {users} users may sign in. Ctrl+C stops it.",
+        "cli.serve_stopping": "stopping; ending {n} sessions",
+        "cli.import_stdin_empty": "nothing on stdin to import (duban import - reads stdin)",
+        "serve.refused.quotes": "the command's quotes do not pair up: {why}",
+        "serve.refused.empty": "name a command to run, e.g. log XN-001 3; for the dashboard use "
+        "ssh -t",
+        "serve.refused.global": "{option} is not for SSH: the server chooses the ledger and the "
+        "language",
+        "serve.refused.command": "{command} cannot be run over SSH; these can: {allowed}",
+        "serve.refused.path": "no files on the server over SSH ({option}): import - reads stdin, "
+        "export and report write to stdout",
+        "serve.refused.nobody": "this key is nobody's",
+        "serve.refused.subsystem": "no {name} here (no SFTP, no shell)",
+        "serve.refused.no_terminal": "the dashboard needs a terminal: use ssh -t, or name a "
+        "command",
+        "serve.full": "the server is full ({n} sessions at once); try again later",
+        "serve.full_user": "you have {n} sessions open, as many as one person may; close one first",
+        "serve.no_audit": "this sign-in cannot be written to the audit trail, so the session does "
+        "not start: {why}",
+        "serve.idle": "closed after {n} minutes without a key pressed",
+        "serve.log.start": "{user} signed in over SSH ({what}, {fingerprint}, from {peer})",
+        "serve.log.end": "{user}'s SSH session ended ({what}, exit {code})",
+        "serve.log.key_error": "the ledger's keys cannot be read, so nobody is let in: {why}",
+        "serve.log.refused": "refused {user} (from {peer}) {command}: {why}",
+        "serve.log.failed": "a session ({what}) could not start: {why}",
+        "serve.failed": "the session could not start: {why}",
         "cli.feedback": "feedback on {code} recorded ({day})",
         "cli.show.last_feedback": " (last feedback {day})",
         "cli.show.awaiting": "{day} (awaiting an admin's approval)",
