@@ -49,7 +49,7 @@ COMMANDS = {"", "add", "log", "feedback", "extend", "done", "reopen", "set", "rm
             "export", "report", "config", "demo", "db",
             "db upgrade", "db check", "db backup", "db path", "entry", "entry set", "entry rm",
             "user", "user add", "user rm", "user list", "user key", "user key add",
-            "user key rm", "user key list"}  # fmt: skip
+            "user key rm", "user key list", "serve"}  # fmt: skip
 
 
 def help_pages(**env: str) -> dict[str, str]:

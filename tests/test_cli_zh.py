@@ -218,6 +218,9 @@ def test_every_command_speaks_chinese(zh, tmp_path: Path) -> None:  # type: igno
     zh("config", "score.late", "0", user="zhang", code=1)
     zh("user", "rm", "nobody", code=1)
     zh("user", "rm", "zhang")
+    zh("serve", code=1)  # zhang's key went with zhang: nobody could sign in
+    zh("serve", "--listen", "这里:端口", code=1)
+    zh("import", "-", code=1)  # nothing on stdin
     zh("import", "--undo", "1", code=None)
     zh("import", "--undo", "99", code=1)
     zh("demo", "--build-only", db="demo.db")

@@ -500,3 +500,18 @@ async def test_an_idle_dashboard_is_closed_and_the_terminal_put_back(ledger: Led
         assert not running.service.seats
     finally:
         await running.close()
+
+
+async def test_sessions_read_in_the_history_in_either_language(
+    server: Running, ledger: Ledger
+) -> None:
+    await run(server, ledger.keys["zhang"], "log XN-001 1")
+    said = await run(server, ledger.keys["li"], "history --limit 4", env={"LANG": "zh_CN.UTF-8"})
+    shown = text(said.stdout)
+    assert "SSH 登录" in shown and "SSH 退出" in shown and "命令 log XN-001 1" in shown, shown
+    english = await run(server, ledger.keys["li"], "history --limit 6")
+    assert "SSH sign-in" in text(english.stdout)
+    with read_session(ledger.engine()) as session:
+        from store.ledger import last_txn
+
+        assert last_txn(session, "li") is None  # a session is nothing undo takes back

@@ -1691,15 +1691,23 @@ def serve(
         typer.Option("--listen", metavar=H("help.metavar.listen"), help=H("help.serve.listen")),
     ] = "127.0.0.1:2222",
     host_key: Annotated[
-        Path | None, typer.Option("--host-key", help=H("help.serve.host_key"))
+        Path | None,
+        typer.Option(
+            "--host-key", metavar=H("help.metavar.keyfile"), help=H("help.serve.host_key")
+        ),
     ] = None,
     max_sessions: Annotated[
-        int, typer.Option("--max-sessions", min=1, help=H("help.serve.max_sessions"))
+        int,
+        typer.Option(
+            "--max-sessions", metavar=H("help.metavar.n"), help=H("help.serve.max_sessions")
+        ),
     ] = 32,
-    per_user: Annotated[int, typer.Option("--per-user", min=1, help=H("help.serve.per_user"))] = 4,
+    per_user: Annotated[
+        int, typer.Option("--per-user", metavar=H("help.metavar.n"), help=H("help.serve.per_user"))
+    ] = 4,
     idle: Annotated[
         int,
-        typer.Option("--idle", min=1, metavar=H("help.metavar.minutes"), help=H("help.serve.idle")),
+        typer.Option("--idle", metavar=H("help.metavar.minutes"), help=H("help.serve.idle")),
     ] = 30,
 ) -> None:
     """Serve the dashboard and the commands over SSH: public keys only, each a user's."""
@@ -1715,6 +1723,10 @@ def serve(
         host, port = ssh.parse_listen(listen)
     except ValueError:
         fail(T("cli.serve_listen", value=listen))
+    for option, value in (("--max-sessions", max_sessions), ("--per-user", per_user),
+                          ("--idle", idle)):  # fmt: skip
+        if value < 1:
+            fail(T("cli.serve_limit", option=option))
     engine = engine_of(ctx)
     with read_session(engine) as session:
         keys = list_keys(session)
@@ -1734,13 +1746,13 @@ def serve(
             running = await ssh.start(service, host, port, key, fingerprint)
         except OSError as exc:
             fail(T("cli.serve_bind", listen=listen, why=exc.strerror or exc))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):  # before it says it listens
+            loop.add_signal_handler(number, stop.set)
         users = len({k.user for k in keys})
         say(T("cli.serve_listening", listen=f"{host or '*'}:{running.port}",
               fingerprint=fingerprint, keys=len(keys), users=users))  # fmt: skip
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(number, stop.set)
         await stop.wait()
         say(T("cli.serve_stopping", n=len(service.seats)))
         await running.close()

@@ -479,15 +479,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "history.ssh.code": "（退出码 {code}）",
         "help.serve": "通过 SSH 提供仪表盘和命令，供没有服务器账号的同事使用。\n\n"
         "只认公钥（duban user key add 用户 '公钥'），不认密码；登录后以公钥所属用户的身份"
-        "操作，权限照常生效。ssh -p 2222 主机 打开仪表盘；ssh -p 2222 主机 log XN-001 3 "
-        "执行一条命令。没有任何公钥时不启动。",
-        "help.serve.listen": "监听的地址和端口（默认 127.0.0.1:2222；:2222 为所有地址）。",
+        "操作，权限照常生效。ssh -p 2222 主机 打开仪表盘；ssh -p 2222 主机 duban log XN-001 "
+        "3 执行一条命令（duban 可省略）。没有任何公钥时不启动。",
+        "help.serve.listen": "监听的地址和端口（:2222 为本机所有地址）。",
         "help.serve.host_key": "主机密钥文件（默认在数据目录，首次启动时生成，权限 0600）。",
         "help.serve.max_sessions": "同时打开的会话总数上限。",
         "help.serve.per_user": "每个用户同时打开的会话上限。",
         "help.serve.idle": "多少分钟没有按键（命令则没有任何输入输出）后断开会话。",
         "help.metavar.listen": "地址:端口",
         "help.metavar.minutes": "分钟",
+        "help.metavar.keyfile": "密钥文件",
+        "help.metavar.n": "个数",
         "cli.serve_listen": "监听地址 {value!r} 不对：应写成 127.0.0.1:2222、[::1]:2222 或 :2222",
         "cli.serve_no_keys": "还没有任何用户的公钥，谁也登录不了；先执行 duban user key add "
         "用户 '公钥'",
@@ -496,6 +498,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.serve_listening": "duban serve 正在 {listen} 监听；主机密钥指纹 {fingerprint}；"
         "{users} 个用户共 {keys} 个公钥可以登录。Ctrl+C 停止。",
         "cli.serve_stopping": "正在停止，结束 {n} 个会话",
+        "cli.serve_limit": "{option} 至少为 1",
         "cli.import_stdin_empty": "标准输入里没有内容可导入（duban import - 读取标准输入）",
         "serve.refused.quotes": "命令里的引号没有配对：{why}",
         "serve.refused.empty": "请给出要执行的命令，如 log XN-001 3；打开仪表盘请用 ssh -t",
@@ -1171,8 +1174,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "passwords; a session acts as the key's user, with that user's role. ssh -p 2222 HOST "
         "opens the dashboard; ssh -p 2222 HOST log XN-001 3 runs one command. Refuses to start "
         "while no user has a key.",
-        "help.serve.listen": "Address and port to listen on (default 127.0.0.1:2222; :2222 for "
-        "every address).",
+        "help.serve.listen": "Address and port to listen on (:2222 for every address).",
         "help.serve.host_key": "The host key file (default: in the data directory, made on the "
         "first start, mode 0600).",
         "help.serve.max_sessions": "Sessions open at once, in all.",
@@ -1181,6 +1183,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "way) before a session is closed.",
         "help.metavar.listen": "HOST:PORT",
         "help.metavar.minutes": "MINUTES",
+        "help.metavar.keyfile": "FILE",
+        "help.metavar.n": "N",
         "cli.serve_listen": "cannot listen on {value!r}: write 127.0.0.1:2222, [::1]:2222 or :2222",
         "cli.serve_no_keys": "no user has a key yet, so nobody could sign in: duban user key add "
         "NAME 'KEY' first",
@@ -1189,6 +1193,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.serve_listening": "duban serve listening on {listen}; host key {fingerprint}; {keys} "
         "keys of {users} users may sign in. Ctrl+C stops it.",
         "cli.serve_stopping": "stopping; ending {n} sessions",
+        "cli.serve_limit": "{option} must be at least 1",
         "cli.import_stdin_empty": "nothing on stdin to import (duban import - reads stdin)",
         "serve.refused.quotes": "the command's quotes do not pair up: {why}",
         "serve.refused.empty": "name a command to run, e.g. log XN-001 3; for the dashboard use "
