@@ -293,6 +293,9 @@ async def test_the_clients_environment_does_not_choose_the_user_or_the_ledger(
         "list; id",
         "'unbalanced",
         "",
+        "import 'a\x00b' /etc/passwd",
+        "import -- /etc/passwd",
+        "export -o -",
     ],
 )
 async def test_hostile_commands_are_refused(
@@ -515,3 +518,15 @@ async def test_sessions_read_in_the_history_in_either_language(
         from store.ledger import last_txn
 
         assert last_txn(session, "li") is None  # a session is nothing undo takes back
+
+
+async def test_a_command_with_a_terminal_runs_on_one(server: Running, ledger: Ledger) -> None:
+    """``ssh -t host list``: the command's output on a PTY of its own, lines ending in CRLF as
+    a terminal wants them, its exit code passed back."""
+    async with connect(server, ledger.keys["li"]) as conn:
+        process = await conn.create_process("show XN-001", term_type="xterm", term_size=(100, 30),
+                                            encoding=None)  # fmt: skip
+        await asyncio.wait_for(process.wait_closed(), 30)
+        out = await process.stdout.read()
+    assert process.exit_status == 0
+    assert b"XN-001" in out and b"\r\n" in out

@@ -507,6 +507,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "serve.refused.path": "通过 SSH 不能指定服务器上的文件（{option}）：导入请用 import - "
         "从标准输入读取，导出和报告写到标准输出",
         "serve.refused.nobody": "这个公钥不属于任何用户",
+        "serve.refused.nul": "命令里有空字符（NUL）",
         "serve.refused.subsystem": "不提供 {name}（没有 SFTP，也没有 shell）",
         "serve.refused.no_terminal": "仪表盘需要终端：请用 ssh -t，或给出要执行的命令",
         "serve.full": "服务器已满（同时最多 {n} 个会话），请稍后再试",
@@ -1204,6 +1205,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "serve.refused.path": "no files on the server over SSH ({option}): import - reads stdin, "
         "export and report write to stdout",
         "serve.refused.nobody": "this key is nobody's",
+        "serve.refused.nul": "the command holds a NUL character",
         "serve.refused.subsystem": "no {name} here (no SFTP, no shell)",
         "serve.refused.no_terminal": "the dashboard needs a terminal: use ssh -t, or name a "
         "command",

@@ -97,6 +97,9 @@ def vet_command(command: str, root: Any) -> list[str]:
         words = shlex.split(command)
     except ValueError as exc:
         raise Refused("serve.refused.quotes", why=str(exc)) from exc
+    if any("\x00" in word for word in words):
+        # No program can be given it (argv is C strings), and a path with it would not parse.
+        raise Refused("serve.refused.nul")
     if words[:1] == ["duban"]:
         words = words[1:]
     if not words:
