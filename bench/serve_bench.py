@@ -27,16 +27,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DUBAN_TODAY", "2023-06-15")
 
-import asyncssh  # noqa: E402
-import pyte  # noqa: E402
-import typer  # noqa: E402
+import asyncssh
+import pyte
+import typer
 
-from store.access import add_user  # noqa: E402
-from store.db import open_ledger, write_session  # noqa: E402
-from store.importer import import_file  # noqa: E402
-from store.keys import add_key  # noqa: E402
-from tui.cli import app  # noqa: E402
-from tui.serve import Limits, Running, Service, start  # noqa: E402
+from store.access import add_user
+from store.db import open_ledger, write_session
+from store.importer import import_file
+from store.keys import add_key
+from tui.cli import app
+from tui.serve import Limits, Running, Service, start
 
 SAMPLES = Path(__file__).resolve().parent.parent / "store" / "samples"
 
