@@ -3,6 +3,7 @@ own client in tmux (where this machine has both) reaching the dashboard and a co
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -200,3 +201,65 @@ def test_openssh_in_tmux_gets_the_dashboard_and_leaves_the_terminal_clean(
         assert "\x1b" not in after and "[?" not in after and "[<" not in after
     finally:
         subprocess.run([*tmux, "kill-server"], check=False)
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+SHEETS = ["sheet_ledger.ods", "sheet_ledger.xls", "sheet_small.xls", "ledger_title_block_gbk.csv",
+          "annual_2024_ledger.csv"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_import_dash_reads_from_stdin_what_the_file_would_give(
+    ledger: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUBAN_USER", "boss")
+    path = DATA / name
+    args = ["--db", str(ledger), "import", "--dry-run", "--json"]
+    from_file = runner.invoke(app, [*args, str(path)])
+    from_stdin = runner.invoke(app, [*args, "-"], input=path.read_bytes())
+    assert from_stdin.exit_code == from_file.exit_code
+    if not from_file.stdout:  # refused as a whole: the same words, but the file's name
+        assert from_stdin.output.replace("stdin.xls", name) == from_file.output
+        return
+    [by_file], [by_stdin] = json.loads(from_file.stdout), json.loads(from_stdin.stdout)
+    assert by_stdin.pop("file") == f"stdin{path.suffix}"
+    by_file.pop("file")
+    assert by_stdin == by_file
+
+
+def test_import_dash_reads_a_plan_from_stdin(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUBAN_USER", "boss")
+    text = (DATA / "seed_2023_office_report.txt").read_bytes()
+    done = runner.invoke(app, ["--db", str(ledger), "import", "-", "--kind", "plan",
+                               "--dry-run"], input=text)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "stdin.txt" in done.output
+
+
+def test_import_dash_is_refused_before_the_upload_for_a_non_admin(
+    ledger: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUBAN_USER", "zhang")
+
+    class Endless:
+        """A stdin that would never end: reading it at all would hang the test."""
+
+        def read(self, n: int = -1) -> bytes:
+            raise AssertionError("stdin was read for someone who may not import")
+
+    monkeypatch.setattr(sys, "stdin", type("S", (), {"buffer": Endless()})())
+    done = runner.invoke(app, ["--db", str(ledger), "import", "-"])
+    assert done.exit_code == 1 and "admin" in done.output
+
+
+def test_import_dash_takes_no_more_than_its_limit(
+    ledger: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tui import cli
+
+    monkeypatch.setenv("DUBAN_USER", "boss")
+    monkeypatch.setattr(cli, "STDIN_MAX", 3 << 20)
+    done = runner.invoke(app, ["--db", str(ledger), "import", "-"], input=b"a,b\n" * (1 << 20))
+    assert done.exit_code == 1 and "3 MB" in done.output

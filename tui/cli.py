@@ -1178,6 +1178,10 @@ def import_cmd(
     if not files:
         fail(T("cli.import_no_file"))
     day = parse_day(as_of)
+    if any(str(path) == "-" for path in files):
+        from store.importer import check_may_import
+
+        check_may_import(engine)  # before the upload is taken in
     with _stdin_as_file(files, kind) as named:
         _import_files(engine, named, kind, period, pane_map, encoding, dry_run, on_conflict, day,
                       sheet, force, as_json)  # fmt: skip
@@ -1195,13 +1199,27 @@ def _stdin_as_file(files: list[Path], kind: str) -> Iterator[list[Path]]:
 
     from store.importer import stdin_suffix
 
-    data = sys.stdin.buffer.read()
-    if not data.strip():
-        fail(T("cli.import_stdin_empty"))
     with tempfile.TemporaryDirectory(prefix="duban-stdin-") as folder:
-        taken = Path(folder) / f"stdin{stdin_suffix(data, kind)}"
-        taken.write_bytes(data)
+        # Kept on disk as it comes, never whole in memory, and no more than STDIN_MAX.
+        held, size, head = Path(folder) / "stdin", 0, b""
+        with held.open("wb") as fh:
+            while chunk := sys.stdin.buffer.read(1 << 20):
+                size += len(chunk)
+                if size > STDIN_MAX:
+                    fail(T("cli.import_stdin_large", mb=STDIN_MAX >> 20))
+                if len(head) < 1 << 16:
+                    head += chunk[: (1 << 16) - len(head)]
+                fh.write(chunk)
+        if not head.strip():
+            fail(T("cli.import_stdin_empty"))
+        taken = held.with_name(f"stdin{stdin_suffix(head, kind)}")
+        held.rename(taken)
         yield [taken if str(path) == "-" else path for path in files]
+
+
+STDIN_MAX = 256 << 20
+"""The most ``duban import -`` takes from stdin: an office's ledger is a few MB; a client of
+``duban serve`` cannot fill the server's disk through it."""
 
 
 def _import_files(

@@ -500,6 +500,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.serve_stopping": "正在停止，结束 {n} 个会话",
         "cli.serve_limit": "{option} 至少为 1",
         "cli.import_stdin_empty": "标准输入里没有内容可导入（duban import - 读取标准输入）",
+        "cli.import_stdin_large": "标准输入的内容超过 {mb} MB，不导入；请拆分后再导入",
         "serve.refused.quotes": "命令里的引号没有配对：{why}",
         "serve.refused.empty": "请给出要执行的命令，如 log XN-001 3；打开仪表盘请用 ssh -t",
         "serve.refused.global": "通过 SSH 不能使用 {option}：台账和语言由服务器决定",
@@ -1196,6 +1197,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.serve_stopping": "stopping; ending {n} sessions",
         "cli.serve_limit": "{option} must be at least 1",
         "cli.import_stdin_empty": "nothing on stdin to import (duban import - reads stdin)",
+        "cli.import_stdin_large": "stdin holds more than {mb} MB: not imported; split it first",
         "serve.refused.quotes": "the command's quotes do not pair up: {why}",
         "serve.refused.empty": "name a command to run, e.g. log XN-001 3; for the dashboard use "
         "ssh -t",
