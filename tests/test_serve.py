@@ -30,7 +30,7 @@ from store.keys import add_key
 from store.ledger import add_item
 from store.models import AuditEvent, Entry, Item
 from tui.cli import app
-from tui.serve import Limits, Running, Service, start, vet_command
+from tui.serve import RESET, Limits, Running, Service, start, vet_command
 
 SAMPLES = Path(__file__).resolve().parent.parent / "store" / "samples"
 TITLE = "学习贯彻𠀀“二十大”精神·专题党课（第３期）"
@@ -530,3 +530,20 @@ async def test_a_command_with_a_terminal_runs_on_one(server: Running, ledger: Le
         out = await process.stdout.read()
     assert process.exit_status == 0
     assert b"XN-001" in out and b"\r\n" in out
+
+
+async def test_stopping_the_server_ends_each_session_in_the_audit_trail(ledger: Ledger) -> None:
+    running = await _serve(ledger, Limits(total=4, per_user=4, idle=600), [])
+    conn = await connect(running, ledger.keys["zhang"])
+    screen = await dashboard(conn)
+    await screen.wait_for(_has("Party"))
+    [seat] = running.service.seats.values()
+    assert seat.pid is not None
+    await running.close()
+    assert gone(seat.pid) and not running.service.seats
+    await asyncio.wait_for(screen.process.wait_closed(), 10)
+    assert bytes(screen.raw).endswith(RESET)  # the client's terminal put back
+    ended = sessions_in_audit(ledger)[-1]
+    assert ended.action == "ssh-end" and json.loads(ended.new or "{}")["code"] == 143
+    conn.close()
+    await screen.close()

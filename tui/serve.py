@@ -319,6 +319,12 @@ async def handle(service: Service, process: asyncssh.SSHServerProcess[bytes]) ->
             with contextlib.suppress(Exception):
                 process.stderr.write(f"duban: {t('serve.failed', why=exc)}\r\n".encode())
             code = 1
+        except asyncio.CancelledError:
+            # The server's loop is ending with this session open: its end goes in the audit
+            # trail now (there is no later), as a session ended by SIGTERM.
+            with contextlib.suppress(Exception):
+                service.record(action="ssh-end", code=128 + signal.SIGTERM, **about)
+            raise
     finally:
         service.seats.pop(token, None)
     with contextlib.suppress(Exception):
@@ -525,13 +531,18 @@ class Running:
     port: int
     fingerprint: str
 
-    async def close(self) -> None:
+    async def close(self, wait: float = 5.0) -> None:
+        """Stop listening, end every session's process (TERM) and give the sessions ``wait``
+        seconds to put their clients' terminals back and write their ends in the audit trail."""
         self.server.close()
-        await self.server.wait_closed()
         for seat in list(self.service.seats.values()):
             if seat.pid is not None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(seat.pid, signal.SIGTERM)
+        deadline = time.monotonic() + wait
+        while self.service.seats and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await self.server.wait_closed()
 
 
 async def start(
