@@ -474,7 +474,7 @@ async def test_the_limits_say_so_when_full(ledger: Ledger) -> None:
             screen = await dashboard(conn)
             await screen.wait_for(_has("Party"))
             again = await conn.run("list", encoding=None)
-            assert again.exit_status == 1 and b"1 sessions open" in again.stderr
+            assert again.exit_status == 1 and b"1 session(s) open" in again.stderr
             boss = await dashboard(other)
             await boss.wait_for(_has("Party"))
             full = await run(running, ledger.keys["li"], "list")

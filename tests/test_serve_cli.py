@@ -135,7 +135,7 @@ def test_serve_makes_its_host_key_and_says_its_fingerprint(served: Served) -> No
     fingerprint = asyncssh.read_private_key(str(served.host_key)).get_fingerprint()
     said = "".join(served.said)
     assert f"host key {served.host_key} made" in said
-    assert fingerprint in said and "1 keys of 1 users" in said
+    assert fingerprint in said and "1 user(s) with 1 key(s)" in said
     served.proc.send_signal(signal.SIGTERM)
     served.proc.communicate(timeout=20)
     assert served.proc.returncode == 0

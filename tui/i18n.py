@@ -1192,9 +1192,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "NAME 'KEY' first",
         "cli.serve_host_key_made": "host key {path} made (mode 0600)",
         "cli.serve_bind": "cannot listen on {listen}: {why}",
-        "cli.serve_listening": "duban serve listening on {listen}; host key {fingerprint}; {keys} "
-        "keys of {users} users may sign in. Ctrl+C stops it.",
-        "cli.serve_stopping": "stopping; ending {n} sessions",
+        "cli.serve_listening": "duban serve listening on {listen}; host key {fingerprint}; "
+        "{users} user(s) with {keys} key(s) may sign in. Ctrl+C stops it.",
+        "cli.serve_stopping": "stopping; ending {n} session(s)",
         "cli.serve_limit": "{option} must be at least 1",
         "cli.import_stdin_empty": "nothing on stdin to import (duban import - reads stdin)",
         "cli.import_stdin_large": "stdin holds more than {mb} MB: not imported; split it first",
@@ -1211,8 +1211,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "serve.refused.subsystem": "no {name} here (no SFTP, no shell)",
         "serve.refused.no_terminal": "the dashboard needs a terminal: use ssh -t, or name a "
         "command",
-        "serve.full": "the server is full ({n} sessions at once); try again later",
-        "serve.full_user": "you have {n} sessions open, as many as one person may; close one first",
+        "serve.full": "the server is full ({n} session(s) at once); try again later",
+        "serve.full_user": "you have {n} session(s) open, as many as one person may; close "
+        "one first",
         "serve.no_audit": "this sign-in cannot be written to the audit trail, so the session does "
         "not start: {why}",
         "serve.idle": "closed after {n} minutes without a key pressed",
