@@ -547,3 +547,35 @@ async def test_stopping_the_server_ends_each_session_in_the_audit_trail(ledger: 
     assert ended.action == "ssh-end" and json.loads(ended.new or "{}")["code"] == 143
     conn.close()
     await screen.close()
+
+
+async def test_the_dashboard_writes_no_file_on_the_server(
+    server: Running, ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's s and the palette's screenshot would write where the server runs: over
+    SSH s says how to get the report instead, and the palette has no screenshot."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # the children's home, Documents and Downloads
+    monkeypatch.chdir(home)
+    async with connect(server, ledger.keys["li"]) as conn:
+        screen = await dashboard(conn)
+        await screen.wait_for(_has("Party", "li"))
+        screen.process.stdin.write(b"r")
+        await screen.wait_for(_has("工作计划", "↑↓ scroll · Esc closes"), timeout=30)
+        assert not _has("s saves")(screen.lines())
+        screen.process.stdin.write(b"s")
+        await screen.wait_for(_has("nothing is saved on the server"))
+        screen.process.stdin.write(b"\x1b")
+        await asyncio.sleep(0.5)
+        screen.process.stdin.write(b"\x10")  # Ctrl+P: the command palette
+        await asyncio.sleep(0.5)
+        screen.process.stdin.write(b"screensh")
+        await screen.wait_for(lambda lines: not any("Screenshot" in line for line in lines)
+                              and any("screensh" in line for line in lines))  # fmt: skip
+        screen.process.stdin.write(b"\x1b")
+        await asyncio.sleep(0.5)
+        screen.process.stdin.write(b"q")
+        await asyncio.wait_for(screen.process.wait_closed(), 20)
+        await screen.close()
+    assert [p for p in home.rglob("*") if p.is_file()] == []

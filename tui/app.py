@@ -173,9 +173,14 @@ class DubanApp(App[None]):
     class ChangedElsewhere(Message):
         counter: int
 
-    def __init__(self, engine: Engine, *, lang: str, ledger_name: str = "") -> None:
+    def __init__(
+        self, engine: Engine, *, lang: str, ledger_name: str = "", files: bool = True
+    ) -> None:
         super().__init__()
         self.engine = engine
+        self.files = files
+        """Whether the dashboard may write files where it runs (a report, a screenshot): not
+        over SSH (``duban serve``), where that would be the server's disk."""
         self.t = Translator(lang)
         self.ledger_name = ledger_name
         self.period = current_period("half").key
@@ -1114,6 +1119,11 @@ class DubanApp(App[None]):
         from tui.screens import ReportScreen, SaveTarget
 
         ledger = ledger_file(self.engine)
+        if not self.files:
+            screen = ReportScreen(self.t, report, None, no_save=self.t("msg.served_no_save"))
+            self.push_screen(screen)
+            self.held_for(screen)
+            return
         # Not with_suffix: a range's key (2024-01..2024-09) has a dot of its own.
         target = SaveTarget(
             default=self.documents_folder() / f"duban-report-{period}.docx",
@@ -1239,6 +1249,8 @@ class DubanApp(App[None]):
                 yield command
                 continue
             callback = command.callback
+            if key == "cmd.screenshot" and not self.files:
+                continue  # over SSH: the screenshot would be on the server's disk
             if key == "cmd.screenshot":
                 # Textual's saves only to ~/Downloads and says only "Failed" without it.
                 callback = partial(self.set_timer, 0.1, self.save_screenshot_somewhere)

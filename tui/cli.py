@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -1797,7 +1798,10 @@ def open_dashboard(ctx: typer.Context, engine: Any, name: str | None = None) -> 
         # The file name is enough to tell ledgers apart in a one-line header.
         name = Path(url.database or "").name if url.get_backend_name() == "sqlite" else (
             url.render_as_string(hide_password=True))  # fmt: skip
-    DubanApp(engine, lang=lang, ledger_name=name).run()
+    # A session of ``duban serve`` (which sets DUBAN_SERVED; a client's environment never
+    # reaches it) writes no files: they would be on the server's disk, not the client's.
+    served = os.environ.get("DUBAN_SERVED") == "1"
+    DubanApp(engine, lang=lang, ledger_name=name, files=not served).run()
 
 
 @app.command(help=H("help.demo"))

@@ -107,7 +107,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.screenshot_failed": "截图未保存到 {path}：{error}",
         "msg.screenshot_nowhere": "截图未保存：没有可写的文件夹（试过 {folders}）",
         "report.hint": "s 保存 · ↑↓ 滚动 · Esc 关闭",
+        "report.hint_view": "↑↓ 滚动 · Esc 关闭",
         "msg.report_saved": "已保存：{files}",
+        "msg.served_no_save": "通过 SSH 不在服务器上保存文件；要取得报告，请执行 "
+        "ssh 主机 duban report > 总结.md",
         "msg.added": "已新增 {code}",
         "msg.saved": "已保存 {code}",
         "msg.undone": "已撤销{what}：{codes}（{n} 处改动）",
@@ -783,7 +786,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.screenshot_failed": "screenshot not saved to {path}: {error}",
         "msg.screenshot_nowhere": "screenshot not saved: no folder to write in (tried {folders})",
         "report.hint": "s saves · ↑↓ scroll · Esc closes",
+        "report.hint_view": "↑↓ scroll · Esc closes",
         "msg.report_saved": "saved: {files}",
+        "msg.served_no_save": "over SSH nothing is saved on the server; for the report run "
+        "ssh HOST report > report.md",
         "msg.added": "added {code}",
         "msg.saved": "saved {code}",
         "msg.undone": "undid {what}: {codes} ({n} change(s))",

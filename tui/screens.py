@@ -1041,10 +1041,15 @@ class ReportScreen(DubanModal[None]):
         "p": ("", "left"),
     }
 
-    def __init__(self, t: Translator, report: Report, target: SaveTarget | None = None) -> None:
+    def __init__(
+        self, t: Translator, report: Report, target: SaveTarget | None = None, *,
+        no_save: str = "",
+    ) -> None:  # fmt: skip
         super().__init__(t)
         self.report = report
         self.target = target
+        self.no_save = no_save
+        """Why s saves nothing, when it does not (over SSH: the server's disk)."""
 
     def body(self) -> Group:
         """Every block of the report (already cleaned by ``Report.blocks``), a blank line
@@ -1061,13 +1066,16 @@ class ReportScreen(DubanModal[None]):
         with Vertical(classes="dialog help"):
             with VerticalScroll(id="report-body"):
                 yield Static(self.body(), id="report")
-            yield Static(Text(self.t("report.hint")), classes="hint")
+            hint = "report.hint_view" if self.no_save else "report.hint"
+            yield Static(Text(self.t(hint)), classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#report-body").focus()
 
     def action_save(self) -> None:
         if self.target is None:
+            if self.no_save:
+                self.say(self.no_save, error=True, timeout=10)
             return
 
         def done(path: Path | None) -> None:

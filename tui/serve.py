@@ -202,7 +202,7 @@ class Service:
         for name in ("DUBAN_USER", "DUBAN_DB", "DUBAN_LANG", "COLUMNS", "LINES"):
             env.pop(name, None)
         env.update(DUBAN_USER=user, DUBAN_DB=self.url, DUBAN_LANG=lang, PYTHONUTF8="1",
-                   TERM=term or "dumb")  # fmt: skip
+                   TERM=term or "dumb", DUBAN_SERVED="1")  # fmt: skip
         return env
 
     def child_command(self, args: list[str]) -> list[str]:
