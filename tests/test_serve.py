@@ -579,3 +579,23 @@ async def test_the_dashboard_writes_no_file_on_the_server(
         await asyncio.wait_for(screen.process.wait_closed(), 20)
         await screen.close()
     assert [p for p in home.rglob("*") if p.is_file()] == []
+
+
+async def test_a_flood_of_connections_that_never_sign_in_does_not_keep_staff_out(
+    ledger: Ledger,
+) -> None:
+    running = await _serve(ledger, Limits(total=4, per_user=4, idle=600, pending=5), [])
+    held = []
+    try:
+        for _ in range(20):  # each says hello and then nothing more
+            _reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+            writer.write(b"SSH-2.0-flood\r\n")
+            held.append(writer)
+        await asyncio.sleep(0.5)
+        assert len(running.service.waiting) <= 5
+        done = await asyncio.wait_for(run(running, ledger.keys["li"], "show XN-001"), 30)
+        assert done.exit_status == 0
+    finally:
+        for writer in held:
+            writer.close()
+        await running.close()

@@ -77,6 +77,8 @@ class Limits:
     per_user: int = 4
     idle: float = 1800.0
     """Seconds without a key pressed (a dashboard) or a byte either way (a command)."""
+    pending: int = 64
+    """Connections that have not signed in yet (each has 30 seconds to)."""
 
 
 def lang_of(value: str | None, default: str) -> str:
@@ -167,6 +169,8 @@ class Service:
     root: Any
     log: Callable[[str], None] = print
     seats: dict[int, Seat] = field(default_factory=dict)
+    waiting: dict[int, Any] = field(default_factory=dict)
+    """Connections not signed in yet, oldest first."""
     _engine: Any = None
 
     @property
@@ -223,6 +227,23 @@ class DubanServer(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         peer = conn.get_extra_info("peername")
         self.peer = str(peer[0]) if peer else ""
+        # Connections that have not signed in yet are few (as OpenSSH's MaxStartups), and
+        # when there are too many the oldest goes: a flood of connections that never sign in
+        # cannot hold the server, nor keep out someone who signs in at once.
+        waiting = self.service.waiting
+        waiting[id(self)] = conn
+        while len(waiting) > self.service.limits.pending:
+            oldest = next(iter(waiting))
+            waiting.pop(oldest).close()
+
+    def _signed_in_or_gone(self) -> None:
+        self.service.waiting.pop(id(self), None)
+
+    def auth_completed(self) -> None:
+        self._signed_in_or_gone()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._signed_in_or_gone()
 
     def begin_auth(self, username: str) -> bool:
         return True
@@ -558,7 +579,7 @@ async def start(
         process_factory=process_factory, encoding=None, line_editor=False,
         agent_forwarding=False, x11_forwarding=False, allow_scp=False, gss_host=None,
         kbdint_auth=False, password_auth=False, host_based_auth=False,
-        keepalive_interval=30, keepalive_count_max=3, login_timeout=60,
+        keepalive_interval=30, keepalive_count_max=3, login_timeout=30,
     )  # fmt: skip
     return Running(server, service, host, server.get_port() or port, fingerprint)
 
