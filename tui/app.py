@@ -1113,19 +1113,25 @@ class DubanApp(App[None]):
         self.call_from_thread(self._show_report, period, report)
 
     def _show_report(self, period: str, report: Any) -> None:
+        from tui.screens import ReportScreen
+
+        if self.files:
+            screen = ReportScreen(self.t, report, self._report_target(period, report))
+        else:  # over SSH the file would be on the server's disk
+            screen = ReportScreen(self.t, report, None, no_save=self.t("msg.served_no_save"))
+        self.push_screen(screen)
+        self.held_for(screen)
+
+    def _report_target(self, period: str, report: Any) -> Any:
+        """Where and how the report screen's s saves the report."""
         from store.db import ledger_file
         from store.files import check_destination
         from store.report import REPORT_SUFFIXES, write_report
-        from tui.screens import ReportScreen, SaveTarget
+        from tui.screens import SaveTarget
 
         ledger = ledger_file(self.engine)
-        if not self.files:
-            screen = ReportScreen(self.t, report, None, no_save=self.t("msg.served_no_save"))
-            self.push_screen(screen)
-            self.held_for(screen)
-            return
         # Not with_suffix: a range's key (2024-01..2024-09) has a dot of its own.
-        target = SaveTarget(
+        return SaveTarget(
             default=self.documents_folder() / f"duban-report-{period}.docx",
             # The store's checks: a refused destination raises; force=True lets a file that
             # is there through, so that the dialog can ask before replacing it.
@@ -1133,9 +1139,6 @@ class DubanApp(App[None]):
             write=lambda path, force: write_report(report, path, force=force, ledger=ledger),
             suffixes=REPORT_SUFFIXES,
         )
-        screen = ReportScreen(self.t, report, target)
-        self.push_screen(screen)
-        self.held_for(screen)
 
     @staticmethod
     def documents_folder() -> Path:

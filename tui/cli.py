@@ -1179,26 +1179,25 @@ def import_cmd(
     if not files:
         fail(T("cli.import_no_file"))
     day = parse_day(as_of)
-    if any(str(path) == "-" for path in files):
-        from store.importer import check_may_import
-
-        check_may_import(engine)  # before the upload is taken in
-    with _stdin_as_file(files, kind) as named:
+    with _stdin_as_file(engine, files, kind) as named:
         _import_files(engine, named, kind, period, pane_map, encoding, dry_run, on_conflict, day,
                       sheet, force, as_json)  # fmt: skip
 
 
 @contextmanager
-def _stdin_as_file(files: list[Path], kind: str) -> Iterator[list[Path]]:
+def _stdin_as_file(engine: Any, files: list[Path], kind: str) -> Iterator[list[Path]]:
     """``-`` among the files is what stdin holds (``duban serve`` imports that way: a client's
     file never names the server's), kept in a temporary file named ``stdin`` with the suffix
-    of what it is: a workbook, a Word document, a CSV or a plan document's text."""
+    of what it is: a workbook, a Word document, a CSV or a plan document's text. Who may not
+    import is refused before the upload is taken in."""
     if not any(str(path) == "-" for path in files):
         yield files
         return
     import tempfile
 
-    from store.importer import stdin_suffix
+    from store.importer import check_may_import, stdin_suffix
+
+    check_may_import(engine)
 
     with tempfile.TemporaryDirectory(prefix="duban-stdin-") as folder:
         # Kept on disk as it comes, never whole in memory, and no more than STDIN_MAX.

@@ -83,12 +83,8 @@ class Limits:
 
 def lang_of(value: str | None, default: str) -> str:
     """The language a client's ``LANG`` asks for (zh_CN.UTF-8 → zh), else ``default``."""
-    text = (value or "").strip().lower()
-    if text.startswith("zh"):
-        return "zh"
-    if text[:2] in LANGS and text[:2] != "zh":
-        return text[:2]
-    return default
+    code = (value or "").strip().lower()[:2]
+    return code if code in LANGS else default
 
 
 def vet_command(command: str, root: Any) -> list[str]:
@@ -372,6 +368,17 @@ async def _reap(proc: asyncio.subprocess.Process) -> int:
         return await proc.wait()
 
 
+async def _end(proc: asyncio.subprocess.Process) -> None:
+    """Make sure the child is gone (a session that ends any way but by the child's exit)."""
+    if proc.returncode is None:
+        _stop(proc)
+        await _reap(proc)
+
+
+def _idle_words(service: Service, t: Translator) -> str:
+    return t("serve.idle", n=max(1, round(service.limits.idle / 60)))
+
+
 def _exit_code(code: int) -> int:
     """A child killed by a signal returns -N; a client reads 128+N, as a shell would say it."""
     return 128 - code if code < 0 else code
@@ -467,17 +474,14 @@ async def _on_pty(
                 process.stdout.write(RESET)
         if idled in done:
             with contextlib.suppress(Exception):
-                minutes = max(1, round(service.limits.idle / 60))
-                process.stderr.write(f"\r\nduban: {t('serve.idle', n=minutes)}\r\n".encode())
+                process.stderr.write(f"\r\nduban: {_idle_words(service, t)}\r\n".encode())
         return _exit_code(code)
     finally:
         for task in (reading, ended, idled):
             task.cancel()
         loop.remove_reader(master)
         os.close(master)
-        if proc.returncode is None:
-            _stop(proc)
-            await _reap(proc)
+        await _end(proc)
 
 
 async def _on_pipes(
@@ -530,15 +534,12 @@ async def _on_pipes(
         if idled in done:
             _stop(proc)
             with contextlib.suppress(Exception):
-                minutes = max(1, round(service.limits.idle / 60))
-                process.stderr.write(f"duban: {t('serve.idle', n=minutes)}\n".encode())
+                process.stderr.write(f"duban: {_idle_words(service, t)}\n".encode())
         return _exit_code(await _reap(proc))
     finally:
         for task in (feeding, pouring, idled):
             task.cancel()
-        if proc.returncode is None:
-            _stop(proc)
-            await _reap(proc)
+        await _end(proc)
 
 
 @dataclass
