@@ -1938,7 +1938,7 @@ def main() -> None:
     sys.stdout = stdout
     code: int | str | None = 0
     try:
-        app()
+        app(prog_name="duban")  # also under python -m (duban serve's children)
     except SystemExit as exc:
         code = exc.code
     except OSError as exc:

@@ -52,12 +52,23 @@ client's."""
 
 RESET = (
     b"\x1b[0m\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?1004l"
-    b"\x1b[?2004l\x1b[?1049l"
+    b"\x1b[?2004l\x1b[<u\x1b[?7h\x1b[?1049l"
 )
 """What puts a client's terminal back after a dashboard that did not end by itself (killed
 for idleness, crashed, the server stopping): mouse and focus reports off, bracketed paste off,
-the main screen back, the cursor shown. Without it the client's shell would print mouse
-reports as text."""
+the kitty keyboard protocol's flags popped, line wrapping on, the main screen back, the cursor
+shown. Without it the client's shell would print mouse reports and keys as text."""
+
+MAX_COMMAND = 65536
+"""Bytes an exec request's command may have (one argument of a program may have 128 KiB)."""
+
+MAX_SIZE = (1000, 500)
+"""The largest terminal (columns, rows) a session gets: a client asking for 10000×10000 would
+have the dashboard lay out a hundred million cells (a gigabyte, a core) for nobody to see."""
+
+RESIZE_EVERY = 0.05
+"""Seconds between two resizes passed to the dashboard: a client sending thousands of them a
+second gets the last one, not a relayout for each."""
 
 READ = 65536
 
@@ -91,6 +102,8 @@ def vet_command(command: str, root: Any) -> list[str]:
     """The duban arguments an exec request may run (a leading ``duban`` dropped), or Refused:
     a command outside ``ALLOWED``, a global option, or any option or argument that names a
     file (``-o``, a file to import; ``import -`` reads the client's stdin)."""
+    if len(command.encode("utf-8", "surrogateescape")) > MAX_COMMAND:
+        raise Refused("serve.refused.long", limit=MAX_COMMAND)
     try:
         words = shlex.split(command)
     except ValueError as exc:
@@ -143,7 +156,32 @@ def _refuse_paths(root: Any, words: list[str]) -> None:
             if param.param_type_name != "argument":
                 said = f"{(param.opts or [name])[0]} {said}"
             raise Refused("serve.refused.path", option=said)
-        command, parent, args = sub, ctx, list(ctx.args)
+        _refuse_path_options(sub, args[1:])
+        # A group keeps its subcommand's name and words apart from the rest (click's
+        # protected args); a command has only the rest.
+        command, parent = sub, ctx
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+
+
+def _refuse_path_options(command: Any, words: list[str]) -> None:
+    """Refuse any word that gives a file option (``-o X``, ``-oX``, ``--output=X``) before a
+    ``--``, however the rest parses: a resilient parse stops at an option it does not know, and
+    what follows it must not slip through."""
+    opts = [opt for param in command.params if param.param_type_name == "option"
+            and _names_a_file(param) for opt in param.opts]  # fmt: skip
+    for word in words:
+        if word == "--":
+            return
+        for opt in opts:
+            short = len(opt) == 2 and not opt.startswith("--")
+            if word == opt or word.startswith(f"{opt}=") or (short and word.startswith(opt)):
+                raise Refused("serve.refused.path", option=word)
+
+
+def _names_a_file(param: Any) -> bool:
+    """Whether typer gives this parameter a path or a file (tests hold it to export's -o)."""
+    kind = getattr(param, "type_descriptor", None)
+    return bool(getattr(kind, "is_path", False) or getattr(kind, "file_annotation", None))
 
 
 @dataclass
@@ -301,7 +339,7 @@ async def handle(service: Service, process: asyncssh.SSHServerProcess[bytes]) ->
     except Refused as exc:
         said = t(exc.key, **exc.values)
         service.log(told("serve.log.refused", user=user, peer=owner.peer,
-                         command=process.command or "", why=said))  # fmt: skip
+                         command=for_log(process.command or ""), why=for_log(said)))  # fmt: skip
         process.stderr.write(f"duban: {said}\r\n".encode())
         process.exit(2)
         return
@@ -325,7 +363,7 @@ async def handle(service: Service, process: asyncssh.SSHServerProcess[bytes]) ->
             process.stderr.write(f"duban: {t('serve.no_audit', why=exc)}\r\n".encode())
             process.exit(1)
             return
-        what = f"{kind} {command}" if command else kind
+        what = f"{kind} {for_log(command)}" if command else kind
         service.log(told("serve.log.start", what=what, **about))
         child_env = service.child_env(user, lang, term)
         run = _on_pty if term is not None else _on_pipes
@@ -334,7 +372,8 @@ async def handle(service: Service, process: asyncssh.SSHServerProcess[bytes]) ->
         except OSError as exc:  # no PTY left, no process slots: this session, not the server
             service.log(told("serve.log.failed", what=what, why=exc))
             with contextlib.suppress(Exception):
-                process.stderr.write(f"duban: {t('serve.failed', why=exc)}\r\n".encode())
+                said = t("serve.failed", why=exc.strerror or exc)  # not the server's paths
+                process.stderr.write(f"duban: {said}\r\n".encode())
             code = 1
         except asyncio.CancelledError:
             # The server's loop is ending with this session open: its end goes in the audit
@@ -375,8 +414,17 @@ async def _end(proc: asyncio.subprocess.Process) -> None:
         await _reap(proc)
 
 
-def _idle_words(service: Service, t: Translator) -> str:
-    return t("serve.idle", n=max(1, round(service.limits.idle / 60)))
+def _idle_words(service: Service, t: Translator, kind: str) -> str:
+    return t(f"serve.idle.{kind}", n=max(1, round(service.limits.idle / 60)))
+
+
+def for_log(text: str, limit: int = 300) -> str:
+    """A client's words as one line of the server's log: control characters (escapes, line
+    breaks) written as escapes, and at most ``limit`` characters of it."""
+    from store.values import escape_controls
+
+    said = escape_controls(text).replace("\n", "\\u000a")
+    return said if len(said) <= limit else f"{said[:limit]}…"
 
 
 def _exit_code(code: int) -> int:
@@ -385,8 +433,9 @@ def _exit_code(code: int) -> int:
 
 
 def _winsize(fd: int, width: int, height: int, pixwidth: int = 0, pixheight: int = 0) -> None:
-    # At least 1×1: a client may send 0×0 (a size it does not know).
-    packed = struct.pack("HHHH", max(height, 1), max(width, 1), pixheight, pixwidth)
+    # At least 1×1 (a client may send 0×0, a size it does not know), at most MAX_SIZE.
+    width, height = min(max(width, 1), MAX_SIZE[0]), min(max(height, 1), MAX_SIZE[1])
+    packed = struct.pack("HHHH", height, width, min(pixheight, 65535), min(pixwidth, 65535))
     fcntl.ioctl(fd, termios.TIOCSWINSZ, packed)
 
 
@@ -418,6 +467,12 @@ async def _on_pty(
     os.set_blocking(master, False)
     idle = Idle()
     drawn = asyncio.Event()  # the child's side of the PTY is closed: it has ended
+    size: list[asyncssh.TerminalSizeChanged] = []  # the last resize not yet passed on
+
+    def resize() -> None:
+        change = size.pop()
+        with contextlib.suppress(OSError):
+            _winsize(master, change.width, change.height, change.pixwidth, change.pixheight)
 
     def output() -> None:
         try:
@@ -438,9 +493,9 @@ async def _on_pty(
             try:
                 data = await process.stdin.read(READ)
             except asyncssh.TerminalSizeChanged as change:
-                with contextlib.suppress(OSError):
-                    _winsize(master, change.width, change.height, change.pixwidth,
-                             change.pixheight)  # fmt: skip
+                if not size:
+                    loop.call_later(RESIZE_EVERY, resize)
+                size[:] = [change]
                 continue
             except (asyncssh.BreakReceived, asyncssh.SignalReceived):
                 continue
@@ -474,7 +529,8 @@ async def _on_pty(
                 process.stdout.write(RESET)
         if idled in done:
             with contextlib.suppress(Exception):
-                process.stderr.write(f"\r\nduban: {_idle_words(service, t)}\r\n".encode())
+                said = _idle_words(service, t, "dashboard")
+                process.stderr.write(f"\r\nduban: {said}\r\n".encode())
         return _exit_code(code)
     finally:
         for task in (reading, ended, idled):
@@ -503,41 +559,54 @@ async def _on_pipes(
     idle = Idle()
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
 
+    gone = asyncio.Event()  # the client's connection is lost: nobody to run it for
+
     async def feed(sink: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError):  # the child ended without reading it all
-            while True:
-                try:
-                    data = await process.stdin.read(READ)
-                except (asyncssh.TerminalSizeChanged, asyncssh.BreakReceived,
-                        asyncssh.SignalReceived):  # fmt: skip
-                    continue
-                if not data:
-                    break
-                idle.touch()
+        while True:
+            try:
+                data = await process.stdin.read(READ)
+            except (asyncssh.TerminalSizeChanged, asyncssh.BreakReceived,
+                    asyncssh.SignalReceived):  # fmt: skip
+                continue
+            except Exception:  # the connection is lost (asyncssh.ConnectionLost and others)
+                gone.set()
+                return
+            if not data:
+                break
+            idle.touch()
+            try:
                 sink.write(data)
                 await sink.drain()
-            sink.close()
+            except OSError:  # the child ended without reading it all
+                return
+        with contextlib.suppress(OSError):
+            sink.close()  # EOF: what the client sent is all
 
     async def pour(source: asyncio.StreamReader, sink: Any) -> None:
         while data := await source.read(READ):
             idle.touch()
-            sink.write(data)
-            with contextlib.suppress(Exception):
+            try:
+                sink.write(data)
                 await sink.drain()
+            except Exception:  # the client has gone: the rest is read and dropped
+                gone.set()
 
     feeding = asyncio.ensure_future(feed(proc.stdin))
     outputs = (pour(proc.stdout, process.stdout), pour(proc.stderr, process.stderr))
     pouring: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*outputs))
     idled = asyncio.ensure_future(idle.wait(service.limits.idle))
+    lost = asyncio.ensure_future(gone.wait())
     try:
-        done, _ = await asyncio.wait({pouring, idled}, return_when=asyncio.FIRST_COMPLETED)
-        if idled in done:
+        done, _ = await asyncio.wait({pouring, idled, lost}, return_when=asyncio.FIRST_COMPLETED)
+        if lost in done:
+            _stop(proc)
+        elif idled in done:
             _stop(proc)
             with contextlib.suppress(Exception):
-                process.stderr.write(f"duban: {_idle_words(service, t)}\n".encode())
+                process.stderr.write(f"duban: {_idle_words(service, t, 'exec')}\n".encode())
         return _exit_code(await _reap(proc))
     finally:
-        for task in (feeding, pouring, idled):
+        for task in (feeding, pouring, idled, lost):
             task.cancel()
         await _end(proc)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import signal
 import sys
 import termios
 
@@ -16,10 +17,17 @@ def main() -> None:
     # terminal) there is none to take.
     with contextlib.suppress(OSError):
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    if sys.argv[3:]:  # words after --db URL: a command
+        # A command (not the dashboard) the server stops (its client gone, idle) ends as on
+        # Ctrl-C would: its scratch files (what import - took in) removed on the way out.
+        signal.signal(signal.SIGTERM, _end)
     from tui.cli import main as cli
 
-    sys.argv[0] = "duban"  # what usage lines and help name the program
     cli()
+
+
+def _end(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":
