@@ -16,7 +16,7 @@ from sqlalchemy import Table, case, func, literal, not_, select, union_all
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from store.ledger import _filtered, count_of, counted, day_of, last_feedback
+from store.ledger import _filtered, count_of, counted, day_of, entry_days, last_feedback
 from store.models import Entry, Item
 from store.periods import Period, parse_period, today
 from store.progress import Reason, progress, yellow_days
@@ -53,6 +53,8 @@ class BoardRow:
     extend_by: str = ""
     assist: str = ""
     """配合科室: they may log work on it too (``store.access``)."""
+    recur: str = ""
+    per_time: float | None = None
     actual: float = 0.0
     period_actual: float | None = None
     """What was done within the period the pane shows (None: no period)."""
@@ -71,9 +73,11 @@ _COLUMNS = [
     ITEMS.c[name]
     for name in ("id", "code", "pane", "category", "title", "target", "unit", "status", "period",
                  "start", "due", "key", "evidence", "dept", "owner", "version", "cadence",
-                 "cadence_since", "extend_to", "extend_reason", "extend_by", "assist")
+                 "cadence_since", "extend_to", "extend_reason", "extend_by", "assist", "recur",
+                 "per_time")
 ]  # fmt: skip
 _N = len(_COLUMNS)
+_RECUR = [c.name for c in _COLUMNS].index("recur")
 
 
 def _select(on: date, period: Period | None) -> Any:
@@ -91,13 +95,16 @@ def _select(on: date, period: Period | None) -> Any:
 def _rows(session: Session, q: Any, on: date, *, within: bool) -> list[BoardRow]:
     """``within``: ``q`` counts what was done in a period (``_select`` with one)."""
     out = []
-    for r in session.execute(q):
+    found = list(session.execute(q))
+    days = entry_days(session, (r[0] for r in found if r[_RECUR]), on)
+    for r in found:
         row = BoardRow(*r[:_N])
         row.actual = count_of(r[_N])
         row.last_feedback = day_of(r[_N + 1])
         row.period_actual = count_of(r[_N + 2]) if within else None
         row.carried = bool(r[_N + 3])
-        p = progress(row, row.actual, on, last_feedback=row.last_feedback)
+        p = progress(row, row.actual, on, last_feedback=row.last_feedback,
+                     entries=days.get(row.id, []))  # fmt: skip
         row.light, row.percent, row.expected, row.reasons = (
             p.light, p.percent, p.expected, p.reasons
         )
@@ -247,6 +254,8 @@ class _Plan(NamedTuple):
     due: date | None
     cadence: str
     cadence_since: date | None
+    recur: str
+    per_time: float | None
 
 
 def light_counts(
@@ -262,13 +271,16 @@ def light_counts(
     warn = yellow_days()
     cols = [ITEMS.c[n] for n in _Plan._fields]
     q = _filtered(
-        select(*cols, counted(ITEMS.c.id, on), last_feedback(ITEMS.c.id, on)),
+        select(*cols, ITEMS.c.id, counted(ITEMS.c.id, on), last_feedback(ITEMS.c.id, on)),
         period=period, text=text, on=on,
     )  # fmt: skip
     red = yellow = 0
-    for *fields, actual, fed in session.execute(q):
+    found = list(session.execute(q))
+    days = entry_days(session, (r.id for r in found if r.recur), on)
+    for *fields, item_id, actual, fed in found:
         plan = _Plan(*fields)
-        light = progress(plan, count_of(actual), on, warn, last_feedback=day_of(fed)).light
+        light = progress(plan, count_of(actual), on, warn, last_feedback=day_of(fed),
+                         entries=days.get(item_id, [])).light  # fmt: skip
         red += light == "red"
         yellow += light == "yellow"
     return red, yellow

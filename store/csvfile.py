@@ -48,6 +48,9 @@ ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
     "key": ("重点", "key", "是否重点", "重点事项"),
     "reason": ("暂缓原因", "reason"),
     "cadence": ("反馈频次", "cadence", "反馈周期", "反馈频率", "报送频次"),
+    # Recurring work: each window of the span is an occurrence (store.recur).
+    "recur": ("频次", "recur", "周期", "开展频次", "频率", "工作频次"),
+    "per_time": ("每次目标", "per_time", "每次", "每期目标"),
     # An extension, so that an export comes back with it (duban extend writes them).
     "due_was": ("原定时限", "due_was", "原完成时限"),
     "extend_to": ("申请延至", "extend_to", "申请延期至"),

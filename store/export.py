@@ -68,7 +68,8 @@ def item_records(session: Session, period: str | None = None) -> Iterator[dict[s
             "progress_note": i.progress_note, "evidence": i.evidence, "notes": i.notes,
             "period": i.period, "key": i.key, "reason": i.reason, "cadence": i.cadence,
             "due_was": i.due_was, "extend_to": i.extend_to, "extend_reason": i.extend_reason,
-            "extend_by": i.extend_by, "done_on": i.done_on,
+            "extend_by": i.extend_by, "done_on": i.done_on, "recur": i.recur,
+            "per_time": i.per_time,
             "percent": view.progress.percent, "light": view.progress.light,
         }  # fmt: skip
 
@@ -165,7 +166,7 @@ def write_csv(
         row = []
         for f in fields:
             value = rec.get(f)
-            if headers == "zh" and f in ("pane", "status", "cadence"):
+            if headers == "zh" and f in ("pane", "status", "cadence", "recur"):
                 value = zh_word(f, value)
             elif isinstance(value, float) and not math.isfinite(value):
                 # Written empty, it would import back as no value: a different ledger.

@@ -75,8 +75,11 @@ from store.values import (
     parse_due,
     parse_number,
     parse_pane,
+    parse_per_time,
+    parse_recur,
     parse_status,
     parse_target,
+    recur_in,
 )
 
 BATCH = 1000
@@ -392,6 +395,8 @@ class _ItemImport(_Batcher):
             "done_on": _Memo(parse_date),
             "key": _Memo(parse_bool),
             "cadence": _Memo(lambda text: parse_cadence(text) or ""),
+            "recur": _Memo(lambda text: parse_recur(text) or ""),
+            "per_time": _Memo(parse_per_time),
             "code": _code,
             "actual": _number,
             "place": _place,
@@ -407,7 +412,7 @@ class _ItemImport(_Batcher):
         self.defaults: dict[str, Any] = {
             **dict.fromkeys(ITEM_FIELDS), **dict.fromkeys(TEXT_FIELDS, ""), "key": False,
             "done_on": None, "version": 1, "created_at": self.stamp, "updated_at": self.stamp,
-            "deleted_at": None, "cadence": "", "cadence_since": None,
+            "deleted_at": None, "cadence": "", "cadence_since": None, "recur": "",
         }  # fmt: skip
         self.default_pane: str | None = None
         memo: dict[tuple[str, int], date | None] = {}
@@ -523,6 +528,8 @@ class _ItemImport(_Batcher):
             values["key"] = bool(values["key"])
         if "cadence" in values:
             values["cadence"] = values["cadence"] or ""  # an empty cell: no cadence
+        if "recur" in values:
+            values["recur"] = values["recur"] or ""
         bad = self._check(line, values) or bad
         if bad:
             report.rejected += 1
@@ -546,6 +553,9 @@ class _ItemImport(_Batcher):
         except BadValue as exc:
             self.report.problem(line, self.col("due"), exc)
             return True
+        rhythm = recur_in(cell) if values["due"] is None else None
+        if rhythm and not values.get("recur"):
+            values["recur"] = rhythm  # 完成时限 每月: work owed every month of the year
         if values["due"] is None and not period:
             values["period"] = f"{year:04d}"
         return False

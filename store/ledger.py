@@ -58,6 +58,8 @@ from store.values import (
     parse_light,
     parse_number,
     parse_pane,
+    parse_per_time,
+    parse_recur,
     parse_status,
     parse_target,
 )
@@ -70,7 +72,7 @@ AUDIT_COLUMNS = ("txn", "actor", "at", "action", "item_id", "item_code", "field"
 EDITABLE = (
     "code", "pane", "category", "title", "detail", "dept", "assist", "owner", "target", "unit",
     "period", "start", "due", "status", "evidence", "reason", "progress_note", "notes", "key",
-    "cadence",
+    "cadence", "recur", "per_time",
 )  # fmt: skip
 DATE_FIELDS = ("start", "due")
 STAMP_FIELDS = ("done_on", "cadence_since", "due_was", "extend_to")
@@ -81,7 +83,7 @@ FIELD_ZH = {
     "evidence": "办结依据", "reason": "暂缓原因", "progress_note": "完成情况", "notes": "备注",
     "key": "重点", "cadence": "反馈频次", "done_on": "办结日期", "cadence_since": "反馈起算日",
     "due_was": "原定时限", "extend_to": "申请延至", "extend_reason": "延期原因",
-    "extend_by": "延期申请人",
+    "extend_by": "延期申请人", "recur": "频次", "per_time": "每次目标",
 }  # fmt: skip
 """A field as a refusal in Chinese names it."""
 """Dates duban keeps on an item itself (audited, so undo puts them back)."""
@@ -135,6 +137,10 @@ def parse_field(name: str, text: str) -> Any:
         return parse_bool(text)
     if name == "cadence":
         return parse_cadence(text) or ""
+    if name == "recur":
+        return parse_recur(text) or ""
+    if name == "per_time":
+        return parse_per_time(text)
     return clean_text(text)
 
 
@@ -211,6 +217,8 @@ class ItemView:
     """Shown in ``period`` because it is open and overdue from before (结转)."""
     last_feedback: date | None = None
     """The day of its latest entry of work or feedback (not an imported opening)."""
+    days: list[EntryDay] = field(default_factory=list)
+    """For an item that recurs: its entries as its occurrences count them."""
 
     @property
     def code(self) -> str:
@@ -281,6 +289,29 @@ def last_feedback(item_id: Any, on: date) -> Any:
         ENTRIES.c.item_id == item_id, ENTRIES.c.day <= on, ENTRIES.c.kind != "opening"
     )
     return q.correlate_except(ENTRIES).scalar_subquery()
+
+
+EntryDay = tuple[date, float, str]
+"""What an occurrence counts of an entry: its day, amount and kind (``store.recur``)."""
+
+
+def entry_days(session: Session, ids: Iterable[int], on: date) -> dict[int, list[EntryDay]]:
+    """The entries (up to ``on``) of the items ``ids``, by item: read for recurring items
+    only, whose occurrences count them day by day."""
+    wanted = sorted(set(ids))
+    out: dict[int, list[EntryDay]] = {n: [] for n in wanted}
+    for lo in range(0, len(wanted), 500):  # within any database's bound on parameters
+        q = select(ENTRIES.c.item_id, ENTRIES.c.day, ENTRIES.c.amount, ENTRIES.c.kind).where(
+            ENTRIES.c.item_id.in_(wanted[lo : lo + 500]), ENTRIES.c.day <= on
+        )
+        for item_id, day, amount, kind in session.execute(q):
+            if in_range(amount):
+                out[item_id].append((_as_date(day), float(amount), kind))
+    return out
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def day_of(value: Any) -> date | None:
@@ -424,11 +455,14 @@ def list_items(
     )
     q = q.order_by(col(Item.id))
     views = []
-    for item, actual, fed, *within in session.exec(q):
+    found = list(session.exec(q))
+    days = entry_days(session, (row[0].id for row in found if row[0].recur), on)
+    for item, actual, fed, *within in found:
         fed = day_of(fed)
+        counts = days.get(item.id or 0, [])
         view = ItemView(
-            item, progress(item, count_of(actual), on, last_feedback=fed), period=p,
-            last_feedback=fed,
+            item, progress(item, count_of(actual), on, last_feedback=fed, entries=counts),
+            period=p, last_feedback=fed, days=counts,
         )  # fmt: skip
         if p is not None:
             view.period_actual = count_of(within[0])
@@ -527,7 +561,11 @@ def show_item(
     )
     actual = total_of(e.amount for e in entries if e.day <= on)
     fed = max((e.day for e in entries if e.day <= on and e.kind != "opening"), default=None)
-    view = ItemView(item, progress(item, actual, on, last_feedback=fed), entries, last_feedback=fed)
+    days = [(e.day, e.amount, e.kind) for e in entries if e.day <= on and in_range(e.amount)]
+    view = ItemView(
+        item, progress(item, actual, on, last_feedback=fed, entries=days), entries,
+        last_feedback=fed, days=days,
+    )  # fmt: skip
     if period:
         p = view.period = parse_period(period)
         view.period_actual = total_of(

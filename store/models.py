@@ -46,6 +46,14 @@ class ItemBase(SQLModel):
     extend_to: date | None = Field(default=None, description="申请延期至: awaiting approval")
     extend_reason: str = Field(default="", description="延期原因")
     extend_by: str = Field(default="", description="who asked for the extension")
+    recur: str = Field(
+        default="", max_length=12,
+        description="频次: weekly, semimonthly, monthly, quarterly, halfyearly; each window of "
+        "the span is an occurrence of its own (store.recur)",
+    )  # fmt: skip
+    per_time: float | None = Field(
+        default=None, description="每次目标: owed in each occurrence (none: 1)"
+    )
     place: int | None = Field(
         default=None,
         description="文中序号: the item's place (1, 2, …) in the document it was imported from; "

@@ -14,6 +14,10 @@ Every light but green carries its reasons, each one that applies:
   month, a month or a quarter before today, counted from when the cadence was set if no
   feedback has come since.
 
+An item that recurs (频次) is lit by its occurrences instead of its span's end and pace
+(``store.recur``): red, 5月 0/1，逾期 15 天, for a missed one (the latest named, with how many
+in all); yellow, 本月 0/1，3 天内到期, for the current one short near its end.
+
 Done (已办结) and paused (暂缓) items are green. The span is ``store.spans.span``.
 """
 
@@ -22,17 +26,22 @@ from __future__ import annotations
 import calendar
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Final, Literal, Protocol
+from typing import Final, Literal, Protocol, cast
 
+from store.recur import Occurrence, occurrences
 from store.spans import Spanned, span
-from store.values import fmt_num, in_range
+from store.values import RECUR_ZH, Recur, fmt_num, in_range
 
 DEFAULT_YELLOW_DAYS = 7
 LIGHTS = ("red", "yellow", "green")
 
-ReasonKind = Literal["overdue", "due_soon", "due_today", "behind", "no_feedback"]
+ReasonKind = Literal[
+    "overdue", "due_soon", "due_today", "behind", "no_feedback", "missed", "occurrence_soon"
+]
+RED_KINDS: Final = ("overdue", "missed")
 
 # The words of a reason, in the office's language and in English. The JSON ``light_reason``
 # and the report use Chinese; the dashboard and the CLI show the user's language.
@@ -44,6 +53,10 @@ REASON_TEXT: Final[dict[str, dict[str, str]]] = {
         "behind": "落后序时进度：应完成 {expected}，实际 {actual}",
         "no_feedback": "未按时反馈（上次 {last}）",
         "no_feedback_yet": "未按时反馈（{last} 起未反馈）",
+        "missed": "{label} {count}，逾期 {days} 天",
+        "missed_more": "（共 {n} 次未完成）",
+        "occurrence_soon": "{label} {count}，{days} 天内到期",
+        "occurrence_today": "{label} {count}，今天到期",
         "sep": "；",
     },
     "en": {
@@ -53,6 +66,10 @@ REASON_TEXT: Final[dict[str, dict[str, str]]] = {
         "behind": "behind pace: {expected} expected by now, {actual} done",
         "no_feedback": "feedback overdue (last {last})",
         "no_feedback_yet": "feedback overdue (none since {last})",
+        "missed": "{label} {count}, {days} day(s) overdue",
+        "missed_more": " ({n} missed in all)",
+        "occurrence_soon": "{label} {count}, due within {days} day(s)",
+        "occurrence_today": "{label} {count}, due today",
         "sep": "; ",
     },
 }
@@ -83,10 +100,23 @@ class Reason:
     """For feedback: the day of the last feedback, or when the cadence was set (``since``)."""
     since: bool = False
     """``last`` is the day the cadence was set: no feedback has come at all."""
+    occurrence: Occurrence | None = None
+    """For recurring work: the occurrence missed (the latest) or about to end short."""
+    count: int = 0
+    """For a missed occurrence: how many are missed in all."""
 
     def text(self, lang: str = "zh") -> str:
         words = REASON_TEXT.get(lang, REASON_TEXT["zh"])
-        kind = "no_feedback_yet" if self.kind == "no_feedback" and self.since else self.kind
+        kind: str = self.kind
+        if kind == "no_feedback" and self.since:
+            kind = "no_feedback_yet"
+        o = self.occurrence
+        if o is not None:
+            if kind == "occurrence_soon" and self.days == 0:
+                kind = "occurrence_today"
+            said = words[kind].format(label=o.label(lang), count=o.count_text(self.unit),
+                                      days=self.days)  # fmt: skip
+            return said + (words["missed_more"].format(n=self.count) if self.count > 1 else "")
         return words[kind].format(
             days=self.days,
             expected=f"{fmt_num(self.expected)}{self.unit}",
@@ -113,6 +143,8 @@ class Progress:
     """red: overdue and not done; yellow: due soon or behind pace; green otherwise."""
     reasons: tuple[Reason, ...] = ()
     """Why the light is not green, every reason that applies."""
+    occurrences: tuple[Occurrence, ...] = ()
+    """For recurring work: every occurrence of the span (``store.recur``)."""
 
     @property
     def light_reason(self) -> str:
@@ -180,10 +212,13 @@ def progress(
     warn_days: int | None = None,
     *,
     last_feedback: date | None = None,
+    entries: Iterable[tuple[date, float, str]] | None = None,
 ) -> Progress:
     """The item's progress and light on ``today``. ``last_feedback`` is the day of its latest
     entry (log or feedback); it matters only for an item with a ``cadence`` (an Item or a
-    dashboard row has one, with ``cadence_since``; a plain plan need not)."""
+    dashboard row has one, with ``cadence_since``; a plain plan need not). ``entries`` (day,
+    amount, kind) matter only for an item that recurs (``recur``), whose occurrences they
+    count; a recurring item read without them has no occurrences met."""
     warn_days = yellow_days() if warn_days is None else warn_days
     # A target or count out of range (NaN, infinite, beyond MAX_COUNT) is only in a ledger
     # from before numbers were bounded (`duban db check` names it): no percent, no pace.
@@ -202,7 +237,15 @@ def progress(
         elapsed = (today - start).days
         expected = min(max(elapsed / total, 0.0), 1.0)
     reasons: list[Reason] = []
-    if item.status not in ("done", "paused"):
+    recur = getattr(item, "recur", "") or ""
+    found: tuple[Occurrence, ...] = ()
+    if recur in RECUR_ZH:
+        per_time = getattr(item, "per_time", None)
+        per = per_time if per_time is not None and in_range(per_time) and per_time > 0 else 1.0
+        found = tuple(occurrences(cast(Recur, recur), per, start, end, entries or (), today))
+    if item.status not in ("done", "paused") and recur in RECUR_ZH:
+        reasons += _occurrence_reasons(found, today, warn_days, item.unit or "")
+    elif item.status not in ("done", "paused"):
         if end is not None and today > end:
             reasons.append(Reason("overdue", days=(today - end).days))
         elif end is not None and (end - today).days <= warn_days:
@@ -214,6 +257,7 @@ def progress(
                 reasons.append(
                     Reason("behind", expected=should, actual=actual, unit=item.unit or "")
                 )
+    if item.status not in ("done", "paused"):
         late = feedback_reason(
             getattr(item, "cadence", "") or "", getattr(item, "cadence_since", None),
             last_feedback, today,
@@ -222,10 +266,32 @@ def progress(
             reasons.append(late)
     if not reasons:
         light = "green"
-    elif reasons[0].kind == "overdue":
+    elif reasons[0].kind in RED_KINDS:
         light = "red"
     else:
         light = "yellow"
     return Progress(
-        actual=actual, percent=percent, expected=expected, light=light, reasons=tuple(reasons)
-    )
+        actual=actual, percent=percent, expected=expected, light=light, reasons=tuple(reasons),
+        occurrences=found,
+    )  # fmt: skip
+
+
+def _occurrence_reasons(
+    found: tuple[Occurrence, ...], today: date, warn_days: int, unit: str
+) -> list[Reason]:
+    """Red for the missed occurrences (the latest named), yellow for the current one short
+    within ``warn_days`` of its end, or a quarter of its length if that is less (a week's is
+    yellow on its last day, not all week)."""
+    out = []
+    missed = [o for o in found if o.state == "missed"]
+    if missed:
+        last = missed[-1]
+        out.append(Reason("missed", days=(today - last.end).days, unit=unit, occurrence=last,
+                          count=len(missed)))  # fmt: skip
+    current = next((o for o in found if o.state == "open"), None)
+    if current is not None and (current.end - today).days <= min(
+        warn_days, max(1, (current.end - current.start).days // 4)
+    ):
+        out.append(Reason("occurrence_soon", days=(current.end - today).days, unit=unit,
+                          occurrence=current))  # fmt: skip
+    return out

@@ -61,7 +61,7 @@ def reminders(
         if item.status in ("done", "paused"):
             continue
         p = progress(item, view.progress.actual, on, warn_days=days,
-                     last_feedback=view.last_feedback)  # fmt: skip
+                     last_feedback=view.last_feedback, entries=view.days)  # fmt: skip
         if p.light == "green" and item.extend_to is None:
             continue
         for name in names_of(item.dept if by == "dept" else item.owner) or [""]:

@@ -254,10 +254,61 @@ _CADENCE_ALIASES: Final[dict[str, Cadence]] = {
 }  # fmt: skip
 
 
+Recur = Literal["weekly", "semimonthly", "monthly", "quarterly", "halfyearly"]
+RECUR_ZH: Final[dict[str, str]] = {
+    "weekly": "每周", "semimonthly": "每半月", "monthly": "每月", "quarterly": "每季",
+    "halfyearly": "每半年",
+}  # fmt: skip
+_RECUR_ALIASES: Final[dict[str, Recur]] = {
+    **_CADENCE_ALIASES, "halfyearly": "halfyearly", "half-yearly": "halfyearly",
+    "semiannual": "halfyearly", "semiannually": "halfyearly", "每半年": "halfyearly",
+    "半年": "halfyearly", "半年一次": "halfyearly", "每半年一次": "halfyearly",
+    "每周一": "weekly", "每星期": "weekly", "每个月": "monthly", "按月": "monthly",
+    "按季": "quarterly", "按季度": "quarterly", "按周": "weekly", "每个季度": "quarterly",
+}  # fmt: skip
+
+
+def parse_recur(text: str) -> Recur | None:
+    """频次 (周期): 每周/每半月/每月/每季/每半年 or weekly … halfyearly; blank (or 无, none)
+    for work that does not recur."""
+    if _fold_key(text).strip() in ("", "无", "none", "—", "不重复", "一次"):
+        return None
+    return _word_of(_RECUR_ALIASES, RECUR_ZH, text, "recurrence", "频次")
+
+
+_RECUR_IN_RE = re.compile(r"每(?:个)?(周|星期|半个?月|月|季度?|半年)")
+_RECUR_WORD: Final[dict[str, Recur]] = {
+    "周": "weekly", "星期": "weekly", "半月": "semimonthly", "半个月": "semimonthly",
+    "月": "monthly", "季": "quarterly", "季度": "quarterly", "半年": "halfyearly",
+}  # fmt: skip
+
+
+def recur_in(text: str) -> Recur | None:
+    """The rhythm a clause or a 完成时限 names (每月开展一次主题党日, 每季度末, 每周一): the
+    first 每周 / 每半月 / 每月 / 每季度 / 每半年 in it; None when it names none (每年 is an
+    ordinary annual item)."""
+    m = _RECUR_IN_RE.search(_norm(text))
+    return _RECUR_WORD[m[1]] if m else None
+
+
+def parse_per_time(text: str) -> float | None:
+    """每次目标: what one occurrence owes ("1", "2次", "两次"); blank for the default 1."""
+    if not _norm(text):
+        return None
+    value = parse_target(text)[0]
+    if value <= 0:
+        raise BadValue(
+            f"a target per occurrence is more than 0: {_quote(text)}",
+            f"每次目标须大于 0：{_quote(text)}",
+        )
+    return value
+
+
 def zh_word(field: str, value: object) -> object:
     """A coded value as a Chinese sheet spells it (板块 党建, 状态 推进中, 反馈频次 每月); any
     other value as it is."""
-    words = {"pane": PANE_ZH, "status": STATUS_ZH, "cadence": CADENCE_ZH}.get(field)
+    words = {"pane": PANE_ZH, "status": STATUS_ZH, "cadence": CADENCE_ZH,
+             "recur": RECUR_ZH}.get(field)  # fmt: skip
     return words.get(str(value), value) if words is not None and value else value
 
 

@@ -97,7 +97,7 @@ def _text(name: str, value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "是" if value else ""
-    if name in ("pane", "status", "cadence"):
+    if name in ("pane", "status", "cadence", "recur"):
         return _plain(str(zh_word(name, value)))
     if isinstance(value, float | int):
         return fmt_num(value)
