@@ -20,6 +20,8 @@ build moves the sample in time and plays a few months of work into it:
    carry a feedback cadence (反馈频次) answered by recent feedback, but one has gone quiet
    (未按时反馈); one overdue item has an extension asked for by its dept and awaiting
    approval, and one was extended before (its original due kept).
+5. Recurring work (频次): a monthly 主题党日 for the year, held every month but the one two
+   months back (missed: red), and a weekly 机关例会学习 for the main period, held every week.
 
 Everything random comes from ``random.Random(2023)``: the same ``today`` gives the same
 ledger. A ledger is only ever rebuilt when it is empty or marked ``demo`` (settings); a real
@@ -56,11 +58,21 @@ from store.db import (
 )
 from store.errors import LedgerError
 from store.importer import import_file
-from store.ledger import change_item, edit_item, find_item, give_feedback, log_entry, mark_done
+from store.ledger import (
+    add_item,
+    change_item,
+    edit_item,
+    find_item,
+    give_feedback,
+    log_entry,
+    mark_done,
+    show_item,
+)
 from store.models import Entry, Item, Problem
 from store.periods import Period, parse_period
 from store.periods import today as clock_today
 from store.progress import progress
+from store.recur import windows
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 LEDGER_CSV = SAMPLES / "ledger.csv"
@@ -538,9 +550,41 @@ def build_demo(engine: Engine, *, today: date | None = None) -> DemoReport:
         _play(session, plans, on, rng)
         _finish_late(session, main, on, rng)
         _supervise(session, main, on, rng)
+        _recurring(session, main, on, rng)
         items = session.execute(select(func.count()).select_from(Item)).scalar_one()
         entries = session.execute(select(func.count()).select_from(Entry)).scalar_one()
     return DemoReport(items=int(items), entries=int(entries), period=main.key)
+
+
+RECURRING = (
+    # (pane, category, title, recur, unit, owner, the year (else the main period))
+    ("party", "扛牢基层党建责任", "每月主题党日", "monthly", "次", "刘洋", True),
+    ("party", "强化理论武装建设", "机关例会学习", "weekly", "次", "陈静", False),
+)
+MISSED_BACK = 2
+"""The monthly item misses the month this many months before today's."""
+
+
+def _recurring(session: Any, main: Period, on: date, rng: random.Random) -> None:
+    """The recurring items, each occurrence held once on a working day of it, but the missed
+    month of the monthly one; the current occurrence is held once it is half over."""
+    for pane, category, title, recur, unit, owner, annual in RECURRING:
+        span = Period(main.year, "year") if annual else main
+        item = add_item(session, pane=pane, title=title, category=category, unit=unit,
+                        owner=owner, dept="办公室", period=span.key, start=span.start,
+                        due=span.end, recur=recur, actor=IMPORTER,
+                        target=float(len(windows(recur, span.start, span.end))))  # fmt: skip
+        y, m0 = divmod(on.year * 12 + on.month - 1 - MISSED_BACK, 12)
+        missed = date(y, m0 + 1, 1)
+        view = show_item(session, item.code, on=on)
+        for o in view.progress.occurrences:
+            if o.start > on or (recur == "monthly" and o.base == missed):
+                continue
+            if o.end >= on and (on - o.start) * 2 < (o.end - o.start):
+                continue  # the current one: not yet
+            day = _days(rng, o.start, min(o.end, on), 1)[0]
+            log_entry(session, item.code, 1, day=day, note=f"{title}（{o.short_label()}）",
+                      actor=owner, on=on)  # fmt: skip
 
 
 def _fix_openings(session: Any, on: date) -> None:

@@ -41,6 +41,7 @@ from store.errors import Conflict, Invalid, LedgerError, NotFound
 from store.models import AuditEvent, Entry, ImportBatch, Item, Problem, User
 from store.periods import Period, PeriodError, parse_period, today
 from store.progress import Progress, progress
+from store.recur import tally
 from store.spans import Spanned, carried, period_clause, span
 from store.values import (
     MAX_COUNT,
@@ -258,7 +259,17 @@ class ItemView:
             "due_was": i.due_was.isoformat() if i.due_was else None,
             "extend_to": i.extend_to.isoformat() if i.extend_to else None,
             "extend_reason": i.extend_reason,
+            "recur": i.recur or None,
+            "per_time": (i.per_time or 1.0) if i.recur else None,
+            **self._occurrence_counts(),
         }
+
+    def _occurrence_counts(self) -> dict[str, int | None]:
+        """For recurring work: occurrences met and owed so far (``store.recur.tally``)."""
+        if not self.item.recur:
+            return {"occurrences_done": None, "occurrences_due": None}
+        done, due = tally(self.progress.occurrences)
+        return {"occurrences_done": done, "occurrences_due": due}
 
 
 def counted(item_id: Any, on: date, within: Period | None = None) -> Any:

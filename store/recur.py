@@ -196,3 +196,27 @@ def tally(found: list[Occurrence]) -> tuple[int, int]:
     met), done those met. 4/5: one missed."""
     done = sum(o.state == "done" for o in found)
     return done, done + sum(o.state == "missed" for o in found)
+
+
+def mark_groups(found: list[Occurrence] | tuple[Occurrence, ...], lang: str = "zh") -> list[
+    tuple[str, str]
+]:
+    """The row of marks a person reads (✓ met, ✗ missed, ○ the current one short, · to come):
+    weekly and half-monthly occurrences grouped under their month (``6月 ✓✓✗○``), the
+    others one group each (``5月 ✗``, ``第二季度 ✓``); a group's label names the year when
+    it is not today's."""
+    groups: list[tuple[str, str]] = []
+    keyed: dict[tuple[int, int], int] = {}
+    for o in found:
+        if o.recur in ("weekly", "semimonthly"):
+            key = (o.base.year, o.base.month)
+            if key not in keyed:
+                month = Occurrence("monthly", o.start, o.end, o.base.replace(day=1), 0, 1,
+                                   "done", o.this_year)  # fmt: skip
+                keyed[key] = len(groups)
+                groups.append((month.short_label(lang, year=not o.this_year), ""))
+            n = keyed[key]
+            groups[n] = (groups[n][0], groups[n][1] + o.mark)
+        else:
+            groups.append((o.short_label(lang, year=not o.this_year), o.mark))
+    return groups

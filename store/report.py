@@ -33,8 +33,9 @@ from store.files import write_atomically, write_text_atomically
 from store.ledger import ItemView, list_items
 from store.models import Problem, Setting
 from store.periods import Period, PeriodError, parse_period
+from store.recur import Occurrence, tally
 from store.spans import span
-from store.values import PANES, clean_lines, clean_text, fmt_num
+from store.values import PANES, RECUR_ZH, clean_lines, clean_text, fmt_num
 
 __all__ = [
     "MISSING",
@@ -241,9 +242,40 @@ def _count_clause(v: ItemView) -> str:
     # No entries (or entries netting to nothing) is no data: never print a 0 we were not told.
     shown = fmt_num(actual) if actual else MISSING
     clause = f"{i.title}{shown}{i.unit}"
+    within = _occurrences_in(v)
+    if i.recur and within:
+        # Recurring work is reckoned by its occurrences, not by the year's target.
+        done, due = tally(within)
+        rhythm = f"{RECUR_ZH.get(i.recur, '')}{fmt_num(i.per_time or 1.0)}{i.unit}"
+        if due and done == due:
+            return f"{clause}（{rhythm}，均按期完成）"
+        if due:
+            return f"{clause}（{rhythm}，{due}期中{done}期完成）"
+        return clause
     if i.target is not None and actual < i.target:
         clause += f"（目标{fmt_num(i.target)}{i.unit}）"
     return clause
+
+
+def _occurrences_in(v: ItemView) -> list[Occurrence]:
+    """A recurring item's occurrences that fall in the report's period (all of them without
+    one)."""
+    found = list(v.progress.occurrences)
+    if v.period is None:
+        return found
+    p = v.period
+    return [o for o in found if o.end >= p.start and o.start <= p.end]
+
+
+def _misses(views: Sequence[ItemView]) -> list[str]:
+    """存在问题 from recurring work (``--with-misses``): "主题党日2月、4月未按期完成。"."""
+    out = []
+    for v in views:
+        missed = [o for o in _occurrences_in(v) if o.state == "missed"]
+        if v.item.recur and missed:
+            labels = "、".join(o.short_label(year=not o.this_year) for o in missed)
+            out.append(f"{v.item.title}{labels}未按期完成")
+    return out
 
 
 def _join(titles: Sequence[str]) -> str:
@@ -280,7 +312,9 @@ def _by_category(views: Sequence[ItemView]) -> list[tuple[str, list[ItemView]]]:
 def _plan_item(v: ItemView) -> str:
     i = v.item
     text = (i.detail or i.title).strip().rstrip("。；;，,. ")
-    if i.target is not None:
+    if i.recur:
+        text += f"（{RECUR_ZH.get(i.recur, '')}{fmt_num(i.per_time or 1.0)}{i.unit}）"
+    elif i.target is not None:
         text += f"（目标{fmt_num(i.target)}{i.unit}）"
     if i.status == "done":
         text += "（已完成）"
@@ -342,10 +376,12 @@ def build_report(
     period: str,
     office: str | None = None,
     on: date | None = None,
+    with_misses: bool = False,
 ) -> Report:
     """The summary report of ``period`` (any form ``parse_period`` reads) from the ledger.
 
-    ``office`` defaults to the ledger's ``office`` setting, else 【待补】单位."""
+    ``office`` defaults to the ledger's ``office`` setting, else 【待补】单位. ``with_misses``:
+    the occurrences of recurring work missed in the period are named in 存在问题 too."""
     p = parse_period(period)
     office = office_name(session, office)
     plans = _plan_periods(p)
@@ -375,9 +411,10 @@ def build_report(
     rows = session.exec(
         select(Problem).where(Problem.period == p.key).order_by(col(Problem.id))
     ).all()
-    for n, problem in enumerate(rows, 1):
-        problems.paragraphs.append(f"{cn_ordinal(n, 'item')}{_sentence(problem.text)}")
-    if not rows:
+    said = [problem.text for problem in rows] + (_misses(views) if with_misses else [])
+    for n, text in enumerate(said, 1):
+        problems.paragraphs.append(f"{cn_ordinal(n, 'item')}{_sentence(text)}")
+    if not said:
         problems.paragraphs.append(f"{MISSING}")
     report.sections.append(problems)
 

@@ -114,7 +114,7 @@ def test_rebases_onto_the_half_year_of_today_late_in_h2(
 ) -> None:
     pin(monkeypatch, NOV)
     report = build_demo(engine)
-    assert report == DemoReport(items=108, entries=report.entries, period="2026-H2")
+    assert report == DemoReport(items=110, entries=report.entries, period="2026-H2")  # 2 recur
     assert parse_period(report.period).contains(NOV)
     v = views(engine, NOV)
     assert (v["DJ-001"].item.period, v["DJ-001"].item.start, v["DJ-001"].item.due) == (
@@ -188,8 +188,9 @@ def test_the_main_period_shows_every_light(
     report = build_demo(engine)
     main = views(engine, on, period=report.period)
     # The 26 items of the half (three of them annual), the 9 of its first month, and the 7
-    # of the half before that were under way: 4 finished late in this one, 3 carried over.
-    assert len(main) == 42
+    # of the half before that were under way: 4 finished late in this one, 3 carried over;
+    # and the 2 recurring items (a monthly one for the year, a weekly one for the half).
+    assert len(main) == 44
     carried = {c for c, v in main.items() if v.carried}
     assert carried == {"XN-012", "JD-019", "JD-023"}
     assert all(main[c].progress.light_reason.startswith("逾期 ") for c in carried)
@@ -203,7 +204,9 @@ def test_the_main_period_shows_every_light(
     assert lights["yellow"] >= 4
     assert lights["green"] >= 4
     for code, v in main.items():
-        if v.progress.light == "red":
+        if v.progress.light == "red" and v.item.recur:  # a missed occurrence, not a due
+            assert any(o.state == "missed" for o in v.progress.occurrences)
+        elif v.progress.light == "red":
             assert v.item.status not in ("done", "paused")
             assert v.item.due is not None and v.item.due < on
             assert parse_period(report.period).contains(v.item.due) or code in carried
@@ -238,10 +241,11 @@ def test_late_in_h2_figures(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> 
     main = views(engine, NOV, period=report.period)
     lights = Counter(v.progress.light for v in main.values())
     statuses = Counter(v.item.status for v in main.values())
-    assert (lights["red"], lights["yellow"], lights["green"]) == (5, 11, 26)
-    assert (statuses["done"], statuses["paused"], statuses["doing"]) == (16, 1, 25)
+    # The monthly 主题党日's missed month is one of the reds, the weekly 例会 a green.
+    assert (lights["red"], lights["yellow"], lights["green"]) == (6, 11, 27)
+    assert (statuses["done"], statuses["paused"], statuses["doing"]) == (16, 1, 27)
     assert {c for c, v in main.items() if v.progress.light == "red"} == {
-        "XN-022", "JD-039", "XN-012", "JD-019", "JD-023",
+        "XN-022", "JD-039", "XN-012", "JD-019", "JD-023", "DJ-043",
     }  # fmt: skip
 
 
@@ -291,15 +295,15 @@ def test_every_sample_item_with_its_figures(
     pin(monkeypatch, NOV)
     report = build_demo(engine)
     rows = sample_rows()
-    assert report.items == len(rows) == 108
+    assert report.items == len(rows) + 2 == 110  # and the two recurring items the build adds
     v = views(engine, NOV)
-    assert set(v) == {r["编号"] for r in rows}
+    assert set(v) == {r["编号"] for r in rows} | {"DJ-043", "DJ-044"}
     xn = v["XN-001"]
     assert (xn.item.period, xn.progress.actual) == ("2026-H1", 2007)
     # The past half's figures are exactly the sample's 完成值, as opening entries at its end.
     past = views(engine, NOV, period="2026-H1")
-    # The first half shows its own items and the year's three annual ones.
-    assert len(past) == sum(r["期间"] == "2023-H1" for r in rows) + 3
+    # The first half shows its own items, the year's three annual ones and its monthly one.
+    assert len(past) == sum(r["期间"] == "2023-H1" for r in rows) + 3 + 1
     # What was done in the first half, that is: work finished late is the second half's.
     for r in rows:
         if r["期间"] == "2023-H1":

@@ -41,6 +41,7 @@ from store.values import (
 )
 from tui.clihelp import Duban, H
 from tui.i18n import LANGS, Translator, choose_lang
+from tui.recurring import marks_lines, recur_summary
 
 app = Duban(
     help=H("help.duban"),
@@ -371,9 +372,11 @@ def add(
     detail: Annotated[str, typer.Option("--detail", help=H("help.add.detail"))] = "",
     period: PeriodOpt = None,
     key: Annotated[bool, typer.Option("--key", help=H("help.add.key"))] = False,
+    recur: Annotated[str, typer.Option("--recur", help=H("help.add.recur"))] = "",
+    per_time: Annotated[str, typer.Option("--per-time", help=H("help.add.per_time"))] = "",
 ) -> None:
     """Add an item to the ledger."""
-    from store.ledger import add_item
+    from store.ledger import add_item, parse_field
     from store.periods import parse_period
     from store.values import parse_target
 
@@ -381,6 +384,7 @@ def add(
         "category": category, "unit": unit, "dept": dept, "owner": owner, "detail": detail,
         "key": key, "due": parse_day(due), "start": parse_day(start),
         "period": parse_period(period).key if period else None,
+        "recur": parse_field("recur", recur), "per_time": parse_field("per_time", per_time),
     }  # fmt: skip
     if target:
         fields["target"], fields["unit"] = parse_target(target, unit)
@@ -797,6 +801,9 @@ def show(
             assist=i.assist, start=i.start.isoformat() if i.start else None,
             evidence=i.evidence, reason=i.reason, progress_note=i.progress_note, key=i.key,
             version=i.version, shown_period=view.period.key if view.period else None,
+            occurrences=[{"start": o.start.isoformat(), "end": o.end.isoformat(),
+                          "actual": o.actual, "target": o.target, "state": o.state}
+                         for o in p.occurrences] if i.recur else None,
             entries=[{"id": e.id, "date": e.day.isoformat(), "amount": e.amount, "note": e.note,
                       "actor": e.actor, "kind": e.kind} for e in view.entries],
         )  # fmt: skip
@@ -808,7 +815,9 @@ def show(
     from store.progress import describe, expected_count
 
     pace = "" if p.expected is None else T("cli.show.pace", percent=f"{p.expected * 100:.0f}%")
-    if p.expected is not None and i.target:
+    if i.recur:
+        pace = ""  # each occurrence is reckoned, not the span's pace
+    elif p.expected is not None and i.target:
         should = fmt_num(expected_count(i.target, p.expected))
         pace += T("cli.show.pace_count", count=f"{should}{i.unit}")
     start, end = span(i)
@@ -833,13 +842,16 @@ def show(
         ("field.reason", i.reason), ("field.progress_note", i.progress_note),
         ("field.notes", i.notes), ("field.key", T("detail.yes") if i.key else ""),
         ("field.cadence", cadence_text(i.cadence, view.last_feedback)),
+        ("field.recur", recur_summary(T, i.recur, i.per_time, i.unit, p.occurrences)),
+        *(("field.occurrences" if n == 0 else "", line) for n, line in
+          enumerate(marks_lines(p.occurrences, T.lang, out.width - 16))),
         ("field.due_was", i.due_was or ""),
         ("field.extend_to", T("cli.show.awaiting", day=i.extend_to) if i.extend_to else ""),
         ("field.extend_reason", i.extend_reason),
     ]  # fmt: skip
     for label, value in rows:
         if value not in ("", None):
-            grid.add_row(T(label), cell(value))
+            grid.add_row(T(label) if label else "", cell(value))
     light = light_cell(p.light)
     if p.reasons:
         light.append("  " + clean_text(describe(p.reasons, T.lang)))
@@ -1463,6 +1475,9 @@ def report(
         typer.Option("--office", help=H("help.report.office")),
     ] = None,
     kind: Annotated[str, typer.Option("--kind", help=H("help.report.kind"))] = "summary",
+    with_misses: Annotated[
+        bool, typer.Option("--with-misses", help=H("help.report.with_misses"))
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
     """Write the period's summary report (工作总结): results per pane with the ledger's figures,
@@ -1489,7 +1504,7 @@ def report(
 
             doc = build_bulletin(session, period=key, office=office)
         else:
-            doc = build_report(session, period=key, office=office)
+            doc = build_report(session, period=key, office=office, with_misses=with_misses)
     wrote = "cli.wrote_bulletin" if kind == "bulletin" else "cli.wrote_report"
     if fmt == "docx":
         assert output is not None

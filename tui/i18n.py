@@ -43,6 +43,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "cadence.semimonthly": "每半月",
         "cadence.monthly": "每月",
         "cadence.quarterly": "每季",
+        "recur.none": "不重复",
+        "recur.weekly": "每周",
+        "recur.semimonthly": "每半月",
+        "recur.monthly": "每月",
+        "recur.quarterly": "每季",
+        "recur.halfyearly": "每半年",
+        "recur.summary": "{recur}，每次 {per}：已完成 {done}/{due} 次",
         "light.red": "红",
         "light.yellow": "黄",
         "light.green": "绿",
@@ -190,6 +197,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.owner": "责任人",
         "field.key": "重点",
         "field.cadence": "反馈频次",
+        "field.recur": "频次",
+        "field.per_time": "每次目标",
+        "field.occurrences": "逐次情况",
+        "placeholder.per_time": "每次应完成多少，如 1 或 2次（留空为 1）",
+        "detail.marks_legend": "✓ 已完成  ✗ 未完成  ○ 进行中  · 未到",
         "field.evidence": "办结依据",
         "field.detail": "具体措施",
         "field.assist": "配合科室",
@@ -299,6 +311,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.add.owner": "责任人。",
         "help.add.detail": "具体措施。",
         "help.add.key": "标为重点事项。",
+        "help.add.recur": "频次：每周、每半月、每月、每季、每半年；每一期各算一次。",
+        "help.add.per_time": "每次目标：每一期要完成多少（默认 1）。",
         "help.log": "登记一个事项的完成情况：默认 +1，也可写数量、日期和说明。",
         "help.log.amount": "完成数量（默认 1）；写负数可更正多登记的。",
         "help.metavar.amount": "数量",
@@ -310,7 +324,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.set": "修改事项的字段：duban set DJ-001 due=2023-12-31 status=推进中。",
         "help.set.assignments": "一个或多个 字段=值。可改的字段：code、pane、category、title、"
         "detail、dept、assist、owner、target、unit、period、start、due、status、evidence、"
-        "reason、progress_note、notes、key、cadence（反馈频次：每周、每半月、每月、每季，留空为不设）。",
+        "reason、progress_note、notes、key、cadence（反馈频次：每周、每半月、每月、每季，留空为不设）、"
+        "recur（频次：每周、每半月、每月、每季、每半年，留空为不重复）、"
+        "per_time（每次目标，默认 1）。",
         "help.rm": "删除一个事项（duban undo 可恢复）。",
         "help.undo": "撤销你的上一次改动；再执行一次，撤销更早的一次。涉及多个事项时须加 --yes。",
         "help.redo": "重做你上一次撤销的改动；再执行一次，重做更早的一次撤销。你一旦有了新的改动，"
@@ -596,6 +612,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "stats.col.points": "得分",
         "help.report.kind": "写什么：summary|bulletin，即工作总结（默认）或督办情况通报（总体情况、"
         "需关注的红黄灯事项、各科室办理情况及得分）。",
+        "help.report.with_misses": "把周期性工作本期未按期完成的各次（如“主题党日2月未按期完成”）"
+        "也写进存在问题。",
         "cli.wrote_bulletin": "已写入 {period} 督办情况通报：{path}",
         "cli.setting_score": "score.on_time、score.late、score.missed_feedback（结果考评："
         "按时办结、未按时办结、未按时反馈的事项每项加减几分；duban config score 查看）",
@@ -723,6 +741,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "cadence.semimonthly": "semimonthly",
         "cadence.monthly": "monthly",
         "cadence.quarterly": "quarterly",
+        "recur.none": "does not recur",
+        "recur.weekly": "weekly",
+        "recur.semimonthly": "semimonthly",
+        "recur.monthly": "monthly",
+        "recur.quarterly": "quarterly",
+        "recur.halfyearly": "half-yearly",
+        "recur.summary": "{recur}, {per} each time: {done} of {due} met",
         "light.red": "R",
         "light.yellow": "Y",
         "light.green": "G",
@@ -872,6 +897,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.owner": "Owner",
         "field.key": "Key item",
         "field.cadence": "Feedback",
+        "field.recur": "Recurs",
+        "field.per_time": "Per time",
+        "field.occurrences": "Each time",
+        "placeholder.per_time": "owed each time, e.g. 1 or 2次 (empty: 1)",
+        "detail.marks_legend": "✓ met  ✗ missed  ○ under way  · to come",
         "field.evidence": "Evidence",
         "field.detail": "Measures",
         "field.assist": "Assisting",
@@ -982,6 +1012,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.add.owner": "责任人.",
         "help.add.detail": "具体措施.",
         "help.add.key": "Mark as a key item (重点).",
+        "help.add.recur": "频次: weekly, semimonthly, monthly, quarterly or halfyearly; each "
+        "window counts on its own.",
+        "help.add.per_time": "每次目标: what each occurrence owes (default 1).",
         "help.log": "Log work done on an item: +1, or an amount, on a day, with a note.",
         "help.log.amount": "How much was done (default 1); negative to correct.",
         "help.metavar.amount": "amount",
@@ -993,8 +1026,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.set": "Change fields of an item: duban set DJ-001 due=2023-12-31 status=推进中.",
         "help.set.assignments": "FIELD=VALUE pairs. Fields: code pane category title detail "
         "dept assist owner target unit period start due status evidence reason progress_note "
-        "notes key cadence. A cadence is weekly, semimonthly, monthly or quarterly (每周 每半月 "
-        "每月 每季), empty for none.",
+        "notes key cadence recur per_time. A cadence is weekly, semimonthly, monthly or "
+        "quarterly (每周 每半月 每月 每季), empty for none; recur is one of those or halfyearly "
+        "(每半年), empty for work that does not recur; per_time is what each occurrence owes "
+        "(default 1).",
         "help.rm": "Delete an item (undo brings it back).",
         "help.undo": "Undo your last change; again for the one before. More than one item needs "
         "--yes.",
@@ -1306,6 +1341,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.report.kind": "What to write: summary|bulletin, the summary report (工作总结, the "
         "default) or the 督办情况通报 (the figures, the red and yellow items, each dept's work "
         "and points).",
+        "help.report.with_misses": "Name in 存在问题 each occurrence of recurring work the period "
+        "missed (主题党日2月未按期完成).",
         "cli.wrote_bulletin": "wrote the {period} bulletin to {path}",
         "cli.setting_score": "score.on_time, score.late, score.missed_feedback (结果考评: the "
         "points per item done on time, late, or with missed feedback; duban config score "
