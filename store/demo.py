@@ -73,6 +73,7 @@ from store.periods import Period, parse_period
 from store.periods import today as clock_today
 from store.progress import progress
 from store.recur import windows
+from store.values import Recur
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 LEDGER_CSV = SAMPLES / "ledger.csv"
@@ -556,7 +557,7 @@ def build_demo(engine: Engine, *, today: date | None = None) -> DemoReport:
     return DemoReport(items=int(items), entries=int(entries), period=main.key)
 
 
-RECURRING = (
+RECURRING: tuple[tuple[str, str, str, Recur, str, str, bool], ...] = (
     # (pane, category, title, recur, unit, owner, the year (else the main period))
     ("party", "扛牢基层党建责任", "每月主题党日", "monthly", "次", "刘洋", True),
     ("party", "强化理论武装建设", "机关例会学习", "weekly", "次", "陈静", False),

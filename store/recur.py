@@ -23,7 +23,7 @@ Occurrences that ended more than ``LOOKBACK_YEARS`` before today are not reckone
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, Literal
@@ -191,7 +191,7 @@ def occurrences(
     return out
 
 
-def tally(found: list[Occurrence]) -> tuple[int, int]:
+def tally(found: Sequence[Occurrence]) -> tuple[int, int]:
     """(done, due): due is every occurrence met or missed so far (the current one once it is
     met), done those met. 4/5: one missed."""
     done = sum(o.state == "done" for o in found)

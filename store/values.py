@@ -374,11 +374,24 @@ _YEAR_END: Final = frozenset({"年底", "年底前", "年内", "年末", "年底
                               "年底前完成", "下半年", "本年度内"})  # fmt: skip
 
 
+_YEAR_WORDS_RE = re.compile(
+    r"(\d{4})年?((?:\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:份)?(?:底|末|下旬).*"
+    r"|(?:第)?[1-4一二三四]季度.*|[底内末].{0,4}|上半年.*)"
+)
+
+
 def parse_due(text: str, year: int) -> date | None:
     """A 完成时限 as offices write it: a date (parse_date), or words read in ``year`` — 6月底前
     (06-30), 9月15日前, 年底前 / 年内 (12-31), 上半年 (06-30), 三季度末 (09-30) — or ongoing
     work (长期, 持续推进, 常态化, 每月…), which has no due date: None."""
     s = re.sub(r"\s+", "", _norm(text)).rstrip("。.")
+    if m := _YEAR_WORDS_RE.fullmatch(s):
+        # 2024年12月底前, 2024年底前, 2024年三季度末: the words, in the year they name.
+        rest = m[2] if m[2][0] not in "底内末" else f"年{m[2]}"
+        try:
+            return parse_due(rest, int(m[1]))
+        except BadValue:
+            raise BadValue(f"no such date: {_quote(text)}", f"没有这一天：{_quote(text)}") from None
     if s[:4].isdigit() and s[:4].isascii():
         return parse_date(text)  # a date, however wrong: its own message (no such date…)
     if s in _ONGOING:
