@@ -26,11 +26,14 @@ from store.values import (
     PANE_WORDS,
     PANE_ZH,
     PANES,
+    RECUR_ZH,
     BadValue,
+    Recur,
     clean_text,
     fmt_num,
     in_range,
     parse_pane,
+    recur_in,
 )
 from store.values import parse_target as _parse_target
 
@@ -118,7 +121,8 @@ _LEAD_NOISE_RE: Final = re.compile(
     r"^(?:(?:截至目前|截止目前|目前|今年以来|年初以来|同时|此外|其中|另外|共计|合计|累计|共|全年|"
     r"\d{4}年度?|[上下]半年|第[一二三四1-4]季度|\d{1,2}月(?:份)?|以来)[，,、]?)+"
 )
-_TAIL_NOISE_RE: Final = re.compile(r"(?:累计|共计|共|达到|达|合计|总计)+$")
+# …，全年 is what a title keeps of 每月开展一次主题党日活动，全年不少于12次 once the count goes.
+_TAIL_NOISE_RE: Final = re.compile(r"(?:累计|共计|共|达到|达|合计|总计|[，,、]全年)+$")
 _CLAUSE_SPLIT_RE: Final = re.compile(r"[，,；;。！!？?：:]")
 _HALF_DIGITS: Final = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)} | {0x3000: 0x20}
 _CN_MONTHS: Final = "一二三四五六七八九十"
@@ -145,10 +149,25 @@ class PlanItem:
     done: bool = False
     detail: str = ""
     kind: Literal["result", "plan"] = "result"
+    recur: Recur | None = None
+    """The rhythm a plan item's words give it (每月开展一次…: monthly); see ``_rhythm``."""
+    per_time: float | None = None
+    """What one occurrence owes when the words say (每月开展两次: 2); None is 1."""
 
-    def label(self) -> str:
+    def label(self, lang: str = "en") -> str:
         count = f" ({fmt_num(self.count)} {self.unit})".rstrip() if self.count is not None else ""
-        return f"{self.title}{count}{' ✓' if self.done else ''}"
+        return f"{self.title}{count}{self._rhythm_label(lang)}{' ✓' if self.done else ''}"
+
+    def _rhythm_label(self, lang: str) -> str:
+        """`` ［每月，每次 2 次］`` / `` [monthly, 2 次 each time]``; nothing if it does not
+        recur. Full-width brackets in Chinese, so the line keeps to its grid of wide cells."""
+        if self.recur is None:
+            return ""
+        per = f"{fmt_num(self.per_time)} {self.unit}".rstrip() if self.per_time else ""
+        if lang == "zh":
+            return f" ［{RECUR_ZH[self.recur]}{f'，每次 {per}' if per else ''}］"
+        word = "half-yearly" if self.recur == "halfyearly" else self.recur
+        return f" [{word}{f', {per} each time' if per else ''}]"
 
 
 @dataclass
@@ -951,6 +970,8 @@ def _add(
     *,
     kind: Literal["result", "plan"] = "result",
     detail: str = "",
+    recur: Recur | None = None,
+    per_time: float | None = None,
 ) -> None:
     taken = {i.title for i in cat.items}
     base, n = title, 2
@@ -969,6 +990,8 @@ def _add(
             done=done,
             detail=detail,
             kind=kind,
+            recur=recur,
+            per_time=per_time,
         )
     )
 
@@ -1118,16 +1141,23 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block], *, whole: bool = False)
             name, rest = _lead(part)
             count: float | None = None
             unit = ""
-            counts = find_counts(name)
+            rhythm = _rhythm(name, rest)
+            # A count per occurrence (每月报送信息不少于3条) is not the item's target.
+            counts = _annual(find_counts(name), rhythm, lead=True)
+            rest_counts = _annual(find_counts(rest), rhythm, lead=False)
             title = _tidy_title(name)
-            if not counts and len(find_counts(rest)) == 1:
-                counts = find_counts(rest)  # 加强党建。全年学习不少于10次…: the part's target
+            if not counts and len(rest_counts) == 1:
+                counts = rest_counts  # 加强党建。全年学习不少于10次…: the part's target
             elif len(counts) == 1:
                 title = _tidy_title(_strip_counts(name))
             if len(counts) == 1:
                 count, unit = counts[0][2], counts[0][3]
             if not title:
                 continue
+            recur, per_time = (rhythm.recur if rhythm else None), None
+            if rhythm and rhythm.per is not None:
+                unit = unit or rhythm.unit  # 每月开展两次: counted in 次
+                per_time = None if rhythm.per == 1 else rhythm.per  # 每月一次 is the default
             pane = (
                 section_pane
                 or (topic_pane(group) if group else None)
@@ -1136,8 +1166,112 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block], *, whole: bool = False)
             cat = cats.setdefault(pane, PlanCategory(category))
             before = len(cat.items)
             _add(ctx, cat, pane, title, key, count, unit, done, kind="plan",
-                 detail=clean_text(rest))  # fmt: skip
+                 detail=clean_text(rest), recur=recur, per_time=per_time)  # fmt: skip
             section.items.extend(cat.items[before:])
+
+
+# --- recurring work in a plan ----------------------------------------------------------------
+#
+# Only plan items recur. A results section (上半年工作开展情况: 每月开展主题党日，共开展6次)
+# reports a total for a period already past; it is imported as done, with its count as one
+# opening entry that does not say when. Made recurring, its months would be reckoned from that
+# one undated entry, and an office that did hold every 主题党日 would see missed months. The
+# rhythm there describes how the work was done, not what is still owed, so it stays in the
+# words and the item is plain.
+#
+# A plan item recurs when its words name one rhythm (store.values.recur_in: 每周, 每半月, 每月,
+# 每季度, 每半年; 每年 is none): in its lead (每月开展一次主题党日活动；坚持每周一机关例会学习),
+# else in the rest of its text when that is one sentence, the one saying how the lead is done
+# (加强理论学习。坚持每周开展集中学习，全年不少于40次). A rest of several sentences is several
+# measures (做好保密管理。开展自查。每月清查一次涉密载体。组织培训。): the item as a whole does not
+# recur because one of them does. Not a rhythm: one inside 《》 (a document's name: 执行《每周
+# 工作安排表》), an average (平均每月、人均每月), and two rhythms in one item (每月召开支部委员会、
+# 每季度召开党员大会; 推行“每月…示范学、每周…集中学”的模式): a bundle of work of different
+# rhythms, none of which the item as a whole keeps. Nor are 第一季度 (a time, not a rhythm),
+# 每年 (an ordinary annual item), 每两个月 (no such rhythm), 按月 or 逐月: recur_in reads none.
+
+_SEPARATORS: Final = "，,；;。！!？?：:"
+_NOT_PER_TIME: Final = re.compile(r"全年|年度|共|累计|合计|总计|总共")
+_AVERAGE: Final = ("平均", "人均")
+
+
+@dataclass(frozen=True)
+class _Rhythm:
+    recur: Recur
+    per: float | None
+    """The count per occurrence the rhythm's clause gives (每月开展两次: 2), if any."""
+    unit: str
+    lead: bool
+    """Whether it was read in the item's lead (else in the rest of its text)."""
+    at: int
+    """Where the count per occurrence starts in that text (-1: none)."""
+
+
+def _rhythms_in(text: str) -> list[tuple[int, Recur]]:
+    """Where each rhythm word of ``text`` starts, and its rhythm; not inside 《》, nor an
+    average (平均每月)."""
+    titles = [(a, b) for a, b in _masked_spans(text) if text[a] == "《"]
+    out: list[tuple[int, Recur]] = []
+    for at, ch in enumerate(text):
+        if ch != "每" or any(a <= at < b for a, b in titles):
+            continue
+        if text[max(0, at - 2) : at] in _AVERAGE:
+            continue
+        recur = recur_in(text[at : at + 4])  # 每个季度 and 每半个月 are the longest
+        if recur is not None and not recur_in(text[at + 1 : at + 4]):
+            out.append((at, recur))
+    return out
+
+
+def _per_time(text: str, at: int) -> tuple[float, str, int] | None:
+    """The count per occurrence after the rhythm word at ``at``, in its clause: (value, unit,
+    start). 每月开展两次 → 2 次; 每周一召开例会 has none (周一 is a day); nor has 每月开展主题党日，
+    全年12次 (the 12 is in another clause), 每月…共12次 (a total) or 每季度1至2次 (a range)."""
+    end = next((i for i in range(at, len(text)) if text[i] in _SEPARATORS), len(text))
+    quoted = _masked_spans(text)
+    for m in _COUNT_RE.finditer(text, at + 2, end):
+        start = m.start()
+        if any(a <= start < b for a, b in quoted) or text[start - 1] == "第":
+            continue
+        if text[start - 1] in "至到~-—" or _NOT_PER_TIME.search(text, at, start):
+            return None
+        num, unit = (m[1], m[2]) if m[1] else (m[3], m[4])
+        try:
+            value = float(num) if num[0].isdigit() else _parse_target(num + unit)[0]
+        except BadValue:
+            continue
+        if value > 0 and in_range(value):
+            return value, unit, start
+        return None
+    return None
+
+
+def _rhythm(lead: str, rest: str) -> _Rhythm | None:
+    """The rhythm of a plan item whose lead is ``lead`` and the rest of whose text is
+    ``rest`` (see the note above)."""
+    found = _rhythms_in(lead)
+    text, in_lead = lead, True
+    if not found:
+        found = _rhythms_in(rest)
+        text, in_lead = rest, False
+    if not found or len({r for _, r in found}) > 1:
+        return None
+    at, recur = found[0]
+    if not in_lead and len(_sentences(text)) > 1:
+        return None  # one measure among others of a broader item
+    per = _per_time(text, at)
+    return _Rhythm(
+        recur, per[0] if per else None, per[1] if per else "", in_lead, per[2] if per else -1
+    )
+
+
+def _annual(
+    counts: list[tuple[int, int, float, str]], rhythm: _Rhythm | None, *, lead: bool
+) -> list[tuple[int, int, float, str]]:
+    """``counts`` of an item's lead (or rest) without its count per occurrence."""
+    if rhythm is None or rhythm.at < 0 or rhythm.lead != lead:
+        return counts
+    return [c for c in counts if c[0] != rhythm.at]
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -1159,7 +1293,7 @@ def render_tree(tree: PlanTree, lang: str = "en") -> str:
         for cat in cats:
             out.append(f"  {cat.name}")
             for item in cat.items:
-                out.append(f"    {item.label()}")
+                out.append(f"    {item.label(lang)}")
     if tree.uncounted:
         out.append("未计数的数字" if zh else "numbers not counted")
         for clause, why in tree.uncounted:
@@ -1171,7 +1305,7 @@ def render_tree(tree: PlanTree, lang: str = "en") -> str:
     for section in tree.plans:
         out.append(f"{section.heading} [{section.period or none}]")
         for item in section.items:
-            out.append(f"  {item.pane} → {item.label()}")
+            out.append(f"  {item.pane} → {item.label(lang)}")
     return "\n".join(out)
 
 
@@ -1198,6 +1332,21 @@ def tree_rows(tree: PlanTree) -> list[list[str]]:
             status, item.period or "", str(item.place),
         ])  # fmt: skip
     return rows
+
+
+RHYTHM_HEADER: Final = ("频次", "每次目标")
+
+
+def rhythm_cells(tree: PlanTree) -> list[list[str]] | None:
+    """The 频次 and 每次目标 cells of each item (``RHYTHM_HEADER``, after ``tree_rows``' own),
+    or None when no item of the document recurs. A document that names no rhythm writes no
+    such columns, so its import leaves a rhythm set by hand (``duban set CODE recur=每月``)
+    alone; one that names some is the word on every item it holds, as for targets: a re-import
+    after an office drops a 每月 from an item makes it plain again."""
+    items = list(tree.items())
+    if not any(i.recur for i in items):
+        return None
+    return [[i.recur or "", fmt_num(i.per_time) if i.per_time else ""] for i in items]
 
 
 def _is_file(text: str) -> bool:
@@ -1290,10 +1439,13 @@ def import_plan(
         items_csv = Path(tmp) / f"{Path(name).stem}.items.csv"
         with items_csv.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
-            writer.writerow(ITEM_HEADER)
+            rows, rhythms = tree_rows(tree), rhythm_cells(tree)
+            writer.writerow(ITEM_HEADER + (RHYTHM_HEADER if rhythms else ()))
+            if rhythms:
+                rows = [row + cells for row, cells in zip(rows, rhythms, strict=True)]
             # The importer reads a CSV as duban's export writes one: text guarded (store.importer
             # .unguard), so a title starting with ' or = comes through as written.
-            writer.writerows([guard(c) for c in row] for row in tree_rows(tree))
+            writer.writerows([guard(c) for c in row] for row in rows)
         prob_csv = Path(tmp) / f"{Path(name).stem}.problems.csv"
         with prob_csv.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, quoting=csv.QUOTE_ALL)

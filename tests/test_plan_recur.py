@@ -1,0 +1,187 @@
+"""Recurring work read from plan documents (issue 15): 每周 / 每半月 / 每月 / 每季度 / 每半年 in a
+plan clause make a recurring item, a count per occurrence (每月开展两次) its 每次目标; results,
+每年, 第一季度, 《…》 and bundles of rhythms do not. Documents: tests/data/recur."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from store.db import open_ledger, read_session, write_session
+from store.ledger import edit_item
+from store.models import Item
+from store.plan import PlanItem, PlanTree, import_plan, parse_plan, read_document, render_tree
+
+RECUR = Path(__file__).parent / "data" / "recur"
+HRSS = RECUR / "01_county_hrss_plan_2025.txt"  # a plan on its own, （一） lines per pane
+JUSTICE = RECUR / "02_city_justice_q1.txt"  # Q1 results, Q2 plan as 1. 2. lines
+AUDIT = RECUR / "03_district_audit_h2.md"  # Markdown, H2 plan as one paragraph of sentences
+SEED = Path(__file__).parent / "data" / "seed_2023_office_report.txt"
+
+
+def tree_of(doc: Path) -> PlanTree:
+    return parse_plan(read_document(doc))
+
+
+def one(tree: PlanTree, fragment: str) -> PlanItem:
+    found = tree.find(fragment)
+    assert len(found) == 1, [i.title for i in found]
+    return found[0]
+
+
+# (fragment of the title, recur, per_time, target, unit)
+Want = tuple[str, str | None, float | None, float | None, str]
+
+HRSS_WANT: list[Want] = [
+    ("每周一下午集中学习", "weekly", None, 40, "次"),  # 每周一 is Monday: no count of 1
+    ("每月开展一次主题党日活动", "monthly", None, 12, "次"),  # 一次 is the default; 12 the year's
+    ("每季度召开一次党组理论学习中心组", "quarterly", None, None, "次"),
+    ("每半年开展一次廉政谈话", "halfyearly", None, None, "次"),
+    ("述职评议考核", None, None, None, ""),  # 第一季度: when, not how often
+    ("每年开展一次党员民主评议", None, None, None, ""),
+    ("三会一课", None, None, None, ""),  # 每月…、每季度…: two rhythms, a bundle
+    ("每月5日前报送上月", "monthly", None, None, ""),  # a report owed each month
+    ("每半月编发《人社工作动态》", "semimonthly", None, 24, "期"),  # 1期 each, 24 a year
+    ("每月开展两次公文质量抽查", "monthly", 2, None, "次"),
+    ("《每周工作安排表》", None, None, None, ""),  # inside 《》: a document's name
+    ("平均每月办结时限", None, None, None, ""),  # an average
+    ("固定资产清查盘点", None, None, None, ""),
+    ("每季度开展一次作风纪律明察暗访", "quarterly", None, None, "次"),
+    ("考勤情况进行一次通报", "monthly", None, None, "次"),
+    ("每月至少开展2次警示教育", "monthly", 2, None, "次"),
+    ("巡察整改", None, None, 2, "轮"),
+]
+
+JUSTICE_WANT: list[Want] = [
+    ("每周一机关例会学习", "weekly", None, None, ""),
+    ("加强信息报送", "weekly", 3, 36, "条"),  # the rhythm in its one sentence of how
+    ("做好保密管理", None, None, 1, "次"),  # 每月… is one of several measures
+    ("食堂服务外包招标", None, None, None, ""),  # 第二季度: a deadline
+    ("每季度末前报送季度工作总结", "quarterly", None, None, ""),
+    ("每半月开展一次网络安全巡检", "semimonthly", None, None, "次"),
+    ("4月、5月、6月各开展一次主题党日", None, None, None, ""),  # no 每: not read as a rhythm
+    ("国家安全教育日", None, None, None, ""),
+]
+
+AUDIT_WANT: list[Want] = [
+    ("科务会每月两次", "monthly", 2, None, "次"),
+    ("每周五下午集体学习", "weekly", None, 45, "次"),
+    ("每季度开展一次审计项目质量抽查", "quarterly", None, None, "次"),
+    ("每半年召开一次全面从严治党", "halfyearly", None, None, "次"),
+    ("年度绩效考核", None, None, None, ""),
+    ("人均每月阅读", None, None, 1, "本"),  # an average, not a rhythm
+]
+
+
+@pytest.mark.parametrize(
+    ("doc", "want"), [(HRSS, HRSS_WANT), (JUSTICE, JUSTICE_WANT), (AUDIT, AUDIT_WANT)],
+    ids=["hrss", "justice", "audit"],
+)  # fmt: skip
+def test_plan_items_recur_as_their_words_say(doc: Path, want: list[Want]) -> None:
+    tree = tree_of(doc)
+    plans = list(tree.plan_items())
+    assert len(plans) == len(want), [p.title for p in plans]
+    for (fragment, recur, per_time, target, unit), item in zip(want, plans, strict=True):
+        assert fragment in item.title, (fragment, item.title)
+        got = (item.recur, item.per_time, item.count, item.unit)
+        assert got == (recur, per_time, target, unit), (fragment, got)
+
+
+def test_results_never_recur() -> None:
+    # 每月开展主题党日，共开展主题党日6次: what was done in a period past, counted once as done.
+    for doc in (JUSTICE, AUDIT, SEED):
+        tree = tree_of(doc)
+        assert not [i.title for i in tree.results() if i.recur is not None]
+    assert one(tree_of(AUDIT), "开展主题党日").count == 6
+    assert one(tree_of(JUSTICE), "开展主题党日").count == 3
+
+
+def test_a_title_keeps_no_trailing_year_word() -> None:
+    # 每月开展一次主题党日活动，全年不少于12次: 12 is the 目标值; the title keeps no "，全年".
+    assert [i.title for i in tree_of(HRSS).find("主题党日")] == ["每月开展一次主题党日活动"]
+
+
+def test_the_seed_has_no_recurring_item() -> None:
+    # Its 每月…示范学、每周…集中学 is in a results section (and two rhythms at that).
+    assert not [i.title for i in tree_of(SEED).items() if i.recur]
+
+
+def test_render_tree_shows_the_rhythm() -> None:
+    tree = tree_of(AUDIT)
+    zh, en = render_tree(tree, "zh"), render_tree(tree, "en")
+    assert "  supervision → 科务会每月两次，研究部署重点审计项目 ［每月，每次 2 次］" in zh
+    assert "  party → 坚持每周五下午集体学习，全年学习 (45 次) ［每周］" in zh
+    assert "全面从严治党形势分析会 ［每半年］" in zh
+    assert "科务会每月两次，研究部署重点审计项目 [monthly, 2 次 each time]" in en
+    assert "全面从严治党形势分析会 [half-yearly]" in en
+    assert "年底前完成年度绩效考核\n" in en  # a plain item as before
+    assert "    开展主题党日 (6 次)\n" in en  # a result as before
+
+
+def test_import_writes_recurring_items_and_again_changes_nothing(tmp_path: Path) -> None:
+    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
+    try:
+        tree, report, _ = import_plan(engine, HRSS)
+        n = len(list(tree.items()))
+        assert report.ok and report.added == n, report.problems
+        with read_session(engine) as s:
+            items = {i.title: i for i in s.exec(select(Item))}
+        got = {t: (i.recur, i.per_time, i.target, i.unit) for t, i in items.items() if i.recur}
+        assert got == {
+            "坚持每周一下午集中学习制度，全年组织干部职工集中学习": ("weekly", None, 40, "次"),
+            "每月开展一次主题党日活动": ("monthly", None, 12, "次"),
+            "每季度召开一次党组理论学习中心组学习会": ("quarterly", None, None, "次"),
+            "每半年开展一次廉政谈话，实现班子成员全覆盖": ("halfyearly", None, None, "次"),
+            "每月5日前报送上月重点工作进展情况": ("monthly", None, None, ""),
+            "每半月编发《人社工作动态》": ("semimonthly", None, 24, "期"),
+            "每月开展两次公文质量抽查": ("monthly", 2, None, "次"),
+            "每季度开展一次作风纪律明察暗访": ("quarterly", None, None, "次"),
+            "每月对干部职工考勤情况进行一次通报": ("monthly", None, None, "次"),
+            "每月至少开展2次警示教育": ("monthly", 2, None, "次"),
+        }
+        assert items["每年开展一次党员民主评议"].recur == ""
+        assert {i.period for i in items.values()} == {"2025"}
+        _, again, _ = import_plan(engine, HRSS)
+        assert again.ok, again.problems
+        assert (again.added, again.updated, again.unchanged) == (0, 0, n)
+    finally:
+        engine.dispose()
+
+
+def test_a_document_without_rhythms_leaves_a_hand_set_one_alone(tmp_path: Path) -> None:
+    # No 频次 column is written for it: a rhythm given by hand survives its re-import.
+    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
+    try:
+        _, report, _ = import_plan(engine, SEED)
+        assert report.ok, report.problems
+        with read_session(engine) as s:
+            code = s.exec(
+                select(Item.code).where(Item.title == "持续抓好思想政治学习组织落实")
+            ).one()
+        with write_session(engine) as s:
+            edit_item(s, code, {"recur": "monthly", "per_time": 2.0}, actor="tester")
+        _, again, _ = import_plan(engine, SEED)
+        assert (again.added, again.updated) == (0, 0), again.problems
+        with read_session(engine) as s:
+            item = s.exec(select(Item).where(Item.code == code)).one()
+            assert (item.recur, item.per_time) == ("monthly", 2.0)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("doc", [HRSS, JUSTICE, AUDIT], ids=["hrss", "justice", "audit"])
+def test_each_document_imports_again_unchanged(doc: Path, tmp_path: Path) -> None:
+    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
+    try:
+        tree, report, _ = import_plan(engine, doc)
+        assert report.ok and report.added == len(list(tree.items())), report.problems
+        with read_session(engine) as s:
+            recurring = {i.title: i.recur for i in s.exec(select(Item)) if i.recur}
+        assert recurring == {i.title: i.recur for i in tree.plan_items() if i.recur}
+        _, again, _ = import_plan(engine, doc)
+        assert (again.added, again.updated, again.unchanged) == (0, 0, report.added)
+    finally:
+        engine.dispose()
