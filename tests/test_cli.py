@@ -255,7 +255,8 @@ def test_list_without_filters_lists_every_item(three: Duban) -> None:
                     "percent", "expected", "light", "light_reason", "status", "dept", "owner",
                     "start", "due", "span_start", "span_end", "period", "period_actual",
                     "carried", "done_on", "notes", "cadence", "last_feedback", "due_was",
-                    "extend_to", "extend_reason"]
+                    "extend_to", "extend_reason", "recur", "per_time", "occurrences_done",
+                    "occurrences_due"]
         for i in data
     )  # fmt: skip
     assert data[0]["title"] == "理论学习中心组集中学习"

@@ -560,7 +560,8 @@ def test_item_json_has_exactly_the_documented_keys(engine: Engine) -> None:
         "code", "pane", "category", "title", "detail", "target", "unit", "actual", "percent",
         "expected", "light", "light_reason", "status", "dept", "owner", "start", "due",
         "span_start", "span_end", "period", "period_actual", "carried", "done_on", "notes",
-        "cadence", "last_feedback", "due_was", "extend_to", "extend_reason",
+        "cadence", "last_feedback", "due_was", "extend_to", "extend_reason", "recur",
+        "per_time", "occurrences_done", "occurrences_due",
     ]  # fmt: skip
     assert data == {
         "code": "XN-001", "pane": "efficiency", "category": "新媒体", "title": "微信公众号发布",
@@ -570,7 +571,8 @@ def test_item_json_has_exactly_the_documented_keys(engine: Engine) -> None:
         "span_start": "2023-07-01", "span_end": "2023-12-31", "period": "2023-H2",
         "period_actual": None, "carried": False, "done_on": None, "notes": "含转载",
         "cadence": None, "last_feedback": "2023-06-15", "due_was": None, "extend_to": None,
-        "extend_reason": "",
+        "extend_reason": "", "recur": None, "per_time": None, "occurrences_done": None,
+        "occurrences_due": None,
     }  # fmt: skip
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
 

@@ -20,6 +20,7 @@ from store.models import Entry
 from store.progress import Reason, describe
 from tui.i18n import Translator
 from tui.screens import (
+    ITEM_FIELDS,
     ConfirmScreen,
     DetailScreen,
     EvidenceForm,
@@ -578,7 +579,8 @@ async def test_hostile_title_is_plain_in_the_heading() -> None:
 async def test_short_screen_scrolls_fields_but_keeps_the_hint() -> None:
     app = Host(ItemForm(ZH, row=None, pane="party", period=None))
     async with app.run_test(size=(60, 12)) as pilot:
-        await pilot.press(*["tab"] * 18)  # 备注, near the end of a form taller than the screen
+        # 备注, near the end of a form taller than the screen
+        await pilot.press(*["tab"] * ITEM_FIELDS.index("notes"))
         owner = app.screen.query_one("#f-notes", Input)
         hint = app.screen.query_one(".hint", Static)
         assert app.screen.focused is owner

@@ -976,7 +976,8 @@ class DubanApp(App[None]):
         try:
             with read_session(self.engine) as session:
                 entries = entries_of(session, row.id)
-                item = show_item(session, row.code).item
+                view = show_item(session, row.code)
+                item = view.item
         except LedgerError as exc:  # deleted meanwhile
             self.call_from_thread(self.stop_holding)
             self.post_message(self.Failed(self.words_of(exc)))
@@ -994,10 +995,17 @@ class DubanApp(App[None]):
                 value = self.t("cli.show.awaiting", day=value)
             if value:
                 fields[self.t(f"field.{name}")] = str(value)
-        self.call_from_thread(self._show_detail, row, entries, fields, cursor)
+        # A recurring item's occurrences, for its row of marks (store.recur).
+        occurrences = view.progress.occurrences
+        self.call_from_thread(self._show_detail, row, entries, fields, cursor, occurrences)
 
     def _show_detail(
-        self, row: BoardRow, entries: list[Any], fields: dict[str, str], cursor: int | None = None
+        self,
+        row: BoardRow,
+        entries: list[Any],
+        fields: dict[str, str],
+        cursor: int | None = None,
+        occurrences: tuple[Any, ...] = (),
     ) -> None:
         from tui.screens import DetailScreen, EntryChange
 
@@ -1006,7 +1014,7 @@ class DubanApp(App[None]):
                 self.change_entry(row, change)
 
         screen = DetailScreen(self.t, row, entries, fields, period=self.period, today=today(),
-                              cursor=cursor)  # fmt: skip
+                              cursor=cursor, occurrences=occurrences)  # fmt: skip
         self.push_screen(screen, done)
         self.held_for(screen)
 

@@ -29,6 +29,7 @@ from rich.text import Text
 from store.errors import Invalid, LedgerError
 from store.messages import problems_of, text_of
 from store.periods import PeriodError
+from store.recur import mark_groups
 from store.values import (
     PANE_ZH,
     STATUS_ZH,
@@ -41,7 +42,7 @@ from store.values import (
 )
 from tui.clihelp import Duban, H
 from tui.i18n import LANGS, Translator, choose_lang
-from tui.recurring import marks_lines, recur_summary
+from tui.recurring import MarkRow, recur_summary
 
 app = Duban(
     help=H("help.duban"),
@@ -843,15 +844,15 @@ def show(
         ("field.notes", i.notes), ("field.key", T("detail.yes") if i.key else ""),
         ("field.cadence", cadence_text(i.cadence, view.last_feedback)),
         ("field.recur", recur_summary(T, i.recur, i.per_time, i.unit, p.occurrences)),
-        *(("field.occurrences" if n == 0 else "", line) for n, line in
-          enumerate(marks_lines(p.occurrences, T.lang, out.width - 16))),
         ("field.due_was", i.due_was or ""),
         ("field.extend_to", T("cli.show.awaiting", day=i.extend_to) if i.extend_to else ""),
         ("field.extend_reason", i.extend_reason),
     ]  # fmt: skip
     for label, value in rows:
         if value not in ("", None):
-            grid.add_row(T(label) if label else "", cell(value))
+            grid.add_row(T(label), cell(value))
+        if label == "field.recur" and (groups := mark_groups(p.occurrences, T.lang)):
+            grid.add_row(T("field.occurrences"), MarkRow(groups))
     light = light_cell(p.light)
     if p.reasons:
         light.append("  " + clean_text(describe(p.reasons, T.lang)))

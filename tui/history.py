@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from store.values import CADENCE_ZH, PANE_ZH, STATUS_ZH, clean_text, fmt_num
+from store.values import CADENCE_ZH, PANE_ZH, RECUR_ZH, STATUS_ZH, clean_text, fmt_num
 from tui.i18n import Translator
 
 
@@ -54,6 +54,8 @@ def value_word(t: Translator, field: str, value: Any) -> str:
         return t(f"pane.{value}")
     if field == "cadence" and value in CADENCE_ZH:
         return t(f"cadence.{value}")
+    if field == "recur" and value in RECUR_ZH:
+        return t(f"recur.{value}")
     if isinstance(value, int | float):
         return fmt_num(float(value))
     if isinstance(value, dict | list):

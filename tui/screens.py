@@ -16,14 +16,14 @@ import contextlib
 import math
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -50,10 +50,12 @@ from store.messages import text_of
 from store.periods import Period, PeriodError, parse_period, periods_around
 from store.periods import period_label as store_period_label
 from store.progress import describe, expected_count
+from store.recur import Occurrence, mark_groups
 from store.spans import span
 from store.values import (
     CADENCES,
     PANES,
+    RECUR_ZH,
     STATUSES,
     BadValue,
     TooLarge,
@@ -66,6 +68,7 @@ from store.values import (
     parse_target,
 )
 from tui.i18n import Translator
+from tui.recurring import MarkRow, recur_summary
 from tui.wrap import Wrapped
 
 if TYPE_CHECKING:
@@ -432,13 +435,14 @@ class EntryChange:
 
 
 # The item form's fields, in Tab order: what the item is, its numbers and dates, who, then
-# its state and the notes on it; the code last (a new item gets the pane's next one).
+# its state and the notes on it; the code last (a new item gets the pane's next one). Its
+# rhythm (频次, 每次目标) follows its dates: the span is what it recurs across.
 ITEM_FIELDS = (
-    "title", "pane", "category", "detail", "target", "unit", "period", "start", "due", "status",
-    "dept", "assist", "owner", "cadence", "key", "progress_note", "reason", "evidence", "notes",
-    "code",
+    "title", "pane", "category", "detail", "target", "unit", "period", "start", "due", "recur",
+    "per_time", "status", "dept", "assist", "owner", "cadence", "key", "progress_note",
+    "reason", "evidence", "notes", "code",
 )  # fmt: skip
-ITEM_SELECTS = ("pane", "status", "key", "cadence")
+ITEM_SELECTS = ("pane", "status", "key", "cadence", "recur")
 ITEM_DEFAULTS: dict[str, Any] = {"status": "todo", "key": False}
 
 
@@ -508,7 +512,7 @@ class ItemForm(FormScreen[dict[str, Any] | None]):
         return getattr(self.row, name, "")
 
     def _shown(self, name: str, value: Any) -> str:
-        if name == "target":
+        if name in ("target", "per_time"):
             return fmt_num(value)
         if name in ("start", "due"):
             return value.isoformat() if value else ""
@@ -539,6 +543,8 @@ class ItemForm(FormScreen[dict[str, Any] | None]):
             return [(t(f"status.{s}"), s) for s in STATUSES]
         if name == "cadence":
             return [(t("cadence.none"), ""), *((t(f"cadence.{c}"), c) for c in CADENCES)]
+        if name == "recur":
+            return [(t("recur.none"), ""), *((t(f"recur.{r}"), r) for r in RECUR_ZH)]
         return [(t("detail.no"), "0"), (t("detail.yes"), "1")]
 
     def _choice_label(self, name: str, value: str) -> str:
@@ -547,7 +553,8 @@ class ItemForm(FormScreen[dict[str, Any] | None]):
     def field_rows(self) -> Iterable[FieldRow]:
         t = self.t
         placeholders = {"target": "placeholder.target", "due": "placeholder.date",
-                        "start": "placeholder.date", "period": "placeholder.period"}  # fmt: skip
+                        "start": "placeholder.date", "period": "placeholder.period",
+                        "per_time": "placeholder.per_time"}  # fmt: skip
         if self.row is None:
             placeholders["code"] = "placeholder.code"
         for name in self.FIELDS:
@@ -1115,7 +1122,9 @@ class DetailScreen(DubanModal[EntryChange | None]):
     """One item: every field, progress against target and pace, a chart of its entries over
     time and the entries themselves, newest first, with a cursor: ``e`` corrects the entry
     under it (EntryForm), ``x`` deletes it (after asking). Either closes the view with an
-    ``EntryChange`` for the app to write; Esc closes it with None."""
+    ``EntryChange`` for the app to write; Esc closes it with None. An item that recurs shows
+    its 频次 (每月，每次 1次：已完成 4/5 次) and the row of marks of its ``occurrences``
+    instead of the span's pace."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "cancel", "Close", show=False, id="detail.close"),
@@ -1134,9 +1143,12 @@ class DetailScreen(DubanModal[EntryChange | None]):
         period: str | None = None,
         today: date | None = None,
         cursor: int | None = None,
+        occurrences: Sequence[Occurrence] = (),
     ) -> None:
         super().__init__(t)
         self.row = row
+        self.occurrences = tuple(occurrences)
+        """For an item that recurs: its occurrences (``Progress.occurrences``)."""
         self.today = today or date.today()
         self.cursor = cursor
         """The entry id to put the cursor on (the one just corrected)."""
@@ -1173,7 +1185,8 @@ class DetailScreen(DubanModal[EntryChange | None]):
             line.append(t("detail.in_period", period=period_label(t, self.period),
                           count=f"{fmt_num(row.period_actual)}{unit}"))  # fmt: skip
         behind = any(r.kind == "behind" for r in row.reasons)
-        if row.target and row.expected is not None:
+        # Recurring work is reckoned occurrence by occurrence (the marks), not by the pace.
+        if row.target and row.expected is not None and row.recur not in RECUR_ZH:
             should = expected_count(row.target, row.expected)
             pace = t(
                 "detail.pace",
@@ -1197,7 +1210,7 @@ class DetailScreen(DubanModal[EntryChange | None]):
         grid.add_column(style="dim", no_wrap=True)
         # Chinese has no spaces to wrap at: a long 具体措施 must fold, not be cut with "…".
         grid.add_column(overflow="fold")
-        pairs: list[tuple[str, Text]] = [
+        pairs: list[tuple[str, RenderableType]] = [
             (t("field.pane"), Text(t(f"pane.{row.pane}"))),
             (t("field.category"), ledger_text(row.category)),
             (t("field.status"), Text(t(f"status.{row.status}"))),
@@ -1205,12 +1218,26 @@ class DetailScreen(DubanModal[EntryChange | None]):
             (t("field.start"), Text(row.start.isoformat() if row.start else "")),
             (t("field.due"), Text(row.due.isoformat() if row.due else "")),
         ]
+        if row.recur in RECUR_ZH:
+            pairs += self.recur_pairs()
         if row.key:
             pairs.append((t("field.key"), Text(t("detail.yes"))))
         pairs += [(label, ledger_text(value)) for label, value in self.fields.items()]
         for label, value in pairs:
-            grid.add_row(Text(clean_text(label)), value if value.plain else Text("—", "dim"))
+            empty = isinstance(value, Text) and not value.plain
+            grid.add_row(Text(clean_text(label)), Text("—", "dim") if empty else value)
         return grid
+
+    def recur_pairs(self) -> list[tuple[str, RenderableType]]:
+        """频次: 每月，每次 1次：已完成 4/5 次; 逐次情况: the row of marks and its legend."""
+        row, t = self.row, self.t
+        said = recur_summary(t, row.recur, row.per_time, clean_text(row.unit), self.occurrences)
+        pairs: list[tuple[str, RenderableType]] = [(t("field.recur"), Text(said))]
+        groups = mark_groups(self.occurrences, t.lang)
+        if groups:
+            marks = Group(MarkRow(groups), Text(t("detail.marks_legend"), "dim"))
+            pairs.append((t("field.occurrences"), marks))
+        return pairs
 
     def compose(self) -> ComposeResult:
         t = self.t
