@@ -18,6 +18,7 @@ from typing import Final, Protocol
 from sqlmodel import Session, col, select
 
 from store.errors import LedgerError
+from store.messages import LANGS
 from store.models import Item, User
 from store.values import names_of
 
@@ -179,9 +180,12 @@ def require_admin(session: Session, actor: str, what: str) -> None:
         raise Forbidden("admin", what=what, name=actor, role=who.role)
 
 
-def add_user(session: Session, name: str, role: str, dept: str = "", *, actor: str) -> User:
+def add_user(
+    session: Session, name: str, role: str, dept: str = "", *, actor: str, lang: str | None = None
+) -> User:
     """Add or change a user. The first user turns roles on and must be an admin, so that
-    someone can still manage users afterwards."""
+    someone can still manage users afterwards. ``lang`` (zh | en, ``auto`` for none) is the
+    language of their sessions over SSH; None leaves it as it was."""
     if role not in ROLES:
         raise LedgerError(
             f"unknown role {role!r}; roles: {', '.join(ROLES)}",
@@ -202,8 +206,29 @@ def add_user(session: Session, name: str, role: str, dept: str = "", *, actor: s
     user = session.get(User, name) or User(name=name, role=role, dept=dept)
     user.role, user.dept = role, dept.strip()
     session.add(user)
+    if lang is not None:
+        user.lang = parse_lang(lang)
     session.flush()
     return user
+
+
+def parse_lang(text: str) -> str:
+    """A user's language: zh or en, or ``auto`` (or nothing) for none, then the client's."""
+    word = text.strip().lower()
+    if word in ("", "auto"):
+        return ""
+    if word not in LANGS:
+        raise LedgerError(
+            f"unknown language {text!r}; languages: {', '.join(LANGS)}, or auto",
+            zh=f"没有 {text!r} 这种语言；可选：{'、'.join(LANGS)}，或 auto（不设）",
+        )
+    return word
+
+
+def lang_of_user(session: Session, name: str) -> str:
+    """The language a user asked for (zh | en), or "" if none (or no such user)."""
+    user = session.get(User, name)
+    return user.lang if user is not None else ""
 
 
 def remove_user(session: Session, name: str, *, actor: str) -> None:

@@ -180,6 +180,9 @@ class User(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     role: str = Field(max_length=8, description="admin | editor | viewer")
     dept: str = Field(default="", description="an editor's own 责任科室; empty: every item")
+    lang: str = Field(
+        default="", max_length=8, description="zh | en: their sessions over SSH; empty: not set"
+    )
 
 
 class UserKey(SQLModel, table=True):

@@ -47,6 +47,7 @@ __all__ = [
     "build_report",
     "cn_number",
     "cn_ordinal",
+    "docx_bytes",
     "office_name",
     "to_docx",
     "to_markdown",
@@ -513,19 +514,27 @@ def to_text(report: Document) -> str:
 def to_docx(
     report: Document, path: str | Path, *, force: bool = False, ledger: Path | None = None
 ) -> Path:
-    """The report as a Word document, formatted as offices submit it (GB/T 9704 style): title
-    centred in 小标宋 22pt, body 仿宋 16pt with a two-character first-line indent, 一、 headings
-    in 黑体 and （一） headings in 楷体, a table in 仿宋 14pt with its header row in 黑体 (repeated
-    on each page). Fonts are set for East Asian text too (w:eastAsia), which is what Word uses
-    for Chinese characters. The file is written as every file duban writes
+    """The report as a Word document (``docx_bytes``), written as every file duban writes
     (``store.files.write_atomically``): complete or not at all, an existing one only with
     ``force``."""
+    path = Path(path)
+    data = docx_bytes(report)
+    write_atomically(path, lambda tmp: tmp.write_bytes(data), force=force, ledger=ledger)
+    return path
+
+
+def docx_bytes(report: Document) -> bytes:
+    """The report as a Word document's bytes, formatted as offices submit it (GB/T 9704
+    style): title centred in 小标宋 22pt, body 仿宋 16pt with a two-character first-line
+    indent, 一、 headings in 黑体 and （一） headings in 楷体, a table in 仿宋 14pt with its header
+    row in 黑体 (repeated on each page). Fonts are set for East Asian text too (w:eastAsia),
+    which is what Word uses for Chinese characters. Built whole in memory: ``to_docx`` writes
+    it to a file, ``duban report --format docx -o -`` to stdout."""
     from docx import Document as WordDocument
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Mm, Pt, RGBColor
 
-    path = Path(path)
     doc = WordDocument()
     for s in doc.sections:
         s.page_height, s.page_width = Mm(PAGE_MM[1]), Mm(PAGE_MM[0])
@@ -589,8 +598,7 @@ def to_docx(
     # disk fails, and its clean-up at exit would print a traceback.
     buf = io.BytesIO()
     doc.save(buf)
-    write_atomically(path, lambda tmp: tmp.write_bytes(buf.getvalue()), force=force, ledger=ledger)
-    return path
+    return buf.getvalue()
 
 
 REPORT_SUFFIXES: Final = (".docx", ".md", ".txt")

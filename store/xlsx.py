@@ -44,7 +44,9 @@ from store.importer import FORMULA_LEAD
 from store.periods import parse_period
 from store.values import PANE_ZH, PANES, clean_text, fmt_num, zh_word
 
-__all__ = ["FIELDS", "HEADER", "SHEET", "display_width", "ledger_title", "write_xlsx"]
+__all__ = [
+    "FIELDS", "HEADER", "SHEET", "display_width", "ledger_title", "write_xlsx", "xlsx_bytes",
+]  # fmt: skip
 
 FIELDS: Final[tuple[str, ...]] = tuple(f for f in ITEM_COLUMNS if f != "place")
 """The item fields in the order `duban export` writes them (store.export.ITEM_CSV)."""
@@ -304,3 +306,15 @@ def write_xlsx(
     return write_atomically(
         Path(path), fill, force=force, ledger=ledger, errors=(XlsxWriterException,)
     )
+
+
+def xlsx_bytes(
+    records: Iterable[dict[str, Any]], *, title: str, by_pane: bool = False
+) -> tuple[int, bytes]:
+    """The 台账 ``write_xlsx`` writes, as bytes (``duban export --format xlsx -o -``) and the
+    number of items: written whole to a private temporary directory first (constant memory
+    for the rows, as for a file), read back, and the directory removed."""
+    with tempfile.TemporaryDirectory(prefix="duban-xlsx.") as scratch:
+        path = Path(scratch) / "ledger.xlsx"
+        n = write_xlsx(records, path, title=title, by_pane=by_pane)
+        return n, path.read_bytes()

@@ -470,6 +470,92 @@ def test_export_guards_cells_against_spreadsheet_formulas(duban: Duban, tmp_path
     )
 
 
+# --- -o -: stdout ----------------------------------------------------------------------------
+
+
+def _sheet_rows(data: bytes) -> list[list[Any]]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return [list(row) for row in book.get_sheet_by_index(0).to_python()]
+
+
+def test_export_xlsx_to_stdout_is_the_workbook_o_file_writes(three: Duban, tmp_path: Path) -> None:
+    three("log", "DJ-001", "2")
+    piped = three("export", "--format", "xlsx", "-o", "-")
+    assert piped.stderr == ""  # the bytes are the output, as for a text export
+    data = piped.stdout_bytes
+    assert data.startswith(b"PK\x03\x04")  # a zip, whole
+    out = tmp_path / "台账.xlsx"
+    three("export", "--format", "xlsx", "-o", str(out))
+    rows = _sheet_rows(data)
+    assert rows == _sheet_rows(out.read_bytes())
+    assert [row[1] for row in rows[2:]] == ["DJ-001", "XN-001", "JD-001"]
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert book.sheetnames == ["台账"]
+    by_pane = three("export", "--format", "xlsx", "--by-pane", "--output=-").stdout_bytes
+    assert openpyxl.load_workbook(io.BytesIO(by_pane)).sheetnames == ["党建", "效能", "监督"]
+
+
+def test_report_docx_to_stdout_is_the_document_o_file_writes(three: Duban, tmp_path: Path) -> None:
+    import docx
+
+    piped = three("report", "--period", "2023-H1", "--format", "docx", "-o", "-")
+    assert piped.stderr == ""
+    out = tmp_path / "总结.docx"
+    three("report", "--period", "2023-H1", "--format", "docx", "-o", str(out))
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(piped.stdout_bytes)).paragraphs]
+    assert paragraphs == [p.text for p in docx.Document(str(out)).paragraphs]
+    assert "2023年上半年" in paragraphs[0]
+    bulletin = three("report", "--kind", "bulletin", "--period", "2023-06", "--format", "docx",
+                     "-o-").stdout_bytes  # fmt: skip
+    assert "督办情况通报" in docx.Document(io.BytesIO(bulletin)).paragraphs[0].text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export"], ["export", "--kind", "entries"], ["export", "--format", "json"],
+        ["export", "--kind", "audit", "--format", "json"], ["report", "--period", "2023-H1"],
+        ["report", "--period", "2023-H1", "--format", "txt"],
+        ["report", "--kind", "bulletin", "--period", "2023-06"],
+    ],
+)  # fmt: skip
+def test_text_to_o_dash_is_what_no_o_prints(three: Duban, args: list[str]) -> None:
+    three("log", "DJ-001", "2", "--note", "学习")
+    plain = three(*args)
+    for dash in (["-o", "-"], ["--output", "-"], ["--output=-"]):
+        piped = three(*args, *dash)
+        assert (piped.stdout, piped.stderr) == (plain.stdout, plain.stderr)
+    assert not Path("-").exists()
+
+
+def test_a_file_s_bytes_are_refused_on_a_terminal(
+    three: Duban, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As gzip: a workbook or a Word file on a terminal is noise (and escapes); exit 2, one
+    line saying to redirect it or name a file. Text on a terminal is what it is for."""
+    import tui.cli
+
+    monkeypatch.setattr(tui.cli, "_stdout_is_a_terminal", lambda: True)
+    for args in (["export", "--format", "xlsx", "-o", "-"],
+                 ["report", "--format", "docx", "-o", "-"]):  # fmt: skip
+        refused = three(*args, code=2)
+        assert refused.stdout_bytes == b""
+        [line] = err_lines(refused)
+        assert line.startswith("duban: ") and "redirect" in line and "-o FILE" in line, line
+    assert three("export", "-o", "-").stdout.startswith("编号,")
+    assert three("report", "--period", "2023-H1", "-o", "-").stdout.strip()
+
+
+def test_xlsx_and_docx_without_o_say_how_to_pipe_them(three: Duban) -> None:
+    for args in (["export", "--format", "xlsx"], ["report", "--format", "docx"]):
+        [line] = err_lines(three(*args, code=1))
+        assert "-o -" in line and "-o FILE" in line, line
+
+
 # --- db --------------------------------------------------------------------------------------
 
 

@@ -177,7 +177,9 @@ def test_writes_to_a_ledger_on_a_full_disk(disk: Path, tmp_path: Path) -> None:
 def test_stdout_onto_a_full_disk(disk: Path, tmp_path: Path) -> None:
     db = make_ledger(tmp_path / "ledger.db", items=300)
     fill(disk, leave=4096)  # the first few kilobytes fit; the rest does not
-    for args in (["list", "--json"], ["export"], ["list"]):
+    for args in (["list", "--json"], ["export"], ["list"],
+                 ["export", "--format", "xlsx", "-o", "-"],
+                 ["report", "--period", "2023-H1", "--format", "docx", "-o", "-"]):  # fmt: skip
         target = disk / "out.txt"
         with target.open("w") as fh:
             code, _, err = duban(db, *args, stdout=fh)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import io
 import json
 import os
 import re
@@ -301,7 +302,8 @@ async def test_the_clients_environment_does_not_choose_the_user_or_the_ledger(
         "",
         "import 'a\x00b' /etc/passwd",
         "import -- /etc/passwd",
-        "export -o -",
+        "export -o-/tmp/stolen.csv",
+        "export -o - -o /tmp/stolen.csv",
         "report --bogus -o /tmp/stolen.csv",
         "report --quiet-unknown -o/tmp/stolen.csv",
         "list " + "x" * 70000,
@@ -341,6 +343,36 @@ def test_the_vetting_keeps_what_may_run() -> None:
     assert vet_command("export --format json", root)[0] == "export"
     assert vet_command("list --help", root) == ["list", "--help"]
     assert vet_command("add 党建 -- -o是标题的一部分", root)[-1] == "-o是标题的一部分"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "export -o -", "export --output -", "export --output=-", "export -o-",
+        "export --format xlsx -o - --by-pane", "duban report --format docx -o -",
+        "report --kind bulletin --format docx --output=- --period 2024-06",
+        "report --format md -o-",
+    ],
+)  # fmt: skip
+def test_o_dash_is_the_clients_stdout_and_may_run(command: str) -> None:
+    root = typer.main.get_command(app)
+    assert vet_command(command, root)[-1] != ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "export -o /tmp/x", "export -o-x", "export --output=/x", "export --output /x",
+        "export -o ./-", "export --output=./-", "export -o=-", "export -o - -o /tmp/x",
+        "export -o /tmp/x -o -", "export -o -o", "export --output=-x", "export -o --",
+        "report --bogus -o - -o/tmp/x", "report --format docx -o /tmp/总结.docx",
+    ],
+)  # fmt: skip
+def test_any_other_o_is_still_refused(command: str) -> None:
+    root = typer.main.get_command(app)
+    with pytest.raises(Refused) as refused:
+        vet_command(command, root)
+    assert refused.value.key == "serve.refused.path"
 
 
 def test_a_group_subcommand_is_vetted_as_the_command_it_is() -> None:
@@ -410,6 +442,12 @@ async def test_export_and_report_write_to_the_clients_stdout(
     assert TITLE in titles
     reported = await run(server, ledger.keys["li"], "report --format md")
     assert reported.exit_status == 0 and "党建" in text(reported.stdout)
+    import docx
+
+    word = await run(server, ledger.keys["li"], "report --format docx -o -")
+    assert word.exit_status == 0, text(word.stderr)
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(bytes(word.stdout))).paragraphs]
+    assert any("党建" in p for p in paragraphs)
 
 
 async def test_a_chinese_title_comes_through_byte_exact(server: Running, ledger: Ledger) -> None:
@@ -469,6 +507,22 @@ async def test_the_dashboard_speaks_the_clients_language(server: Running, ledger
         screen.process.stdin.write(b"q")
         await asyncio.wait_for(screen.process.wait_closed(), 20)
         await screen.close()
+    said = await run(server, ledger.keys["li"], "log XN-001 1", env={"LANG": "zh_CN.UTF-8"})
+    assert "只读" in text(said.stderr), text(said.stderr)
+
+
+async def test_a_users_own_language_comes_before_the_clients(
+    server: Running, ledger: Ledger
+) -> None:
+    with write_session(ledger.engine()) as session:
+        add_user(session, "li", "viewer", actor="boss", lang="en")
+        add_user(session, "zhang", "editor", actor="boss", lang="zh")
+    said = await run(server, ledger.keys["li"], "log XN-001 1", env={"LANG": "zh_CN.UTF-8"})
+    assert "is a viewer" in text(said.stderr), text(said.stderr)
+    said = await run(server, ledger.keys["zhang"], "log XN-001 1")  # no LANG sent
+    assert said.exit_status == 0 and "已登记 XN-001" in text(said.stdout), text(said.stdout)
+    with write_session(ledger.engine()) as session:  # auto: the client's again
+        add_user(session, "li", "viewer", actor="boss", lang="auto")
     said = await run(server, ledger.keys["li"], "log XN-001 1", env={"LANG": "zh_CN.UTF-8"})
     assert "只读" in text(said.stderr), text(said.stderr)
 

@@ -95,6 +95,22 @@ class TestDashboard:
 
         assert snap_compare(demo_app(lang), terminal_size=SIZES[size], run_before=run_before)
 
+    def test_recurring_detail(
+        self, snap_compare: Any, demo_app: Any, size: str, lang: str
+    ) -> None:
+        """The demo's monthly 主题党日 (DJ-043), a month missed: its rhythm, the count of
+        occurrences met and the row of marks under the months, in aligned columns."""
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await loaded(pilot)
+            from tui.checklist import Checklist
+
+            party = pilot.app.query_one("#list-party", Checklist)
+            assert party.select_code("DJ-043")
+            await loaded(pilot, "enter")
+
+        assert snap_compare(demo_app(lang), terminal_size=SIZES[size], run_before=run_before)
+
     def test_help(self, snap_compare: Any, demo_app: Any, size: str, lang: str) -> None:
         async def run_before(pilot: Pilot[Any]) -> None:
             await loaded(pilot, "question_mark")

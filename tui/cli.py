@@ -1399,7 +1399,8 @@ def export(
     force: ForceOpt = False,
 ) -> None:
     """Export items, entries or the audit trail as CSV (Excel-safe) or JSON; items also as the
-    .xlsx 台账 an office submits (title row, import-ready header, 序号, date cells)."""
+    .xlsx 台账 an office submits (title row, import-ready header, 序号, date cells). ``-o -``
+    is stdout, the .xlsx too (not on a terminal)."""
     from store.db import ledger_file, read_session
     from store.export import KINDS, records, write_csv, write_json
     from store.files import write_text_atomically
@@ -1410,18 +1411,28 @@ def export(
         fail(one_of("--format", fmt, ("csv", "json", "xlsx")))
     if headers not in ("zh", "en"):
         fail(one_of("--headers", headers, ("zh", "en")))
+    to_stdout = _is_stdout(output)
+    if to_stdout and fmt != "xlsx":
+        output = None  # -o - is stdout, as no -o
     if fmt == "xlsx":
         if kind != "items":
             fail(T("cli.xlsx_items"))
         if output is None:
             fail(T("cli.xlsx_output"))
+        if to_stdout:
+            _no_file_on_a_terminal("xlsx")
         from store.db import get_setting
         from store.periods import parse_period
-        from store.xlsx import ledger_title, write_xlsx
+        from store.xlsx import ledger_title, write_xlsx, xlsx_bytes
 
         engine = engine_of(ctx)
         key = parse_period(period).key if period else None
         title = ledger_title(get_setting(engine, "office"), key)
+        if to_stdout:
+            with read_session(engine) as session:
+                _, data = xlsx_bytes(records(session, kind, key), title=title, by_pane=by_pane)
+            _write_file_bytes(data)
+            return
         with read_session(engine) as session:
             n = write_xlsx(
                 records(session, kind, key), output, title=title, by_pane=by_pane,
@@ -1483,18 +1494,24 @@ def report(
 ) -> None:
     """Write the period's summary report (工作总结): results per pane with the ledger's figures,
     problems, and the next period's plan; missing data shows as 【待补】. ``--kind bulletin``
-    writes the period's 督办情况通报 instead (default period: the current month)."""
+    writes the period's 督办情况通报 instead (default period: the current month). ``-o -`` is
+    stdout, the .docx too (not on a terminal)."""
     from store.db import ledger_file, read_session
     from store.files import write_text_atomically
     from store.periods import current_period, parse_period
-    from store.report import Document, build_report, to_docx, to_markdown, to_text
+    from store.report import Document, build_report, docx_bytes, to_docx, to_markdown, to_text
 
     if kind not in ("summary", "bulletin"):
         fail(one_of("--kind", kind, ("summary", "bulletin")))
     if fmt not in ("md", "txt", "docx"):
         fail(one_of("--format", fmt, ("md", "txt", "docx")))
+    to_stdout = _is_stdout(output)
+    if to_stdout and fmt != "docx":
+        output = None  # -o - is stdout, as no -o
     if fmt == "docx" and output is None:
         fail(T("cli.docx_output"))
+    if fmt == "docx" and to_stdout:
+        _no_file_on_a_terminal("docx")
     default = "month" if kind == "bulletin" else "half"
     key = parse_period(period).key if period else current_period(default).key
     engine = engine_of(ctx)
@@ -1507,6 +1524,9 @@ def report(
         else:
             doc = build_report(session, period=key, office=office, with_misses=with_misses)
     wrote = "cli.wrote_bulletin" if kind == "bulletin" else "cli.wrote_report"
+    if fmt == "docx" and to_stdout:
+        _write_file_bytes(docx_bytes(doc))
+        return
     if fmt == "docx":
         assert output is not None
         to_docx(doc, output, force=force, ledger=ledger_file(engine))
@@ -1521,6 +1541,45 @@ def report(
     write_text_atomically(output, lambda fh: fh.write(text), force=force,
                           ledger=ledger_file(engine))  # fmt: skip
     err.print(Text(T(wrote, period=key, path=output)))
+
+
+def _is_stdout(output: Path | None) -> bool:
+    """Whether ``-o`` names stdout (``-o -``), as for gzip, tar and curl."""
+    return output is not None and str(output) == "-"
+
+
+def _stdout_is_a_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
+def _no_file_on_a_terminal(fmt: str) -> None:
+    """A workbook's or a Word file's bytes would be noise on a terminal (and could drive it):
+    refused there, as gzip refuses to, in one line (exit 2, a command that cannot run there)."""
+    if _stdout_is_a_terminal():
+        err.print(Text(f"duban: {T('cli.binary_terminal', format=fmt)}"), style="red")
+        raise typer.Exit(2)
+
+
+def _write_file_bytes(data: bytes) -> None:
+    """A whole file's bytes (built first, so a failure writes nothing of it) on stdout. A
+    stdout that cannot take them (a full disk, a pipe whose reader has gone) is one line, or
+    nothing for a closed pipe, and exit 1, as for text (``_output_lost``)."""
+    view = memoryview(data)
+    try:
+        sys.stdout.flush()
+        buffer = sys.stdout.buffer
+        # In pieces that fit io's buffer, as _Stdout writes text: handed a larger block that
+        # the file takes only part of (a full disk), the buffered writer returns the part it
+        # wrote and raises nothing; a piece that does not fit goes through its flush, which
+        # raises.
+        for start in range(0, len(view), 4096):
+            buffer.write(view[start : start + 4096])
+        buffer.flush()
+    except OSError as exc:
+        _output_lost(exc)
 
 
 SETTINGS = ("office",)
@@ -1593,14 +1652,19 @@ def user_add(
     name: Annotated[str, typer.Argument(metavar=H("help.metavar.name"), help=H("help.user.name"))],
     role: Annotated[str, typer.Option("--role", help=H("help.user.role"))],
     dept: Annotated[str, typer.Option("--dept", help=H("help.user.dept"))] = "",
+    lang: Annotated[
+        str | None, typer.Option("--lang", metavar="zh|en|auto", help=H("help.user.lang"))
+    ] = None,
 ) -> None:
     """Add a user or change their role (admins only, once roles are on)."""
     from store.access import add_user
     from store.ledger import current_actor
 
     with writing(ctx) as session:
-        user = add_user(session, name, role, dept, actor=current_actor())
+        user = add_user(session, name, role, dept, actor=current_actor(), lang=lang)
         message = role_words(user.name, user.role, user.dept)
+        if user.lang:
+            message += T("cli.user_lang", lang=T(f"lang.{user.lang}"))
     say(message)
 
 
@@ -1632,13 +1696,15 @@ def user_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         users = list_users(session)
         me = access_of(session, current_actor())
     if as_json:
-        print_json([{"name": u.name, "role": u.role, "dept": u.dept} for u in users])
+        print_json([{"name": u.name, "role": u.role, "dept": u.dept, "lang": u.lang}
+                    for u in users])  # fmt: skip
         return
     if not users:
         say(T("cli.roles_off", name=me.name))
         return
     for u in users:
-        say(f"{u.name}  {T(f'role.{u.role}')}  {u.dept}".rstrip())
+        lang = T("cli.user_lang", lang=T(f"lang.{u.lang}")).strip() if u.lang else ""
+        say("  ".join(word for word in (u.name, T(f"role.{u.role}"), u.dept, lang) if word))
     say(T("cli.you_are", who=role_words(me.name, me.role, me.dept)))
 
 

@@ -399,15 +399,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.problems.id": "问题的编号（duban problems 的 # 列）。",
         "help.metavar.text": "内容",
         "help.export.format": "格式：csv|json|xlsx。",
-        "help.export.output": "写入的文件（默认输出到屏幕）。",
+        "help.export.output": "写入的文件（默认输出到屏幕；- 为标准输出，xlsx 也可）。",
         "help.export.headers": "CSV 表头：zh（中文，可直接再导入）或 en（英文）。",
         "help.export.by_pane": "xlsx：每个板块一个工作表（党建、效能、监督）。",
         "help.report": "撰写该期间的工作总结：按板块写成效（附台账中的数字）、存在的问题和"
         "下一阶段打算；缺少的数据标为【待补】。",
         "help.report.period": "期间：2023-H1、2023-07、2023年上半年 …（默认：工作总结为本半年，"
         "督办通报为本月）。",
-        "help.report.format": "格式：md|txt|docx（docx 须加 -o）。",
-        "help.report.output": "写入的文件（默认输出到屏幕；docx 必须指定）。",
+        "help.report.format": "格式：md|txt|docx（docx 须加 -o 文件名，或 -o - 输出到管道）。",
+        "help.report.output": "写入的文件（默认输出到屏幕；- 为标准输出；docx 必须指定）。",
         "help.report.office": "标题中的单位名称（默认取 office 这项设置）。",
         "help.config": "查看或修改台账的设置（存在台账里，所有使用者共用）。",
         "help.config.key": "设置项：office；score（显示结果考评的三项分值）、score.on_time、"
@@ -422,6 +422,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.metavar.name": "登录名",
         "help.user.role": "角色：admin|editor|viewer（管理员、编辑者、查看者）。",
         "help.user.dept": "编辑者负责的科室（默认：全部事项）。",
+        "help.user.lang": "其通过 SSH（duban serve）登录时的界面语言：zh 中文、en 英文，"
+        "auto 为不设（按客户端的语言）；不写则不变。",
         "help.user.rm": "移除用户（仅管理员可用）。移除最后一个用户即停用角色。",
         "help.user.rm.name": "登录名。",
         "help.user.list": "列出用户及其角色，并显示你是谁。",
@@ -525,7 +527,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "serve.refused.global": "通过 SSH 不能使用 {option}：台账和语言由服务器决定",
         "serve.refused.command": "通过 SSH 不能执行 {command}；可以执行：{allowed}",
         "serve.refused.path": "通过 SSH 不能指定服务器上的文件（{option}）：导入请用 import - "
-        "从标准输入读取，导出和报告写到标准输出",
+        "从标准输入读取，导出和报告写到标准输出（docx、xlsx 用 -o -，再重定向到文件）",
         "serve.refused.nobody": "这个公钥不属于任何用户",
         "serve.refused.nul": "命令里有空字符（NUL）",
         "serve.refused.subsystem": "不提供 {name}（没有 SFTP，也没有 shell）",
@@ -656,9 +658,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.kind.plan": "计划",
         "cli.one_of": "{option} 不能是 {value}，可选：{choices}",
         "cli.xlsx_items": "--format xlsx 只导出事项（台账）；登记和改动记录请用 csv 或 json",
-        "cli.xlsx_output": "--format xlsx 需要 -o 文件.xlsx（表格不能输出到屏幕）",
+        "cli.xlsx_output": "--format xlsx 需要 -o 文件.xlsx，或用 -o - 输出到管道"
+        "（表格不能输出到屏幕）",
         "cli.wrote": "已写入 {n} 条{kind}：{path}",
-        "cli.docx_output": "--format docx 生成 Word 文件：请用 -o 文件名 指定保存位置",
+        "cli.docx_output": "--format docx 生成 Word 文件：请用 -o 文件名 指定保存位置，或用 -o - "
+        "输出到管道",
+        "cli.binary_terminal": "{format} 文件不能输出到终端：请重定向（> 文件名.{format}）或用 -o "
+        "文件名",
         "cli.wrote_report": "已写入 {period} 工作总结：{path}",
         "cli.setting": "{name}（单位名称，用作总结的标题，如 XX市XX局办公室）",
         "cli.unknown_setting": "没有 {name} 这项设置；可设：{settings}",
@@ -666,6 +672,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.user_removed": "已移除用户 {name}",
         "cli.roles_off": "未启用角色：人人可做任何操作（你是 {name}）",
         "cli.you_are": "你是 {who}",
+        "cli.user_lang": "（语言：{lang}）",
+        "lang.zh": "中文",
+        "lang.en": "英文",
         "cli.role": "{name}：{role}",
         "cli.role_of": "{name}：{role}（{dept}）",
         "role.admin": "管理员",
@@ -1109,15 +1118,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.problems.id": "The problem's number (the # column of duban problems).",
         "help.metavar.text": "TEXT",
         "help.export.format": "csv|json|xlsx.",
-        "help.export.output": "File to write (default: stdout).",
+        "help.export.output": "File to write (default: stdout; - is stdout, for xlsx too).",
         "help.export.headers": "CSV headers: zh (import-ready) or en.",
         "help.export.by_pane": "xlsx: one sheet per pane (党建, 效能, 监督).",
         "help.report": "Write the period's summary report (工作总结): results per pane with the "
         "ledger's figures, problems, and the next period's plan; missing data shows as 【待补】.",
         "help.report.period": "Period: 2023-H1, 2023-07, 2023年上半年 … (default: the current "
         "half for the summary, the current month for the bulletin).",
-        "help.report.format": "md|txt|docx (docx needs -o).",
-        "help.report.output": "File to write (default: stdout; required for docx).",
+        "help.report.format": "md|txt|docx (docx needs -o FILE, or -o - for a pipe).",
+        "help.report.output": "File to write (default: stdout; - is stdout; required for docx).",
         "help.report.office": "Office name for the title (default: the 'office' setting).",
         "help.config": "Show or set a ledger-wide setting (kept in the ledger, shared by "
         "everyone using it).",
@@ -1134,6 +1143,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.metavar.name": "name",
         "help.user.role": "admin|editor|viewer.",
         "help.user.dept": "An editor's 责任科室 (default: every item).",
+        "help.user.lang": "The language of their sessions over SSH (duban serve): zh, en, or "
+        "auto for none (the client's LANG); left as it was when not given.",
         "help.user.rm": "Remove a user (admins only). Removing the last one turns roles off.",
         "help.user.rm.name": "Login name.",
         "help.user.list": "The users and their roles; and who you are.",
@@ -1248,7 +1259,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "language",
         "serve.refused.command": "{command} cannot be run over SSH; these can: {allowed}",
         "serve.refused.path": "no files on the server over SSH ({option}): import - reads stdin, "
-        "export and report write to stdout",
+        "export and report write to stdout (-o - for docx and xlsx, redirected to a file)",
         "serve.refused.nobody": "this key is nobody's",
         "serve.refused.nul": "the command holds a NUL character",
         "serve.refused.subsystem": "no {name} here (no SFTP, no shell)",
@@ -1387,10 +1398,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.one_of": "{option} cannot be {value}; choose {choices}",
         "cli.xlsx_items": "--format xlsx writes items (the 台账); use csv or json for entries "
         "and audit",
-        "cli.xlsx_output": "--format xlsx needs -o FILE.xlsx (a spreadsheet is not text for "
-        "stdout)",
+        "cli.xlsx_output": "--format xlsx needs -o FILE.xlsx, or -o - for a pipe (a "
+        "spreadsheet is not text for the screen)",
         "cli.wrote": "wrote {n} {kind} row(s) to {path}",
-        "cli.docx_output": "--format docx writes a Word file: give it a name with -o FILE",
+        "cli.docx_output": "--format docx writes a Word file: give it a name with -o FILE, or "
+        "-o - for a pipe",
+        "cli.binary_terminal": "a {format} file is not for the terminal: redirect it "
+        "(> FILE.{format}) or use -o FILE",
         "cli.wrote_report": "wrote the {period} report to {path}",
         "cli.setting": "{name} (the office's name, the title of its reports, e.g. XX市XX局办公室)",
         "cli.unknown_setting": "unknown setting {name}; settings: {settings}",
@@ -1398,6 +1412,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.user_removed": "removed {name}",
         "cli.roles_off": "roles are off: everyone may do everything (you are {name})",
         "cli.you_are": "you are {who}",
+        "cli.user_lang": " (language: {lang})",
+        "lang.zh": "Chinese",
+        "lang.en": "English",
         "cli.role": "{name}: {role}",
         "cli.role_of": "{name}: {role} of {dept}",
         "role.admin": "admin",

@@ -9,13 +9,15 @@ add`` gave a user (no passwords, no keyboard-interactive, no host-based), and ge
   as they are, never decoded (a Chinese character may be split between two reads);
 - with a command (``ssh -p 2222 host log XN-001 3``): that duban command as that user, its
   output and exit code passed back. Only the commands in ``ALLOWED``, no global options, no
-  server paths (``import -`` reads the client's stdin; ``-o`` is refused); of the client's
-  environment only ``LANG`` is read (its language), and ``TERM`` with a terminal.
+  server paths (``import -`` reads the client's stdin; ``-o -`` writes to the client's stdout,
+  any other ``-o`` is refused); of the client's environment only ``LANG`` is read (its
+  language), and ``TERM`` with a terminal.
 
 No shell, no SFTP, no port, agent or X11 forwarding. Sessions are limited in total and per
 user, end after an idle time, and their starts and ends are in the audit trail (``ssh-start``,
 ``ssh-end``: door ssh, the key's fingerprint). Every sentence a client reads is the catalog's,
-in the client's language.
+in the user's language (``duban user add NAME --lang zh``), else the client's ``LANG``'s, else
+the server's.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ key's user's role. Never serve, db, user, config or demo (the server's own busin
 GLOBAL_OPTIONS = ("--db", "--lang", "--version")
 """duban's own options, which choose the ledger and the language: the server's, not a
 client's."""
+
+STDOUT_OPTIONS = frozenset({"--output"})
+"""File options whose ``-`` is stdout (export's and report's ``-o -``, a workbook or a Word
+file for a pipe): over SSH that is the client's, so ``-`` is let through, and no other value."""
 
 RESET = (
     b"\x1b[0m\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?1004l"
@@ -101,7 +107,8 @@ def lang_of(value: str | None, default: str) -> str:
 def vet_command(command: str, root: Any) -> list[str]:
     """The duban arguments an exec request may run (a leading ``duban`` dropped), or Refused:
     a command outside ``ALLOWED``, a global option, or any option or argument that names a
-    file (``-o``, a file to import; ``import -`` reads the client's stdin)."""
+    file (``-o FILE``, a file to import; ``import -`` reads the client's stdin, ``-o -``
+    writes to the client's stdout)."""
     if len(command.encode("utf-8", "surrogateescape")) > MAX_COMMAND:
         raise Refused("serve.refused.long", limit=MAX_COMMAND)
     try:
@@ -132,7 +139,7 @@ def vet_command(command: str, root: Any) -> list[str]:
 def _refuse_paths(root: Any, words: list[str]) -> None:
     """Refuse what names a file on the server: click parses the words as duban would (without
     running anything), and any parameter given on the command line whose value is a path is
-    refused, but the ``-`` of import (stdin)."""
+    refused, but the ``-`` of import (stdin) and of ``-o`` (stdout)."""
     from typer._click.core import Context, ParameterSource
 
     parent = Context(root, info_name="duban", resilient_parsing=True)
@@ -150,7 +157,9 @@ def _refuse_paths(root: Any, words: list[str]) -> None:
             values = list(value) if isinstance(value, list | tuple) else [value]
             if not any(isinstance(v, PurePath) for v in values):
                 continue
-            if param.param_type_name == "argument" and all(str(v) == "-" for v in values):
+            if all(str(v) == "-" for v in values) and (
+                param.param_type_name == "argument" or _writes_stdout(param)
+            ):
                 continue
             said = " ".join(str(v) for v in values)
             if param.param_type_name != "argument":
@@ -166,16 +175,26 @@ def _refuse_paths(root: Any, words: list[str]) -> None:
 def _refuse_path_options(command: Any, words: list[str]) -> None:
     """Refuse any word that gives a file option (``-o X``, ``-oX``, ``--output=X``) before a
     ``--``, however the rest parses: a resilient parse stops at an option it does not know, and
-    what follows it must not slip through."""
-    opts = [opt for param in command.params if param.param_type_name == "option"
-            and _names_a_file(param) for opt in param.opts]  # fmt: skip
-    for word in words:
+    what follows it must not slip through. Stdout is let through, written exactly so: ``-o -``,
+    ``-o-``, ``--output -``, ``--output=-`` (``-o ./-`` is a file's name to this)."""
+    opts = [(opt, _writes_stdout(param)) for param in command.params
+            if param.param_type_name == "option" and _names_a_file(param)
+            for opt in param.opts]  # fmt: skip
+    for at, word in enumerate(words):
         if word == "--":
             return
-        for opt in opts:
+        for opt, stdout in opts:
             short = len(opt) == 2 and not opt.startswith("--")
             if word == opt or word.startswith(f"{opt}=") or (short and word.startswith(opt)):
+                dash = word == (f"{opt}-" if short else f"{opt}=-")
+                if stdout and (dash or (word == opt and words[at + 1 : at + 2] == ["-"])):
+                    continue
                 raise Refused("serve.refused.path", option=word)
+
+
+def _writes_stdout(param: Any) -> bool:
+    """Whether ``-`` given to this option is stdout (``STDOUT_OPTIONS``)."""
+    return param.param_type_name == "option" and not STDOUT_OPTIONS.isdisjoint(param.opts)
 
 
 def _names_a_file(param: Any) -> bool:
@@ -225,6 +244,16 @@ class Service:
         except Exception as exc:  # a ledger that cannot be read lets nobody in
             self.log(Translator(self.lang)("serve.log.key_error", why=exc))
             return None
+
+    def lang_of(self, user: str) -> str:
+        """The language the user asked for (``duban user add NAME --lang``), or ""."""
+        from store.access import lang_of_user
+        from store.db import read_session
+
+        if not user:
+            return ""
+        with read_session(self.engine) as session:
+            return lang_of_user(session, user)
 
     def record(self, **values: Any) -> None:
         from store.db import write_session
@@ -323,7 +352,11 @@ async def handle(service: Service, process: asyncssh.SSHServerProcess[bytes]) ->
     user: str = owner.user or ""
     env = process.env or {}
     raw_lang = env.get("LANG")
-    lang = lang_of(raw_lang if isinstance(raw_lang, str) else None, service.lang)
+    try:  # the user's own setting first, then what the client's LANG asks for
+        lang = await asyncio.to_thread(service.lang_of, user)
+    except Exception:  # the ledger not readable now: the session's start says so below
+        lang = ""
+    lang = lang or lang_of(raw_lang if isinstance(raw_lang, str) else None, service.lang)
     t = Translator(lang)  # what the client reads
     told = Translator(service.lang)  # what the server's log says
     term = process.get_terminal_type()
