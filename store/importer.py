@@ -76,7 +76,7 @@ from store.values import (
     parse_number,
     parse_pane,
     parse_per_time,
-    parse_recur,
+    parse_rhythm,
     parse_status,
     parse_target,
     recur_in,
@@ -395,7 +395,7 @@ class _ItemImport(_Batcher):
             "done_on": _Memo(parse_date),
             "key": _Memo(parse_bool),
             "cadence": _Memo(lambda text: parse_cadence(text) or ""),
-            "recur": _Memo(lambda text: parse_recur(text) or ""),
+            "recur": _Memo(parse_rhythm),  # (rhythm, count a time): 每月2次
             "per_time": _Memo(parse_per_time),
             "code": _code,
             "actual": _number,
@@ -442,6 +442,8 @@ class _ItemImport(_Batcher):
         self.present = [f for f in ITEM_FIELDS if f in self.header.fields]
         if self.default_period is not None:
             self.present.append("period")
+        if "recur" in self.present and "per_time" not in self.present:
+            self.present.append("per_time")  # given by a 频次 of 每月2次
         # Text columns, read together; then (field, column, parser) for the other mapped
         # columns but the target, which needs the unit and is read after.
         text = [(f, idx) for f, idx in self.header.fields.items() if f in TEXT_FIELDS]
@@ -497,6 +499,13 @@ class _ItemImport(_Batcher):
             except (BadValue, PeriodError) as exc:
                 report.problem(line, self.header.names[idx], exc)
                 bad = True
+        if "recur" in values:
+            rhythm, count = values["recur"] or (None, None)
+            values["recur"] = rhythm or ""  # an empty cell: the item does not recur
+            # 每月2次 is two a time, where no 每次目标 says otherwise; with no such column the
+            # 频次 cell says it all (每月 after 每月2次: once a month again).
+            if "per_time" not in self.header.fields or values.get("per_time") is None:
+                values["per_time"] = count
         if "due" in self.header.fields:
             bad = self._due(line, cells[self.header.fields["due"]], values) or bad
         if "target" in self.header.fields:
@@ -551,8 +560,10 @@ class _ItemImport(_Batcher):
         try:
             values["due"] = self.dues(cell, year)
         except BadValue as exc:
-            self.report.problem(line, self.col("due"), exc)
-            return True
+            if recur_in(cell) is None:
+                self.report.problem(line, self.col("due"), exc)
+                return True
+            values["due"] = None  # 每季度末, 每月5日前: when each occurrence is due, no date
         rhythm = recur_in(cell) if values["due"] is None else None
         if rhythm and not values.get("recur"):
             values["recur"] = rhythm  # 完成时限 每月: work owed every month of the year

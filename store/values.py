@@ -269,11 +269,52 @@ _RECUR_ALIASES: Final[dict[str, Recur]] = {
 
 
 def parse_recur(text: str) -> Recur | None:
-    """频次 (周期): 每周/每半月/每月/每季/每半年 or weekly … halfyearly; blank (or 无, none)
-    for work that does not recur."""
+    """频次 (周期): 每周/每半月/每月/每季/每半年 or weekly … halfyearly, as sheets write it
+    (每月一次, 每月1次, 月度, 每季度（1次）); blank (or 无, none) for work that does not recur.
+    A count other than one (每月2次) is refused here: it is the 每次目标, which a field of its
+    own holds (``parse_rhythm`` gives both, for a sheet's 频次 column)."""
+    rhythm, count = parse_rhythm(text)
+    if count is not None and count != 1:
+        shown = f"{count:g}"
+        raise BadValue(
+            f"频次 is the rhythm only: {_quote(text)}; write {shown} a time as per_time={shown}",
+            f"频次只写周期：{_quote(text)}；每次 {shown} 次请写在每次目标（per_time={shown}）",
+        )
+    return rhythm
+
+
+_RHYTHM_RE = re.compile(
+    r"(?:每|按|一)?个?(周|星期|半个?月|月|季度?|半年)度?"
+    r"(?:(?:(?<=周)|(?<=星期))[一二三四五六日天]|\d{1,2}日|初|中旬|下旬|底|末)?前?(?:一次)?"
+    r"(?:开展|召开|举办|组织|进行|学习)?(?:不少于|至少)?"
+    r"(\d+(?:\.\d+)?(?:次|场|期|回|课)?|[一二两三四五六七八九十]+(?:次|场|期|回|课))?(?:以上)?"
+)
+_RHYTHM_WORD: Final[dict[str, Recur]] = {
+    "周": "weekly", "星期": "weekly", "半月": "semimonthly", "半个月": "semimonthly",
+    "月": "monthly", "季": "quarterly", "季度": "quarterly", "半年": "halfyearly",
+}  # fmt: skip
+
+
+def parse_rhythm(text: str) -> tuple[Recur | None, float | None]:
+    """A 频次 cell: its rhythm and, when it says one, the count owed each time (每月2次 →
+    monthly, 2; 每季度 → quarterly, None; blank → None, None). Brackets and spaces inside are
+    ignored (每月（2次）, 每 月); 每两周 and the like, which no rhythm here fits, are refused."""
     if _fold_key(text).strip() in ("", "无", "none", "—", "不重复", "一次"):
-        return None
-    return _word_of(_RECUR_ALIASES, RECUR_ZH, text, "recurrence", "频次")
+        return None, None
+    folded = _fold_key(text)
+    if folded in _RECUR_ALIASES:
+        return _RECUR_ALIASES[folded], None
+    bare = re.sub(r"[\s()（）［］\[\]【】]", "", _norm(text))
+    m = _RHYTHM_RE.fullmatch(bare)
+    if m is None:
+        return _word_of(_RECUR_ALIASES, RECUR_ZH, text, "recurrence", "频次"), None
+    count = parse_target(m[2])[0] if m[2] else None
+    if count is not None and count <= 0:
+        raise BadValue(
+            f"a count per occurrence is more than 0: {_quote(text)}",
+            f"每次次数须大于 0：{_quote(text)}",
+        )
+    return _RHYTHM_WORD[m[1]], count
 
 
 _RECUR_IN_RE = re.compile(r"每(?:个)?(周|星期|半个?月|月|季度?|半年)")
