@@ -64,6 +64,7 @@ from store.values import (
     MAX_COUNT,
     PANE_PREFIX,
     PANE_ZH,
+    RECUR_ZH,
     BadValue,
     clean_text,
     fmt_num,
@@ -294,6 +295,15 @@ def _dump(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=_iso)
 
 
+def _rhythm_list(found: list[tuple[str, str]], shown: int = 10) -> tuple[str, str]:
+    """"DJ-002 (monthly), …" and "DJ-002（每月）、…": the first ``shown`` of (code, rhythm)."""
+    en = ", ".join(f"{code} ({recur})" for code, recur in found[:shown])
+    zh = "、".join(f"{code}（{RECUR_ZH.get(recur, recur)}）" for code, recur in found[:shown])
+    if len(found) > shown:
+        en, zh = f"{en}, …", f"{zh}等"
+    return en, zh
+
+
 def _iso(value: Any) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()
@@ -363,10 +373,18 @@ class _ItemImport(_Batcher):
         on_conflict: str,
         default_period: str | None = None,
         pane_names: dict[str, str] | None = None,
+        from_document: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.on_conflict = on_conflict
+        self.from_document = from_document
+        """The rows are a plan document's (``store.plan.import_plan``): an empty 频次 says its
+        clause names no rhythm, which takes back a rhythm an import gave, not one set by hand."""
+        self.unrhythmed: list[tuple[str, str]] = []
+        """(code, rhythm it had) of the items of such a document that no longer recur."""
+        self.hand_rhythms: list[tuple[str, str]] = []
+        """(code, rhythm) of the items of such a document that keep a rhythm set by hand."""
         names = {k.strip(): v for k, v in (pane_names or {}).items()}
         self.default_period = default_period
         """The period the title block names, for a file without a 期间 column."""
@@ -537,8 +555,6 @@ class _ItemImport(_Batcher):
             values["key"] = bool(values["key"])
         if "cadence" in values:
             values["cadence"] = values["cadence"] or ""  # an empty cell: no cadence
-        if "recur" in values:
-            values["recur"] = values["recur"] or ""
         bad = self._check(line, values) or bad
         if bad:
             report.rejected += 1
@@ -692,10 +708,17 @@ class _ItemImport(_Batcher):
             else:
                 matched.append((line, v, match))
         balances = self._balances([m["id"] for _, v, m in matched if v.get("actual") is not None])
+        asked = [m["id"] for _, v, m in matched if v.get("recur") == "" and m["recur"]]
+        imported = self._rhythms_imported(asked) if self.from_document and asked else set()
         updates: list[dict[str, Any]] = []
         new_openings: list[tuple[int, str, float, date | None, str]] = []
         for line, v, match in matched:
             changes = {f: v[f] for f in self.present if f in v and f != "code" and match[f] != v[f]}
+            if self.from_document and changes.get("recur") == "" and match["id"] not in imported:
+                # The clause names no rhythm, and none an import gave it: one set by hand stays.
+                changes.pop("recur")
+                changes.pop("per_time", None)
+                self.hand_rhythms.append((match["code"], match["recur"]))
             if match["deleted_at"] is not None:
                 changes["deleted_at"] = None
             merged = SimpleNamespace(**{f: v.get(f, match[f]) for f in ("period", "start", "due")})
@@ -773,6 +796,8 @@ class _ItemImport(_Batcher):
                 new_openings.append((match["id"], match["code"], opening, end if first else None,
                                      note))  # fmt: skip
             if changes:
+                if changes.get("recur") == "":
+                    self.unrhythmed.append((match["code"], match["recur"]))
                 for f, new_value in changes.items():
                     self.audit("import", match["id"], match["code"], f, match[f], new_value)
                 updates.append({"id_": match["id"], "changes": changes})
@@ -793,6 +818,19 @@ class _ItemImport(_Batcher):
         self._insert_openings(new_openings, audited=True)
         self._write_inserts(inserts)
         self.flush_audit()
+
+    def _rhythms_imported(self, ids: list[int]) -> set[int]:
+        """Of ``ids``, the items whose rhythm an import gave: the last change of it not undone
+        (else the item's adding) is an import's. An undo's own rows are passed over: what it
+        put back is what the change before the one it took back wrote."""
+        q = (
+            select(AUDIT.c.item_id, AUDIT.c.action)
+            .where(AUDIT.c.item_id.in_(ids), AUDIT.c.field.in_(("*", "recur")),
+                   AUDIT.c.undone.is_(False), AUDIT.c.action != "undo")
+            .order_by(AUDIT.c.id)
+        )  # fmt: skip
+        last = {item_id: action for item_id, action in self.conn.execute(q)}
+        return {item_id for item_id, action in last.items() if action == "import"}
 
     def _earlier_places(self, places: list[int]) -> dict[tuple[Any, ...], Any]:
         """Live items an earlier import of a file of this name added, by (place, pane, period,
@@ -840,6 +878,24 @@ class _ItemImport(_Batcher):
                     "earlier import read their 工作任务 otherwise); their 工作任务 is updated",
                     f"{self.refound} 个事项按文中序号找回（先前导入时工作任务读法不同），"
                     "已更新其工作任务",
+                )
+            )
+        if self.unrhythmed:
+            en, zh = _rhythm_list(self.unrhythmed)
+            report.notes.append(
+                Sentence(
+                    f"{len(self.unrhythmed)} item(s) no longer recur, the document naming no "
+                    f"rhythm for them now: {en}",
+                    f"{len(self.unrhythmed)} 个事项文中已不写频次，不再重复：{zh}",
+                )
+            )
+        if self.hand_rhythms:
+            en, zh = _rhythm_list(self.hand_rhythms)
+            report.notes.append(
+                Sentence(
+                    f"{len(self.hand_rhythms)} item(s) keep the rhythm set by hand, which the "
+                    f"document does not name: {en}",
+                    f"{len(self.hand_rhythms)} 个事项文中未写频次，保留手工设置的频次：{zh}",
                 )
             )
         if len(report.retitled) > RETITLE_LIMIT and not force:
@@ -1515,6 +1571,7 @@ def _import_file(
     sheets: Sequence[str] | None = None,
     force: bool = False,
     pane_names: dict[str, str] | None = None,
+    from_document: bool = False,
 ) -> ImportReport:
     from store.sheets import SHEET_SUFFIXES
 
@@ -1601,7 +1658,7 @@ def _import_file(
                 extra: dict[str, Any] = {}
                 if kind == "items":
                     extra = {"on_conflict": on_conflict, "default_period": tables[0].period,
-                             "pane_names": pane_names}  # fmt: skip
+                             "pane_names": pane_names, "from_document": from_document}  # fmt: skip
                 worker: Any = cls(
                     conn, tables[0].header, report, actor=actor, batch_id=batch_id,
                     as_of=report.as_of or today(), **extra,

@@ -1337,16 +1337,13 @@ def tree_rows(tree: PlanTree) -> list[list[str]]:
 RHYTHM_HEADER: Final = ("频次", "每次目标")
 
 
-def rhythm_cells(tree: PlanTree) -> list[list[str]] | None:
+def rhythm_cells(tree: PlanTree) -> list[list[str]]:
     """The 频次 and 每次目标 cells of each item (``RHYTHM_HEADER``, after ``tree_rows``' own),
-    or None when no item of the document recurs. A document that names no rhythm writes no
-    such columns, so its import leaves a rhythm set by hand (``duban set CODE recur=每月``)
-    alone; one that names some is the word on every item it holds, as for targets: a re-import
-    after an office drops a 每月 from an item makes it plain again."""
-    items = list(tree.items())
-    if not any(i.recur for i in items):
-        return None
-    return [[i.recur or "", fmt_num(i.per_time) if i.per_time else ""] for i in items]
+    written for every document, one that names no rhythm too: a re-import after an office
+    drops the 每月 from an item makes it plain again. Empty for a clause that names none, which
+    the import (``from_document``) reads as taking back a rhythm an import gave, never one set
+    by hand (``duban set CODE recur=每月``, for a 三会一课 the parser leaves plain)."""
+    return [[i.recur or "", fmt_num(i.per_time) if i.per_time else ""] for i in tree.items()]
 
 
 def _is_file(text: str) -> bool:
@@ -1439,10 +1436,9 @@ def import_plan(
         items_csv = Path(tmp) / f"{Path(name).stem}.items.csv"
         with items_csv.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
-            rows, rhythms = tree_rows(tree), rhythm_cells(tree)
-            writer.writerow(ITEM_HEADER + (RHYTHM_HEADER if rhythms else ()))
-            if rhythms:
-                rows = [row + cells for row, cells in zip(rows, rhythms, strict=True)]
+            writer.writerow(ITEM_HEADER + RHYTHM_HEADER)
+            rows = [row + cells for row, cells in zip(tree_rows(tree), rhythm_cells(tree),
+                                                       strict=True)]  # fmt: skip
             # The importer reads a CSV as duban's export writes one: text guarded (store.importer
             # .unguard), so a title starting with ' or = comes through as written.
             writer.writerows([guard(c) for c in row] for row in rows)
@@ -1453,7 +1449,8 @@ def import_plan(
             writer.writerows((guard(p.period or ""), guard(p.text)) for p in tree.problems)
 
         def run(dry: bool) -> tuple[Any, Any]:
-            report = import_file(engine, items_csv, kind="items", dry_run=dry, actor=actor)
+            report = import_file(engine, items_csv, kind="items", dry_run=dry, actor=actor,
+                                 from_document=True)  # fmt: skip
             preport = None
             if tree.problems and report.ok:
                 preport = import_file(engine, prob_csv, kind="problems", dry_run=dry, actor=actor)

@@ -97,8 +97,26 @@ class Occurrence:
     actual: float
     target: float
     state: State
-    this_year: bool = True
-    """Its window is in today's year (a label names the year otherwise)."""
+    today_year: int | None = None
+    """Today's year: a label names the year of a window in another (None: never)."""
+
+    @property
+    def this_year(self) -> bool:
+        """Its window is in today's year (a label names the year otherwise)."""
+        return self.today_year is None or self.base.year == self.today_year
+
+    @property
+    def thursday(self) -> date:
+        """A week's Thursday, of the whole calendar week when the span cuts it: the day whose
+        month (which holds most of the week's days, as ISO 8601 weeks go) and whose report
+        period count the week."""
+        return self.base + timedelta(days=3)
+
+    @property
+    def month(self) -> date:
+        """The first day of the month a row of marks groups it under: a week's is its
+        Thursday's; any other's the month it starts in."""
+        return (self.thursday if self.recur == "weekly" else self.base).replace(day=1)
 
     @property
     def mark(self) -> str:
@@ -186,8 +204,7 @@ def occurrences(
             state = "open"
         else:
             state = "future"
-        out.append(Occurrence(recur, lo, hi, base, actual, per_time, state,
-                              base.year == today.year))  # fmt: skip
+        out.append(Occurrence(recur, lo, hi, base, actual, per_time, state, today.year))
     return out
 
 
@@ -202,20 +219,20 @@ def mark_groups(found: list[Occurrence] | tuple[Occurrence, ...], lang: str = "z
     tuple[str, str]
 ]:
     """The row of marks a person reads (✓ met, ✗ missed, ○ the current one short, · to come):
-    weekly and half-monthly occurrences grouped under their month (``6月 ✓✓✗○``), the
-    others one group each (``5月 ✗``, ``第二季度 ✓``); a group's label names the year when
-    it is not today's."""
+    weekly and half-monthly occurrences grouped under their month (``6月 ✓✓✗○``; a week
+    under the month of most of its days, ``Occurrence.month``: 31 October – 6 November is
+    November's), the others one group each (``5月 ✗``, ``第二季度 ✓``); a group's label
+    names the year when it is not today's."""
     groups: list[tuple[str, str]] = []
-    keyed: dict[tuple[int, int], int] = {}
+    keyed: dict[date, int] = {}
     for o in found:
         if o.recur in ("weekly", "semimonthly"):
-            key = (o.base.year, o.base.month)
-            if key not in keyed:
-                month = Occurrence("monthly", o.start, o.end, o.base.replace(day=1), 0, 1,
-                                   "done", o.this_year)  # fmt: skip
-                keyed[key] = len(groups)
-                groups.append((month.short_label(lang, year=not o.this_year), ""))
-            n = keyed[key]
+            if o.month not in keyed:
+                month = Occurrence("monthly", o.start, o.end, o.month, 0, 1, "done",
+                                   o.today_year)  # fmt: skip
+                keyed[o.month] = len(groups)
+                groups.append((month.short_label(lang, year=not month.this_year), ""))
+            n = keyed[o.month]
             groups[n] = (groups[n][0], groups[n][1] + o.mark)
         else:
             groups.append((o.short_label(lang, year=not o.this_year), o.mark))

@@ -260,12 +260,17 @@ def _count_clause(v: ItemView) -> str:
 
 def _occurrences_in(v: ItemView) -> list[Occurrence]:
     """A recurring item's occurrences that fall in the report's period (all of them without
-    one)."""
+    one). A week across the period's edge is the period's that holds its Thursday, as the row
+    of marks puts it under that month (``Occurrence.month``): two reports never both count it."""
     found = list(v.progress.occurrences)
     if v.period is None:
         return found
     p = v.period
-    return [o for o in found if o.end >= p.start and o.start <= p.end]
+    return [
+        o for o in found
+        if (p.start <= o.thursday <= p.end if o.recur == "weekly"
+            else o.end >= p.start and o.start <= p.end)
+    ]  # fmt: skip
 
 
 def _misses(views: Sequence[ItemView]) -> list[str]:

@@ -336,11 +336,11 @@ def parse_per_time(text: str) -> float | None:
     """每次目标: what one occurrence owes ("1", "2次", "两次"); blank for the default 1."""
     if not _norm(text):
         return None
-    value = parse_target(text)[0]
+    value = parse_target(text, name=PER_TIME_NAME)[0]
     if value <= 0:
         raise BadValue(
-            f"a target per occurrence is more than 0: {_quote(text)}",
-            f"每次目标须大于 0：{_quote(text)}",
+            f"{PER_TIME_NAME[0]} must be more than 0: {_quote(text)}",
+            f"{PER_TIME_NAME[1]}须大于 0：{_quote(text)}",
         )
     return value
 
@@ -575,8 +575,16 @@ def _cn_int(s: str) -> int:
     return _cn_section(high) * 10_000 + low_value
 
 
-def parse_target(text: str, unit: str = "") -> tuple[float, str]:
-    """A counted target such as "6", "6次", "1,200件次" or "十六次", checked against ``unit``."""
+TARGET_NAME: Final = ("target", "目标值")
+PER_TIME_NAME: Final = ("per-occurrence target", "每次目标")
+
+
+def parse_target(
+    text: str, unit: str = "", *, name: tuple[str, str] = TARGET_NAME
+) -> tuple[float, str]:
+    """A counted target such as "6", "6次", "1,200件次" or "十六次", checked against ``unit``;
+    ``name`` is the field's as its messages say it (English, Chinese): 目标值, 每次目标."""
+    en, zh = name
     s = _norm(text)
     given = clean_text(unit)  # kept as written (ｋｇ stays ｋｇ), compared folded
     unit = _norm(unit)
@@ -603,26 +611,26 @@ def parse_target(text: str, unit: str = "") -> tuple[float, str]:
             raise BadValue(f"not a number: {_quote(text)}", f"不是数字：{_quote(text)}") from None
     else:
         raise BadValue(
-            f"not a target: {_quote(text)} (write a count like 6, 6次 or 十六次)",
-            f"不是目标值：{_quote(text)}（如 6、6次 或 十六次）",
+            f"not a {en}: {_quote(text)} (write a count like 6, 6次 or 十六次)",
+            f"不是{zh}：{_quote(text)}（如 6、6次 或 十六次）",
         )
     if value < 0:
         raise BadValue(
-            f"target must not be negative: {_quote(text)}", f"目标值不能为负数：{_quote(text)}"
+            f"{en} must not be negative: {_quote(text)}", f"{zh}不能为负数：{_quote(text)}"
         )
     found = clean_text(match[2])
     if _NOT_A_UNIT_RE.match(found) or any("0" <= c <= "9" for c in found):
         # 1e10, 2024-12-31, 3-5, 1.2.3: a number the pattern cut short, not a count and its
         # unit; reading "1" of it would be a silent wrong target.
         raise BadValue(
-            f"not a target: {_quote(text)} (write a count like 6, 6次 or 十六次)",
-            f"不是目标值：{_quote(text)}（如 6、6次 或 十六次）",
+            f"not a {en}: {_quote(text)} (write a count like 6, 6次 or 十六次)",
+            f"不是{zh}：{_quote(text)}（如 6、6次 或 十六次）",
         )
     unit = clean_text(unit)
     if found and unit and found != unit:
         raise BadValue(
-            f"target {_quote(text)} is in {found!r} but the unit column says {unit!r}",
-            f"目标值 {_quote(text)} 的单位是“{found}”，单位栏却是“{unit}”",
+            f"{en} {_quote(text)} is in {found!r} but the unit column says {unit!r}",
+            f"{zh} {_quote(text)} 的单位是“{found}”，单位栏却是“{unit}”",
         )
     # -0.0 + 0.0 is 0.0: "-0" should not come back as a negative zero.
     return value + 0.0, given or found

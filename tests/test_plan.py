@@ -553,6 +553,7 @@ def _ledger_before_places(db_url: str, tmp_path: Path) -> None:
         conn.execute(text("DROP TABLE user_keys"))  # added by 0009
         for name in ("recur", "per_time"):
             conn.execute(text(f"ALTER TABLE items DROP COLUMN {name}"))  # added by 0010
+        conn.execute(text("ALTER TABLE users DROP COLUMN lang"))  # added by 0011
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     engine.dispose()
 

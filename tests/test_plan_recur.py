@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from store.db import open_ledger, read_session, write_session
-from store.ledger import edit_item
+from store.importer import import_file
+from store.ledger import add_item, edit_item, undo
 from store.models import Item
 from store.plan import PlanItem, PlanTree, import_plan, parse_plan, read_document, render_tree
 
@@ -152,7 +153,8 @@ def test_import_writes_recurring_items_and_again_changes_nothing(tmp_path: Path)
 
 
 def test_a_document_without_rhythms_leaves_a_hand_set_one_alone(tmp_path: Path) -> None:
-    # No 频次 column is written for it: a rhythm given by hand survives its re-import.
+    # Its clause names no rhythm, but takes back only one an import gave: a rhythm given by
+    # hand survives its re-import.
     engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
     try:
         _, report, _ = import_plan(engine, SEED)
@@ -172,6 +174,26 @@ def test_a_document_without_rhythms_leaves_a_hand_set_one_alone(tmp_path: Path) 
         engine.dispose()
 
 
+def test_a_hand_set_rhythm_stays_in_a_document_that_names_others(tmp_path: Path) -> None:
+    # 三会一课 (每月…、每季度…) is a bundle the parser leaves plain: the office sets its 频次 by
+    # hand, and the document's own 每周 / 每月 beside it do not take that back.
+    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
+    try:
+        _, report, _ = import_plan(engine, HRSS)
+        assert report.ok, report.problems
+        with read_session(engine) as s:
+            code = s.exec(select(Item.code).where(col(Item.title).contains("三会一课"))).one()
+        with write_session(engine) as s:
+            edit_item(s, code, {"recur": "monthly"}, actor="tester")
+        _, again, _ = import_plan(engine, HRSS)
+        assert (again.added, again.updated) == (0, 0), again.problems
+        assert again.texts("notes", "en")[-1].endswith(f"does not name: {code} (monthly)")
+        with read_session(engine) as s:
+            assert s.exec(select(Item.recur).where(Item.code == code)).one() == "monthly"
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("doc", [HRSS, JUSTICE, AUDIT], ids=["hrss", "justice", "audit"])
 def test_each_document_imports_again_unchanged(doc: Path, tmp_path: Path) -> None:
     engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
@@ -183,5 +205,131 @@ def test_each_document_imports_again_unchanged(doc: Path, tmp_path: Path) -> Non
         assert recurring == {i.title: i.recur for i in tree.plan_items() if i.recur}
         _, again, _ = import_plan(engine, doc)
         assert (again.added, again.updated, again.unchanged) == (0, 0, report.added)
+    finally:
+        engine.dispose()
+
+
+# --- a rhythm the document no longer names -----------------------------------------------------
+
+PLAN_2025 = """XX局2025年工作要点
+
+一、党建工作
+1.每月开展主题党日活动。
+2.持续抓好思想政治学习组织落实。
+二、效能建设
+1.做好公文处理工作。
+"""
+
+
+def items_by_title(engine: Engine) -> dict[str, Item]:
+    with read_session(engine) as s:
+        return {i.title: i for i in s.exec(select(Item))}
+
+
+def test_a_document_that_drops_its_only_rhythm_makes_the_item_plain(tmp_path: Path) -> None:
+    """每月开展主题党日活动 → 开展主题党日活动 was the document's only rhythm: imported again, the
+    item (found by its place) no longer recurs, and the dry run says so first. A rhythm set by
+    hand on another of its items stays, and so does one on an item the document does not hold."""
+    doc = tmp_path / "要点.txt"
+    doc.write_text(PLAN_2025, encoding="utf-8")
+    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
+    try:
+        _, first, _ = import_plan(engine, doc)
+        assert first.ok and first.added == 3, first.problems
+        items = items_by_title(engine)
+        party, study = items["每月开展主题党日活动"], items["持续抓好思想政治学习组织落实"]
+        assert (party.recur, party.per_time) == ("monthly", None)
+        with write_session(engine) as s:
+            edit_item(s, study.code, {"recur": "weekly", "per_time": 2.0}, actor="tester")
+            add_item(s, pane="party", title="机关例会学习", period="2025", recur="weekly",
+                     actor="tester")  # fmt: skip
+        doc.write_text(PLAN_2025.replace("每月开展", "开展"), encoding="utf-8")
+        tree, preview, _ = import_plan(engine, doc, dry_run=True)
+        assert "开展主题党日活动\n" in render_tree(tree, "zh")  # no ［每月］ beside it
+        assert preview.ok and (preview.added, preview.updated) == (0, 1), preview.problems
+        notes = preview.texts("notes", "zh")
+        assert f"1 个事项文中已不写频次，不再重复：{party.code}（每月）" in notes, notes
+        assert f"1 个事项文中未写频次，保留手工设置的频次：{study.code}（每周）" in notes, notes
+        assert f"{party.code} (monthly)" in " ".join(preview.texts("notes", "en"))
+        assert items_by_title(engine)["每月开展主题党日活动"].recur == "monthly"  # a dry run
+        _, again, _ = import_plan(engine, doc)
+        assert again.ok and (again.added, again.updated) == (0, 1), again.problems
+        items = items_by_title(engine)
+        plain = items["开展主题党日活动"]
+        assert (plain.code, plain.recur, plain.per_time) == (party.code, "", None)
+        assert (items[study.title].recur, items[study.title].per_time) == ("weekly", 2.0)
+        assert items["机关例会学习"].recur == "weekly"  # not the document's: left alone
+        _, third, _ = import_plan(engine, doc)
+        assert (third.added, third.updated) == (0, 0)
+        assert not [n for n in third.texts("notes", "zh") if "不再重复" in n]
+    finally:
+        engine.dispose()
+
+
+def test_a_rhythm_dropped_beside_others_takes_its_per_time_with_it(tmp_path: Path) -> None:
+    # The document still names rhythms (每周一…): the one it dropped goes, 每次目标 and all.
+    text = """XX局2025年工作要点
+
+一、党建工作
+1.每月开展两次主题党日活动，全年不少于24次。
+2.每周一机关例会学习。
+"""
+    doc = tmp_path / "要点.txt"
+    doc.write_text(text, encoding="utf-8")
+    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
+    try:
+        _, first, _ = import_plan(engine, doc)
+        assert first.ok, first.problems
+        got = {t: (i.recur, i.per_time, i.target) for t, i in items_by_title(engine).items()}
+        assert got == {"每月开展两次主题党日活动": ("monthly", 2.0, 24.0),
+                       "每周一机关例会学习": ("weekly", None, None)}  # fmt: skip
+        doc.write_text(text.replace("每月开展两次", "开展"), encoding="utf-8")
+        _, again, _ = import_plan(engine, doc)
+        assert again.ok and (again.added, again.updated) == (0, 1), again.problems
+        got = {t: (i.recur, i.per_time, i.target) for t, i in items_by_title(engine).items()}
+        assert got == {"开展主题党日活动": ("", None, 24.0),
+                       "每周一机关例会学习": ("weekly", None, None)}  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def test_a_hand_set_rhythm_undone_is_the_documents_again(tmp_path: Path) -> None:
+    # 每月 from the document, 每周 by hand, then undone: 每月 is the document's, which it takes
+    # back when the document no longer names it.
+    doc = tmp_path / "要点.txt"
+    doc.write_text(PLAN_2025, encoding="utf-8")
+    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
+    try:
+        import_plan(engine, doc)
+        code = items_by_title(engine)["每月开展主题党日活动"].code
+        with write_session(engine) as s:
+            edit_item(s, code, {"recur": "weekly"}, actor="tester")
+        with write_session(engine) as s:
+            undo(s, actor="tester")
+        doc.write_text(PLAN_2025.replace("每月开展", "开展"), encoding="utf-8")
+        _, again, _ = import_plan(engine, doc)
+        assert again.ok and again.updated == 1, again.problems
+        assert items_by_title(engine)["开展主题党日活动"].recur == ""
+    finally:
+        engine.dispose()
+
+
+def test_a_sheet_without_a_rhythm_column_leaves_the_rhythm_alone(tmp_path: Path) -> None:
+    # No 频次 column: the sheet says nothing of it. An empty 频次 cell is a word: plain.
+    doc = tmp_path / "要点.txt"
+    doc.write_text(PLAN_2025, encoding="utf-8")
+    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
+    try:
+        import_plan(engine, doc)
+        code = items_by_title(engine)["每月开展主题党日活动"].code
+        sheet = tmp_path / "台账.csv"
+        sheet.write_text(f"编号,工作任务,目标值\n{code},每月开展主题党日活动,12\n", "utf-8")
+        report = import_file(engine, sheet)
+        assert report.ok and report.updated == 1, report.problems
+        item = items_by_title(engine)["每月开展主题党日活动"]
+        assert (item.recur, item.target) == ("monthly", 12.0)
+        sheet.write_text(f"编号,工作任务,频次\n{code},每月开展主题党日活动,\n", encoding="utf-8")
+        assert import_file(engine, sheet).ok
+        assert items_by_title(engine)["每月开展主题党日活动"].recur == ""
     finally:
         engine.dispose()

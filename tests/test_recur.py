@@ -104,6 +104,30 @@ def test_per_time_two_and_an_opening_balance_filling_the_earliest() -> None:
     ]  # fmt: skip
 
 
+def test_a_week_is_grouped_under_the_month_of_its_thursday() -> None:
+    """Mon 31 October – Sun 6 November 2022 has five days in November: it is November's, as
+    ISO 8601 weeks go. A week the span cuts is placed by the Thursday of its whole calendar
+    week, and keeps its own label (10-30 那周)."""
+    found = occurrences("weekly", 1, D("2022-10-24"), D("2022-11-13"), [], D("2022-12-01"))
+    assert [o.short_label() for o in found] == ["10-24 那周", "10-31 那周", "11-07 那周"]
+    assert [o.month for o in found] == [D("2022-10-01"), D("2022-11-01"), D("2022-11-01")]
+    assert mark_groups(found) == [("10月", "✗"), ("11月", "✗✗")]
+    # A span from Wednesday 1 November 2023: its first week (cut to 1–5 November) is 30
+    # October's, but its Thursday is 2 November: no 10月 group for a span with no October day.
+    cut = occurrences("weekly", 1, D("2023-11-01"), D("2023-11-30"), [], D("2023-11-15"))
+    assert cut[0].start == D("2023-11-01") and cut[0].short_label() == "10-30 那周"
+    assert mark_groups(cut) == [("11月", "✗✗○··")]
+    assert mark_groups(cut, "en") == [("Nov", "✗✗○··")]
+    # Across the year end the group is of the Thursday's year: 30 December 2024 – 5 January
+    # 2025 is January's, this year's on 2025-01-15; its own label still names 2024.
+    ends = occurrences("weekly", 1, D("2024-12-16"), D("2025-01-19"), [], D("2025-01-15"))
+    assert mark_groups(ends) == [("2024年12月", "✗✗"), ("1月", "✗✗○")]
+    assert ends[2].short_label(year=not ends[2].this_year) == "2024年12-30 那周"
+    # Half-months stay under their own month.
+    halves = occurrences("semimonthly", 1, D("2023-10-16"), D("2023-11-30"), [], D("2023-12-01"))
+    assert mark_groups(halves) == [("10月", "✗"), ("11月", "✗✗")]
+
+
 class Plan:
     def __init__(self, **values: Any) -> None:
         defaults = {"status": "doing", "target": 12.0, "unit": "次", "period": "2023",
@@ -222,6 +246,22 @@ def test_the_report_counts_occurrences_and_names_misses_only_when_asked(engine: 
     assert "党组中心组学习2月、4月未按期完成。" in asked
 
 
+def test_a_week_across_the_half_years_edge_is_counted_in_one_report(engine: Any) -> None:
+    # 26 June – 2 July 2023 (its Thursday 29 June) is H1's, missed; H2 has 3–9 July alone.
+    with write_session(engine) as session:
+        code = add_item(session, pane="party", title="机关例会学习", unit="次", period="2023",
+                        start=D("2023-06-19"), due=D("2023-07-09"), recur="weekly",
+                        actor="tester").code  # fmt: skip
+        for day in ("2023-06-20", "2023-07-04"):
+            log_entry(session, code, 1, day=D(day), actor="tester", on=D("2023-07-20"))
+    on = D("2023-07-20")
+    with read_session(engine) as session:
+        h1 = to_text(build_report(session, period="2023-H1", on=on, with_misses=True))
+        h2 = to_text(build_report(session, period="2023-H2", on=on, with_misses=True))
+    assert "（每周1次，2期中1期完成）" in h1 and "机关例会学习06-26 那周未按期完成" in h1
+    assert "（每周1次，均按期完成）" in h2 and "未按期完成" not in h2
+
+
 def test_a_sheet_brings_recurrence_from_its_columns_and_from_its_due_words(
     engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -256,6 +296,13 @@ def test_set_and_show_through_the_cli(engine: Any, tmp_path: Path, monkeypatch: 
     assert bad.exit_code != 0 and "不是频次" in bad.output and "每半年" in bad.output
     zero = runner.invoke(app, ["set", code, "per_time=0"])
     assert zero.exit_code != 0 and "每次目标须大于 0" in zero.output
+    less = runner.invoke(app, ["set", code, "per_time=-1"])
+    assert less.exit_code != 0 and "每次目标不能为负数" in less.output
+    assert "目标值" not in less.output
+    monkeypatch.setenv("DUBAN_LANG", "en")
+    less = runner.invoke(app, ["set", code, "per_time=-1"])
+    assert "per-occurrence target must not be negative" in less.output, less.output
+    monkeypatch.setenv("DUBAN_LANG", "zh")
     assert runner.invoke(app, ["set", code, "recur=每季", "per_time=2"]).exit_code == 0
     assert runner.invoke(app, ["log", code, "2", "--on", "2023-02-01"]).exit_code == 0
     shown = runner.invoke(app, ["show", code])

@@ -108,7 +108,8 @@ async def test_detail_in_english_groups_weeks_under_their_month() -> None:
         text = shown_text(app)
         assert "weekly, 2次 each time: 1 of 6 met" in text
         marks = next(line for line in text.splitlines() if "Each time" in line)
-        assert "May ✓✗✗✗✗" in marks and "Jun ✗○··" in marks, marks
+        # 29 May – 4 June is June's: four of its days are (its Thursday is 1 June).
+        assert "May ✓✗✗✗ " in marks and "Jun ✗✗○··" in marks, marks
 
 
 def test_the_row_of_marks_wraps_between_groups_in_columns() -> None:

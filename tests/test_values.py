@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from store.messages import text_of
 from store.values import (
     PANE_PREFIX,
     PANE_ZH,
@@ -18,6 +19,7 @@ from store.values import (
     parse_date,
     parse_number,
     parse_pane,
+    parse_per_time,
     parse_status,
     parse_target,
 )
@@ -338,6 +340,21 @@ def test_parse_target_rejects_negative(text: str) -> None:
     with pytest.raises(BadValue) as err:
         parse_target(text)
     assert str(err.value) == f"target must not be negative: '{text}'"
+
+
+@pytest.mark.parametrize(
+    ("text", "en", "zh"),
+    [("-1", "per-occurrence target must not be negative: '-1'", "每次目标不能为负数：'-1'"),
+     ("0", "per-occurrence target must be more than 0: '0'", "每次目标须大于 0：'0'"),
+     ("six", "not a per-occurrence target: 'six' (write a count like 6, 6次 or 十六次)",
+      "不是每次目标：'six'（如 6、6次 或 十六次）")],
+)  # fmt: skip
+def test_parse_per_time_says_its_own_name(text: str, en: str, zh: str) -> None:
+    # The target's rules, in 每次目标's words: nothing there says 目标值.
+    with pytest.raises(BadValue) as err:
+        parse_per_time(text)
+    assert (text_of(err.value), text_of(err.value, "zh")) == (en, zh)
+    assert parse_per_time("2次") == 2.0 and parse_per_time(" ") is None
 
 
 @pytest.mark.parametrize(
