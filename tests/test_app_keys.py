@@ -540,6 +540,27 @@ async def test_the_palette_speaks_chinese_under_zh(sample: Engine) -> None:
         assert app.screen.query_one(CommandInput).placeholder == "搜索配色主题…"
 
 
+async def test_the_palette_says_it_found_nothing_in_chinese(sample: Engine) -> None:
+    import inspect
+
+    # Our countdown is Textual's with our words: Textual's still says what ours replaces.
+    source = inspect.getsource(CommandPalette._start_no_matches_countdown)
+    assert "No matches found" in source and "_NO_MATCHES_COUNTDOWN" in source
+    async with running(sample) as (app, pilot):
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.pause(0.1)
+        await pilot.press(*"qqzzxx")
+        results = app.screen.query_one(CommandList)
+        for _ in range(100):  # Textual waits a moment before saying nothing was found
+            if results.option_count and results.get_option_at_index(0).disabled:
+                break
+            await pilot.pause(0.05)
+        prompts = [str(results.get_option_at_index(n).prompt)
+                   for n in range(results.option_count)]  # fmt: skip
+        assert len(prompts) == 1 and "没有相符的结果" in prompts[0], prompts
+
+
 async def test_the_palette_speaks_english_under_en(sample: Engine) -> None:
     app = DubanApp(sample, lang="en", ledger_name="ledger.db")
     async with app.run_test(size=(80, 24)) as pilot:

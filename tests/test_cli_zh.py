@@ -250,6 +250,8 @@ def test_an_unknown_language_is_refused(tmp_path: Path) -> None:
         (["history", "--limit", "x"], "'--limit' 的值无效：应为整数。"),
         (["show", "A", "B"], "多余的参数：B"),
         (["bogus"], "没有 bogus 这个命令。"),
+        (["lisst"], "没有 lisst 这个命令。是不是 list？"),
+        (["user", "kye"], "没有 kye 这个命令。是不是 key？"),
     ],
 )
 def test_a_refused_command_line_is_refused_in_chinese(
@@ -269,4 +271,5 @@ def test_a_refused_command_line_is_refused_in_chinese(
     assert done.returncode == 2 and "Traceback" not in done.stderr
     lines = done.stderr.splitlines()
     assert lines[-1] == f"错误：{said}"
-    assert not [line for line in lines if english_words(line, tuple(args))], done.stderr
+    commands = ("list", "key")  # the names suggested are commands, which stay as typed
+    assert not [line for line in lines if english_words(line, (*args, *commands))], done.stderr

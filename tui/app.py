@@ -1283,14 +1283,17 @@ class DubanApp(App[None]):
         """Ctrl+P: Textual's palette, with the search box's words in the UI's language."""
         from textual.command import CommandPalette
 
+        from tui.screens import Palette
+
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
-            self.push_screen(CommandPalette(placeholder=self.t("cmd.search"),
-                                            id="--command-palette"))  # fmt: skip
+            self.push_screen(Palette(self.t("cmd.no_matches"), placeholder=self.t("cmd.search"),
+                                     id="--command-palette"))  # fmt: skip
 
     def search_themes(self) -> None:
         """The palette's 主题 command: Textual's theme list, searched in the UI's language."""
-        from textual.command import CommandPalette
         from textual.theme import ThemeProvider
 
-        self.push_screen(CommandPalette(providers=[ThemeProvider],
-                                        placeholder=self.t("cmd.theme.search")))  # fmt: skip
+        from tui.screens import Palette
+
+        self.push_screen(Palette(self.t("cmd.no_matches"), providers=[ThemeProvider],
+                                 placeholder=self.t("cmd.theme.search")))  # fmt: skip

@@ -292,7 +292,8 @@ class Duban(typer.Typer):
 _NOT_A = re.compile(r"'?(?P<value>.*?)'? is not a valid (?P<type>integer|float)(?: range)?\.?")
 _EXTRA = re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)")
 _WANT = re.compile(r"Input should be a valid (?P<type>integer|number)\b.*")
-_NO_COMMAND = re.compile(r"No such command '(?P<name>.*)'\.")
+_NO_COMMAND = re.compile(r"No such command '(?P<name>.*?)'\.")
+_MAYBE = re.compile(r"Did you mean (?:one of )?(?P<names>.*)\?")
 
 
 def usage_words(t: Translator, exc: Any) -> str:
@@ -324,10 +325,15 @@ def usage_words(t: Translator, exc: Any) -> str:
         elif found := _WANT.fullmatch(message):
             message = t(f"cli.usage.want_{found['type']}")
         return t("cli.usage.bad_value", name=hint, message=message) if hint else message
-    for pattern, key in ((_EXTRA, "cli.usage.extra"), (_NO_COMMAND, "cli.usage.no_command")):
-        found = pattern.fullmatch(str(exc.message))
-        if found:
-            return t(key, **found.groupdict())
+    if found := _NO_COMMAND.match(str(exc.message)):
+        said = t("cli.usage.no_command", name=found["name"])
+        rest = str(exc.message)[found.end() :].strip()
+        if maybe := _MAYBE.fullmatch(rest):  # No such command 'lisst'. Did you mean 'list'?
+            names = re.findall(r"'([^']*)'", maybe["names"])
+            said += t("cli.usage.maybe_command", names="、".join(names))
+        return said
+    if found := _EXTRA.fullmatch(str(exc.message)):
+        return t("cli.usage.extra", **found.groupdict())
     return str(exc.format_message())
 
 

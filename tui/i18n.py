@@ -15,6 +15,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "zh": {
         "app.title": "督办",
         "cmd.search": "搜索命令…",
+        "cmd.no_matches": "没有相符的结果",
         "cmd.key": "按键 {keys}",
         "cmd.theme": "主题",
         "cmd.theme.help": "更换界面配色",
@@ -475,6 +476,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.usage.want_number": "应为数字。",
         "cli.usage.extra": "多余的参数：{args}",
         "cli.usage.no_command": "没有 {name} 这个命令。",
+        "cli.usage.maybe_command": "是不是 {names}？",
         "help.user.key": "用户通过 SSH 登录所用的公钥（duban serve）：添加、删除、查看"
         "（仅管理员可改）。",
         "help.user.key.add": "让用户用一个公钥通过 SSH 登录：duban user key add zhang "
@@ -721,6 +723,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "en": {
         "app.title": "duban",
         "cmd.search": "Search for commands…",
+        "cmd.no_matches": "No matches found",
         "cmd.key": "key {keys}",
         "cmd.theme": "Theme",
         "cmd.theme.help": "Change the colours",
@@ -1200,6 +1203,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.usage.want_number": "a number is wanted.",
         "cli.usage.extra": "Got unexpected extra argument(s) ({args})",
         "cli.usage.no_command": "No such command {name}.",
+        "cli.usage.maybe_command": " Did you mean {names}?",
         "help.user.key": "The public keys users sign in with over SSH (duban serve): add, remove, "
         "list (admins change them).",
         "help.user.key.add": "Let a user sign in over SSH with a public key: duban user key add "

@@ -29,6 +29,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, CSSPathType
 from textual.binding import Binding, BindingType
+from textual.command import CommandList, CommandPalette
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -1505,3 +1506,29 @@ class TodayScreen(DubanModal[str | None]):
         if self.rows:
             lst = self.query_one("#attention", OptionList)
             lst.action_cursor_down() if delta > 0 else lst.action_cursor_up()
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, its "No matches found" in the UI's language (Textual writes
+    that line itself, in English: this is its countdown with our words; a test holds it to
+    Textual's own, so an upgrade that changes it is seen)."""
+
+    def __init__(self, no_matches: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.no_matches = no_matches
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        from rich.align import Align
+
+        self._stop_no_matches_countdown()
+
+        def show() -> None:
+            if search_value:  # nothing found for what was typed (not: nothing to discover)
+                found = self.query_one(CommandList)
+                found.add_option(Option(Align.center(Text(self.no_matches, style="not bold")),
+                                        disabled=True, id=self._NO_MATCHES))  # fmt: skip
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show)
