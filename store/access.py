@@ -51,6 +51,8 @@ REFUSAL_TEXT: Final[dict[str, dict[str, str]]] = {
         "redo": "cannot redo: {reason}",
         "extend": "{name} may not put {code}'s due later: ask for an extension (duban extend "
         "{code} --to DATE --reason WHY), which an admin approves",
+        "move": "{name} may not hand {code} to {other}: which dept leads it (the first in "
+        "责任科室) is changed by an admin, or an editor with no dept",
     },
     "zh": {
         "viewer": "{name} 是只读用户，不能修改台账",
@@ -62,6 +64,8 @@ REFUSAL_TEXT: Final[dict[str, dict[str, str]]] = {
         "redo": "不能重做：{reason}",
         "extend": "{name} 不能直接推迟 {code} 的完成时限：请提交延期申请（duban extend {code} "
         "--to 日期 --reason 原因），由管理员审批",
+        "move": "{name} 不能把 {code} 改由{other}牵头：牵头科室（责任科室的第一个）由管理员或"
+        "不限科室的编辑更改",
     },
 }
 _ZH_WORDS: Final = {
@@ -74,6 +78,7 @@ _ZH_WORDS: Final = {
     "change settings": "修改设置",
     "approve an extension": "审批延期申请",
     "another dept": "其他部门",
+    "no dept": "无科室",
 }
 
 

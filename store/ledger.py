@@ -52,6 +52,7 @@ from store.values import (
     clean_text,
     fold_code,
     in_range,
+    names_of,
     parse_bool,
     parse_cadence,
     parse_code,
@@ -824,7 +825,13 @@ def edit_item(
         changed = True
     if changed:
         _check_item(item)
-        require(session, actor, item)  # an editor may not move an item out of their dept
+        try:  # an editor may not move an item out of their dept, nor hand its lead on
+            require(session, actor, item)
+        except Forbidden:
+            if "dept" not in changes:
+                raise
+            lead = names_of(item.dept)[:1] or ["no dept"]
+            raise Forbidden("move", name=actor, code=item.code, other=lead[0]) from None
         item.version += 1
         item.updated_at = now()
         session.add(item)

@@ -153,6 +153,20 @@ def test_a_dept_the_item_does_not_name_does_neither(office: Engine) -> None:
         remove_item(s, "JD-001", actor=ANY)
 
 
+def test_the_leads_editor_cannot_hand_the_lead_on_and_is_told_so(office: Engine) -> None:
+    """The refusal is about the move (who leads), not about the item as it would be after."""
+    before = item_of(office)
+    for dept, lead in (("财务科、办公室", "财务科"), ("财务科", "财务科"), ("", "no dept")):
+        with pytest.raises(Forbidden) as refused, write_session(office) as s:
+            edit_item(s, "DJ-001", {"dept": dept}, actor=LEAD)
+        assert str(refused.value).startswith(f"{LEAD} may not hand DJ-001 to {lead}: ")
+        zh_lead = "无科室" if lead == "no dept" else lead
+        assert refused.value.text("zh").startswith(f"{LEAD} 不能把 DJ-001 改由{zh_lead}牵头")
+        assert item_of(office) == before
+    with write_session(office) as s:  # the other dept named second is not a move of the lead
+        edit_item(s, "DJ-001", {"dept": "办公室、保密科"}, actor=LEAD)
+
+
 def test_a_dept_is_a_whole_name_in_the_cell() -> None:
     """科 is not 财务科, nor 办公室 党政办公室; the separators offices use all split."""
 
