@@ -231,8 +231,17 @@ def test_the_table_fits_80_columns_and_no_figure_is_broken(
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert all(cell_len(line) <= 80 for line in lines), result.stdout
+    # The headers in at most two lines, no English word broken (Ite/ms, Don/e).
+    rule = next(n for n, line in enumerate(lines) if line.startswith("─"))
+    assert rule <= 2, result.stdout
+    if lang == "en":
+        as_csv = ["--db", str(db), "stats", "--by", "owner", "--format", "csv"]
+        csv_head = CliRunner().invoke(app, as_csv, env=env).stdout.splitlines()[0]
+        words = set(csv_head.replace(",", " ").split())
+        shown = {w for line in lines[:rule] for w in line.split()}
+        assert shown <= words, shown - words
     # One line per row under the rule, every figure whole: the rows read as the CSV does.
-    body = lines[next(n for n, line in enumerate(lines) if line.startswith("─")) + 1 :]
+    body = lines[rule + 1 :]
     assert [line.split()[-10:] for line in body] == [
         ["3", "2", "1", "0", "2", "50.0%", "50.0%", "1", "0", "0"],  # no owner named
         ["1", "0", "0", "1", "1", "0.0%", "0.0%", "1", "0", "-1"],

@@ -982,23 +982,33 @@ def figures_table(heads: list[str], body: list[list[Text]]) -> Table:
     not fit on one line each breaks over as few lines as they all need (按时办 / 结率)."""
     figures = [max(row[n].cell_len for row in body) for n in range(1, len(heads))]
     name = min(16, max(cell_len(heads[0]), *(row[0].cell_len for row in body)))
-    # Each column costs its padding (2) and a separator (1) besides its width.
-    room = out.width - 3 * len(heads) - name
 
     def fit(head: str, floor: int, lines: int) -> int:
-        # The narrowest width, at least the figures' and a character's (a CJK one is two
-        # cells), that holds the header in ``lines``.
-        width = max(floor, *(cell_len(ch) for ch in head))
+        # The narrowest width, at least the figures' and a word's (an English word is not
+        # broken; a CJK character is a word of two cells), that holds the header in ``lines``.
+        words = re.findall(r"[^\s\u2e80-\u9fff\uff00-\uffef]+|\S", head)
+        width = max(floor, *(cell_len(w) for w in words))
         while len(Text(head).wrap(out, width, overflow="fold")) > lines:
             width += 1
         return width
 
-    widths = figures
-    for lines in range(1, 5):
+    # Each column costs its padding (2) and a separator (1) besides its width; where that
+    # leaves too little room for headers of few lines (80 columns), columns one space apart.
+    widths, pad, spare = figures, 1, 0
+    tries = [(1, 3, 1), (2, 3, 1), (1, 1, 0), (2, 1, 0), (3, 3, 1), (3, 1, 0)]
+    for attempt in tries:
+        lines, cost, pad = attempt
         widths = [fit(h, f, lines) for h, f in zip(heads[1:], figures, strict=True)]
-        if sum(widths) <= room:
+        spare = out.width - cost * len(heads) - name - sum(widths)
+        if spare >= 0:
             break
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    # Room left over goes to the headers that then fit on one line, the cheapest first.
+    for n in sorted(range(len(widths)), key=lambda n: cell_len(heads[n + 1]) - widths[n]):
+        more = cell_len(heads[n + 1]) - widths[n]
+        if 0 < more <= spare:
+            widths[n], spare = widths[n] + more, spare - more
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False,
+                  padding=(0, pad))  # fmt: skip
     table.add_column(heads[0], overflow="ellipsis", no_wrap=True, max_width=name)
     for head, width in zip(heads[1:], widths, strict=True):
         table.add_column(head, justify="right", overflow="fold", width=width)
