@@ -476,6 +476,28 @@ async def test_today_columns_line_up_in_chinese(size: tuple[int, int]) -> None:
 
 
 @pytest.mark.asyncio
+async def test_today_says_the_highlighted_items_reasons_whole_at_80_columns() -> None:
+    """At 80 columns the reason column is cut (3 天内到期；落后序…): the line under the list
+    gives the highlighted item's title and every reason whole, and follows j."""
+    app = Host(TodayScreen(ZH, TODAY_ROWS))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        await pilot.pause()
+        why = screen.query_one("#why", Static)
+        first = "DJ-037 主题教育活动学习和宣传：落后序时进度：应完成 21期，实际 13期"
+        assert str(why.content) == first
+        await pilot.press("j")
+        await pilot.pause()
+        said = "XN-021 强化保密规范管理：3 天内到期；落后序时进度：应完成 3次，实际 2次"
+        assert str(why.content) == said
+        assert said[-12:] not in today_lines(screen)[3]  # the list itself cut it
+        assert why.region.height == 2 and why.region.bottom <= screen.query_one(
+            ".foot-hint"
+        ).region.y
+
+
+@pytest.mark.asyncio
 async def test_today_empty_says_so() -> None:
     app = Host(TodayScreen(ZH, []))
     async with app.run_test(size=(80, 24)) as pilot:

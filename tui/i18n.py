@@ -255,6 +255,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "today.waiting": "，延期待审批 {n} 项",
         "today.empty": "没有逾期或临期的事项",
         "today.hint": "Enter 跳到事项 · Esc 关闭",
+        "today.why_after": "：",
         "today.close": "Esc 关闭",
         # the today view's dept headings and the stats view (s)
         "today.group": "{dept}（{n} 项）",
@@ -966,6 +967,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "today.waiting": ", {n} extension(s) awaiting approval",
         "today.empty": "Nothing is overdue or due soon",
         "today.hint": "Enter jumps to the item · Esc closes",
+        "today.why_after": ": ",
         "today.close": "Esc closes",
         # the today view's dept headings and the stats view (s)
         "today.group": "{dept} ({n})",

@@ -1408,11 +1408,16 @@ class TodayScreen(DubanModal[str | None]):
                 # The column heads stay over the list as it scrolls, with the title.
                 title.append("\n\n").append_text(heads)
             yield Static(title, classes="dialog-title -heads" if options else "dialog-title")
+            with Vertical(classes="foot"):
+                if options:
+                    # The highlighted item's title and reasons whole, which the columns cut.
+                    yield Static(id="why")
+                yield Static(Text(t("today.hint" if self.rows else "today.close")),
+                             classes="foot-hint")  # fmt: skip
             if options:
                 yield OptionList(*options, id="attention", compact=True)
             else:
                 yield Static(Text(t("today.empty")), id="empty")
-            yield Static(Text(t("today.hint" if self.rows else "today.close")), classes="hint")
 
     def cells(self, row: BoardRow) -> list[Text]:
         t = self.t
@@ -1488,6 +1493,20 @@ class TodayScreen(DubanModal[str | None]):
     @on(OptionList.OptionSelected, "#attention")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.codes[event.option_index])
+
+    def why(self, code: str | None) -> Text:
+        """The item's code, title and every reason, for the line under the list."""
+        row = next((r for r in self.rows if r.code == code), None)
+        if row is None:
+            return Text()
+        said = Text.assemble(ledger_text(row.code), " ", ledger_text(row.title),
+                             self.t("today.why_after"))  # fmt: skip
+        said.append(clean_text(reasons_text(self.t, row)), LIGHT_STYLE.get(row.light, ""))
+        return said
+
+    @on(OptionList.OptionHighlighted, "#attention")
+    def _why(self, event: OptionList.OptionHighlighted) -> None:
+        self.query_one("#why", Static).update(self.why(self.codes[event.option_index]))
 
     @on(OptionList.OptionHighlighted, "#attention")
     def _heading_in_sight(self, event: OptionList.OptionHighlighted) -> None:
