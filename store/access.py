@@ -218,9 +218,10 @@ def add_user(
 
 
 def parse_lang(text: str) -> str:
-    """A user's language: zh or en, or ``auto`` (or nothing) for none, then the client's."""
+    """A user's language: zh or en, or ``auto`` for none, then the client's (a blank is
+    refused: a mistyped ``--lang ''`` must not take a setting away)."""
     word = text.strip().lower()
-    if word in ("", "auto"):
+    if word == "auto":
         return ""
     if word not in LANGS:
         raise LedgerError(

@@ -548,6 +548,10 @@ def test_a_file_s_bytes_are_refused_on_a_terminal(
         assert line.startswith("duban: ") and "redirect" in line and "-o FILE" in line, line
     assert three("export", "-o", "-").stdout.startswith("编号,")
     assert three("report", "--period", "2023-H1", "-o", "-").stdout.strip()
+    # Over SSH (ssh -t) the terminal is the client's, and -o FILE the server's: drop the -t.
+    monkeypatch.setenv("DUBAN_SERVED", "1")
+    [line] = err_lines(three("report", "--format", "docx", "-o", "-", code=2))
+    assert "without -t" in line and "-o FILE" not in line and "a .docx file" in line, line
 
 
 def test_xlsx_and_docx_without_o_say_how_to_pipe_them(three: Duban) -> None:

@@ -29,6 +29,7 @@ from sqlmodel import select
 
 from store.access import add_user
 from store.db import open_ledger, read_session, write_session
+from store.errors import LedgerError
 from store.importer import import_file
 from store.keys import add_key
 from store.ledger import add_item
@@ -521,6 +522,9 @@ async def test_a_users_own_language_comes_before_the_clients(
     assert "is a viewer" in text(said.stderr), text(said.stderr)
     said = await run(server, ledger.keys["zhang"], "log XN-001 1")  # no LANG sent
     assert said.exit_status == 0 and "已登记 XN-001" in text(said.stdout), text(said.stdout)
+    for blank in ("", " "):  # a blank is no language, and takes none away
+        with pytest.raises(LedgerError), write_session(ledger.engine()) as session:
+            add_user(session, "li", "viewer", actor="boss", lang=blank)
     with write_session(ledger.engine()) as session:  # auto: the client's again
         add_user(session, "li", "viewer", actor="boss", lang="auto")
     said = await run(server, ledger.keys["li"], "log XN-001 1", env={"LANG": "zh_CN.UTF-8"})
@@ -683,6 +687,15 @@ async def test_a_command_with_a_terminal_runs_on_one(server: Running, ledger: Le
         out = await process.stdout.read()
     assert process.exit_status == 0
     assert b"XN-001" in out and b"\r\n" in out
+    # ssh -tt host log … < /dev/null: the client's EOF comes at once; the command runs on.
+    async with connect(server, ledger.keys["zhang"]) as conn:
+        process = await conn.create_process("log XN-001 2 --note 终端", term_type="xterm",
+                                            encoding=None)  # fmt: skip
+        process.stdin.write_eof()
+        await asyncio.wait_for(process.wait_closed(), 30)
+        out = await process.stdout.read()
+    assert process.exit_status == 0, out
+    assert b"XN-001" in out and [e.note for e in entries_by(ledger, "zhang")] == ["终端"]
 
 
 async def test_stopping_the_server_ends_each_session_in_the_audit_trail(ledger: Ledger) -> None:

@@ -78,7 +78,7 @@ def set_lang(option: str | None) -> None:
     global T
     if option is not None and option.strip().lower()[:2] not in LANGS:
         T = Translator(choose_lang(""))
-        err.print(Text(f"duban: {T('cli.bad_lang', lang=option, langs=' / '.join(LANGS))}"),
+        err.print(Text(f"duban: {T('cli.bad_lang', lang=repr(option), langs=' / '.join(LANGS))}"),
                   style="red")  # fmt: skip
         raise typer.Exit(2)
     T = Translator(choose_lang(option))
@@ -1569,7 +1569,11 @@ def _no_file_on_a_terminal(fmt: str) -> None:
     """A workbook's or a Word file's bytes would be noise on a terminal (and could drive it):
     refused there, as gzip refuses to, in one line (exit 2, a command that cannot run there)."""
     if _stdout_is_a_terminal():
-        err.print(Text(f"duban: {T('cli.binary_terminal', format=fmt)}"), style="red")
+        # Over SSH (duban serve sets DUBAN_SERVED) the terminal is ssh -t's, and -o FILE
+        # would name the server's file: the way out is ssh without -t.
+        key = "cli.binary_terminal_ssh" if os.environ.get("DUBAN_SERVED") == "1" else (
+            "cli.binary_terminal")  # fmt: skip
+        err.print(Text(f"duban: {T(key, format=fmt)}"), style="red")
         raise typer.Exit(2)
 
 

@@ -668,6 +668,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "输出到管道",
         "cli.binary_terminal": "{format} 文件不能输出到终端：请重定向（> 文件名.{format}）或用 -o "
         "文件名",
+        "cli.binary_terminal_ssh": "{format} 文件不能输出到终端：请去掉 ssh 的 -t，再重定向"
+        "（ssh 主机 … -o - > 文件名.{format}）",
         "cli.wrote_report": "已写入 {period} 工作总结：{path}",
         "cli.setting": "{name}（单位名称，用作总结的标题，如 XX市XX局办公室）",
         "cli.unknown_setting": "没有 {name} 这项设置；可设：{settings}",
@@ -1409,8 +1411,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.wrote": "wrote {n} {kind} row(s) to {path}",
         "cli.docx_output": "--format docx writes a Word file: give it a name with -o FILE, or "
         "-o - for a pipe",
-        "cli.binary_terminal": "a {format} file is not for the terminal: redirect it "
+        "cli.binary_terminal": "a .{format} file is not for the terminal: redirect it "
         "(> FILE.{format}) or use -o FILE",
+        "cli.binary_terminal_ssh": "a .{format} file is not for the terminal: run ssh "
+        "without -t and redirect it (ssh HOST … -o - > FILE.{format})",
         "cli.wrote_report": "wrote the {period} report to {path}",
         "cli.setting": "{name} (the office's name, the title of its reports, e.g. XX市XX局办公室)",
         "cli.unknown_setting": "unknown setting {name}; settings: {settings}",

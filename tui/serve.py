@@ -481,7 +481,9 @@ async def _on_pty(
     t: Translator,
 ) -> int:
     """Run the child on a PTY of its own: the client's keys go to the PTY, what the child
-    draws goes back, byte for byte; a resize sets the PTY's size (the child gets SIGWINCH)."""
+    draws goes back, byte for byte; a resize sets the PTY's size (the child gets SIGWINCH).
+    The client's EOF ends a dashboard; a command (``ssh -t host list < /dev/null``) runs on
+    to its end, its terminal given an EOF (^D) as a local one would be."""
     loop = asyncio.get_running_loop()
     width, height, pixwidth, pixheight = process.get_terminal_size()
     master, slave = os.openpty()
@@ -518,8 +520,12 @@ async def _on_pty(
             loop.remove_reader(master)
             drawn.set()
             return
-        with contextlib.suppress(Exception):
+        try:
             process.stdout.write(data)
+        except Exception:  # the client has gone: nobody to run it for
+            gone.set()
+
+    gone = asyncio.Event()
 
     async def keys() -> None:
         while True:
@@ -532,8 +538,16 @@ async def _on_pty(
                 continue
             except (asyncssh.BreakReceived, asyncssh.SignalReceived):
                 continue
+            except Exception:  # the connection is lost
+                gone.set()
+                return
+            if not data and args:  # EOF: a command reads an end of input, and runs on
+                with contextlib.suppress(OSError):
+                    os.write(master, b"\x04")
+                await gone.wait()
+                return
             if not data:
-                return  # the client has gone (or sent EOF): the session ends
+                return  # the client has gone (or sent EOF): the dashboard ends
             idle.touch()
             view = memoryview(data)
             while view:
