@@ -118,7 +118,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "report.hint_view": "↑↓ 滚动 · Esc 关闭",
         "msg.report_saved": "已保存：{files}",
         "msg.served_no_save": "通过 SSH 不在服务器上保存文件；要取得报告，请执行 "
-        "ssh 主机 duban report > 总结.md",
+        "ssh 主机 duban report > 总结.md（Word 文档：ssh 主机 duban report --format docx -o - "
+        "> 总结.docx）",
         "msg.added": "已新增 {code}",
         "msg.saved": "已保存 {code}",
         "msg.undone": "已撤销{what}：{codes}（{n} 处改动）",
@@ -831,7 +832,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "report.hint_view": "↑↓ scroll · Esc closes",
         "msg.report_saved": "saved: {files}",
         "msg.served_no_save": "over SSH nothing is saved on the server; for the report run "
-        "ssh HOST report > report.md",
+        "ssh HOST report > 总结.md (a Word file: ssh HOST report --format docx -o - > "
+        "总结.docx)",
         "msg.added": "added {code}",
         "msg.saved": "saved {code}",
         "msg.undone": "undid {what}: {codes} ({n} change(s))",
