@@ -17,7 +17,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Protocol
@@ -1413,6 +1413,9 @@ class Undone:
     batch_id: int | None = None
     verb: str = "undo"
     """"undo": ``txn`` is the change taken back; "redo": ``txn`` is the undo taken back."""
+    gone: str = ""
+    """Who deleted since the entries this log (or feedback) wrote: there is nothing left to
+    take back, and the undo only marks it undone (the next undo goes to the action before)."""
 
     # Every sentence below takes ``lang`` ("en", the default, or "zh"): a door passes its own
     # language and shows the result as it is.
@@ -1450,6 +1453,14 @@ class Undone:
 
     def describe(self, lang: str = "en") -> str:
         """What was done: ``undid edit of DJ-001 (2 change(s))``."""
+        if self.gone:
+            if lang == "zh":
+                what = _of_zh(self.shown(lang="zh"), self.action_text("zh"))
+                return f"{what}已无可撤销：其登记已被 {self.gone} 删除；台账未改动，已记为撤销"
+            return (
+                f"nothing left to undo of {self.action} of {self.shown()}: {self.gone} "
+                "deleted its entry since; the ledger is unchanged, the action marked undone"
+            )
         if lang == "zh":
             if self.verb == "redo":
                 return f"已重做{self.what('zh')}（{self.rows} 处改动）"
@@ -1469,6 +1480,15 @@ class Undone:
 
     def would(self, lang: str = "en") -> str:
         """What ``--dry-run`` says."""
+        if self.gone:
+            if lang == "zh":
+                what = _of_zh(self.shown(lang="zh"), self.action_text("zh"))
+                return (f"{what}已无可撤销（其登记已被 {self.gone} 删除），将只记为撤销；"
+                        "台账未做任何改动")  # fmt: skip
+            return (
+                f"nothing left to undo of {self.action} of {self.shown()} ({self.gone} "
+                "deleted its entry since): it would only be marked undone; nothing changed"
+            )
         if lang == "zh":
             return (
                 f"将{VERB_ZH[self.verb]}{self.what('zh')}，共 {self.rows} 处改动；台账未做任何改动"
@@ -1572,7 +1592,29 @@ def undo_preview(session: Session, *, actor: str | None = None) -> Undone:
     txn = last_txn(session, actor)
     if txn is None:
         raise NothingToUndo("undo", actor)
-    return _summary(_txn_rows(session, txn), txn, verb="undo")
+    rows = _txn_rows(session, txn)
+    return replace(_summary(rows, txn, verb="undo"), gone=_entries_gone(session, rows))
+
+
+def _entries_gone(session: Session, rows: list[AuditEvent]) -> str:
+    """Who deleted every entry a log or feedback wrote (``remove_entry``, by someone else or
+    by the same user as an action of its own), if all are gone; "" otherwise."""
+    real = [r for r in rows if r.field not in MARKERS]
+    if not real or any(r.field != "entry" for r in real):
+        return ""
+    ids = {json.loads(r.new or "null") for r in real}
+    if any(i is None or session.get(Entry, i) is not None for i in ids):
+        return ""
+    removals = session.exec(
+        select(AuditEvent)
+        .where(col(AuditEvent.item_id).in_({r.item_id for r in real}),
+               AuditEvent.field == "entry_removed", col(AuditEvent.undone).is_(False))
+        .order_by(col(AuditEvent.id).desc())
+    )  # fmt: skip
+    for removal in removals:
+        if json.loads(removal.old or "{}").get("id") in ids:
+            return removal.actor
+    return ""
 
 
 def redo_preview(session: Session, *, actor: str | None = None) -> Undone:
@@ -1629,6 +1671,15 @@ def undo_txn(session: Session, txn: str, *, actor: str) -> Undone:
     touched = [session.get(Item, i) for i in dict.fromkeys(r.item_id for r in rows) if i]
     log = of_entries(rows, done)
     _may_undo(session, actor, [None, *(i for i in touched if i is not None)], log=log)
+    gone = _entries_gone(session, rows)
+    if gone:  # nothing left to take back: marked undone, so the next undo goes further
+        for row in rows:
+            row.undone = True
+            session.add(row)
+        done = replace(done, gone=gone)
+        _mark(session, undo_txn_id, actor, "undo", done)
+        session.flush()
+        return done
     items: dict[int, Item] = {}
     for row in rows:
         _revert(session, row, items, actor=actor, txn=undo_txn_id)

@@ -118,6 +118,29 @@ def test_undo_of_what_the_preview_did_not_show_is_refused(engine: Engine) -> Non
     assert [e.amount for e in logs(engine, "DJ-001")] == [1.0]
 
 
+def test_undo_of_feedback_someone_deleted_since_says_so_and_goes_further_next(
+    engine: Engine,
+) -> None:
+    """An admin deleted the entry my feedback wrote: my undo has nothing left to take back.
+    It says so (not "undid … 1 change"), changes nothing, and my next undo takes back the
+    action before."""
+    from store.ledger import give_feedback, remove_entry
+
+    do(engine, log_entry, "DJ-002", 2, actor=ME)
+    entry = do(engine, give_feedback, "DJ-001", "本周推进", actor=ME)
+    do(engine, remove_entry, entry.id, actor=BOSS)
+    before = state(engine)
+    preview = do(engine, undo_preview, actor=ME)
+    assert preview.gone == BOSS and "nothing changed" in preview.would()
+    done = do(engine, undo, actor=ME)
+    assert done.text().startswith("nothing left to undo of feedback of DJ-001: boss deleted")
+    assert done.text("zh").startswith("对 DJ-001 的进展反馈已无可撤销：其登记已被 boss 删除")
+    assert state(engine) == before
+    again = do(engine, undo, actor=ME)  # the log before it
+    assert (again.action, again.codes, again.gone) == ("log", ["DJ-002"], "")
+    assert state(engine)["DJ-002"]["entries"] == []
+
+
 def test_nothing_to_undo_or_redo(engine: Engine) -> None:
     with pytest.raises(NothingToUndo, match=f"nothing to redo for {ME}"):
         do(engine, redo, actor=ME)
