@@ -289,9 +289,9 @@ def _occurrence_reasons(
         out.append(Reason("missed", days=(today - last.end).days, unit=unit, occurrence=last,
                           count=len(missed)))  # fmt: skip
     current = next((o for o in found if o.state == "open"), None)
-    if current is not None and (current.end - today).days <= min(
-        warn_days, max(1, (current.end - current.start).days // 4)
-    ):
+    left = (current.end - today).days if current is not None else 0
+    length = (current.end - current.start).days + 1 if current is not None else 0
+    if current is not None and left <= warn_days and left < max(1, length // 4):
         out.append(Reason("occurrence_soon", days=(current.end - today).days, unit=unit,
                           occurrence=current))  # fmt: skip
     return out

@@ -181,18 +181,15 @@ def occurrences(
         if kind == "opening":
             openings.append((day, amount))
             continue
+        if day < spans[0][0] and start >= first:  # done ahead of the span: its first one
+            counts[0] += amount
+            continue
         for n, (lo, hi, _) in enumerate(spans):
             if lo <= day <= hi:
                 counts[n] += amount
                 break
-    for day, amount in sorted(openings):
-        # What a sheet's 完成值 says was done before it: the earliest occurrences, in turn.
-        for n, (_lo, hi, _) in enumerate(spans):
-            if amount <= 0 or hi >= day:
-                break
-            take = min(max(per_time - counts[n], 0.0), amount)
-            counts[n] += take
-            amount -= take
+    for n, given in enumerate(_fill(openings, spans, counts, per_time)):
+        counts[n] += given
     out = []
     for (lo, hi, base), actual in zip(spans, counts, strict=True):
         state: State
@@ -206,6 +203,36 @@ def occurrences(
             state = "future"
         out.append(Occurrence(recur, lo, hi, base, actual, per_time, state, today.year))
     return out
+
+
+def _fill(
+    openings: list[tuple[date, float]],
+    spans: list[tuple[date, date, date]],
+    counts: list[float],
+    per_time: float,
+) -> list[float]:
+    """What a sheet's 完成值 gives each occurrence. It says what was done by the file's day (the
+    opening's): it fills the earliest occurrences that start by then, in turn, the current one
+    too; a lowered 完成值 (a negative opening) takes back from the latest it filled (first from
+    any the occurrences had no room for), so they never hold more than the count says."""
+    given = [0.0] * len(spans)
+    spare = 0.0  # given by a 完成值 but not placed (yet): no occurrence by then had room
+    for day, amount in sorted(openings):
+        if amount < 0:
+            back = min(spare, -amount)
+            spare, amount = spare - back, amount + back
+            for n in reversed(range(len(spans))):
+                back = min(given[n], -amount)
+                given[n], amount = given[n] - back, amount + back
+        else:
+            spare += amount
+        for n, (lo, _hi, _) in enumerate(spans):
+            if spare <= 0 or lo > day:
+                break
+            take = min(max(per_time - counts[n] - given[n], 0.0), spare)
+            given[n] += take
+            spare -= take
+    return given
 
 
 def tally(found: Sequence[Occurrence]) -> tuple[int, int]:

@@ -158,7 +158,9 @@ def test_the_current_occurrence_turns_yellow_near_its_end_and_a_week_only_on_its
     assert last.light_reason == "本月 0/1次，今天到期"
     weekly = Plan(recur="weekly", period="2023-06", start=D("2023-06-05"))
     assert progress(weekly, 0.0, D("2023-06-07"), entries=[]).light == "green"  # Wednesday
-    assert progress(weekly, 0.0, D("2023-06-10"), entries=[]).light == "yellow"  # Saturday
+    assert progress(weekly, 0.0, D("2023-06-10"), entries=[]).light == "green"  # Saturday
+    sunday = progress(weekly, 0.0, D("2023-06-11"), entries=[])
+    assert (sunday.light, sunday.light_reason) == ("yellow", "本周 0/1次，今天到期")
     assert progress(weekly, 0.0, D("2023-06-12"), entries=[]).light == "red"  # missed
 
 
@@ -332,3 +334,45 @@ def test_a_due_in_words_with_a_month_that_is_not_says_the_whole_cell() -> None:
 
     with pytest.raises(BadValue, match="2024年13月底前"):
         parse_due("2024年13月底前", 2000)
+
+
+# --- a sheet's 完成值 and work done ahead --------------------------------------------------
+
+
+def _marks(found: list[Any]) -> str:
+    return "".join(o.mark for o in found)
+
+
+def test_a_完成值_covers_the_occurrences_up_to_the_files_day_the_current_one_too() -> None:
+    """12 of 12 imported on 2024-12-31 (the span's end) is a year met, December included; 6
+    on 2024-06-30 meets January to June; 6 on 2024-06-20 meets June too (the office says so)."""
+    year = ("monthly", 1.0, D("2024-01-01"), D("2024-12-31"))
+    found = occurrences(*year, [(D("2024-12-31"), 12.0, "opening")], D("2025-01-10"))  # type: ignore[arg-type]
+    assert tally(found) == (12, 12) and _marks(found) == "✓" * 12
+    found = occurrences(*year, [(D("2024-06-30"), 6.0, "opening")], D("2024-06-30"))  # type: ignore[arg-type]
+    assert _marks(found) == "✓" * 6 + "·" * 6
+    found = occurrences(*year, [(D("2024-06-20"), 6.0, "opening")], D("2024-06-20"))  # type: ignore[arg-type]
+    assert _marks(found) == "✓" * 6 + "·" * 6
+    quarterly = ("quarterly", 1.0, D("2024-01-01"), D("2024-12-31"))
+    found = occurrences(*quarterly, [(D("2024-12-31"), 4.0, "opening")], D("2025-01-10"))  # type: ignore[arg-type]
+    assert tally(found) == (4, 4)
+
+
+def test_a_lowered_完成值_takes_back_from_the_latest_occurrences_it_filled() -> None:
+    """6 then 8 then 2 (每次 2): the occurrences never hold more than the count says."""
+    openings = [(D("2024-07-10"), 6.0, "opening"), (D("2024-08-10"), 2.0, "opening"),
+                (D("2024-08-20"), -6.0, "opening")]  # fmt: skip
+    found = occurrences("monthly", 2.0, D("2024-01-01"), None, openings, D("2024-08-25"))
+    assert sum(o.actual for o in found) == 2.0
+    assert tally(found) == (1, 7) and _marks(found) == "✓✗✗✗✗✗✗○"
+    # More than the occurrences have room for is kept: lowering it takes that back first.
+    found = occurrences("monthly", 1.0, D("2024-01-01"), None,
+                        [(D("2024-02-10"), 5.0, "opening"), (D("2024-03-10"), -2.0, "opening")],
+                        D("2024-03-15"))  # fmt: skip
+    assert _marks(found) == "✓✓✓"
+
+
+def test_work_done_just_before_the_span_counts_in_its_first_occurrence() -> None:
+    found = occurrences("monthly", 1.0, D("2024-03-01"), D("2024-12-31"),
+                        [(D("2024-02-25"), 1.0, "log")], D("2024-03-20"))  # fmt: skip
+    assert found[0].state == "done" and found[0].actual == 1.0
