@@ -231,7 +231,9 @@ def _sentence(text: str) -> str:
 
 
 def _is_counted(v: ItemView) -> bool:
-    return v.item.target is not None or bool(v.item.unit)
+    """Said with its count: an item with a target or a unit, and recurring work (counted by
+    its occurrences, a target or not)."""
+    return v.item.target is not None or bool(v.item.unit) or bool(v.item.recur)
 
 
 def _count_clause(v: ItemView) -> str:
@@ -242,12 +244,14 @@ def _count_clause(v: ItemView) -> str:
     actual = v.progress.actual if v.period_actual is None else v.period_actual
     # No entries (or entries netting to nothing) is no data: never print a 0 we were not told.
     shown = fmt_num(actual) if actual else MISSING
-    clause = f"{i.title}{shown}{i.unit}"
+    # Recurring work without a unit is counted in times (次): 每月1次, not 每月1.
+    unit = i.unit or ("次" if i.recur else "")
+    clause = f"{i.title}{shown}{unit}"
     within = _occurrences_in(v)
     if i.recur and within:
         # Recurring work is reckoned by its occurrences, not by the year's target.
         done, due = tally(within)
-        rhythm = f"{RECUR_ZH.get(i.recur, '')}{fmt_num(i.per_time or 1.0)}{i.unit}"
+        rhythm = f"{RECUR_ZH.get(i.recur, '')}{fmt_num(i.per_time or 1.0)}{unit}"
         if due and done == due:
             return f"{clause}（{rhythm}，均按期完成）"
         if due:
@@ -273,12 +277,21 @@ def _occurrences_in(v: ItemView) -> list[Occurrence]:
     ]  # fmt: skip
 
 
+MISSES_NAMED = 6
+"""Missed occurrences of one item named one by one in 存在问题; more are counted instead."""
+
+
 def _misses(views: Sequence[ItemView]) -> list[str]:
     """存在问题 from recurring work (``--with-misses``): "主题党日2月、4月未按期完成。"."""
     out = []
     for v in views:
         missed = [o for o in _occurrences_in(v) if o.state == "missed"]
-        if v.item.recur and missed:
+        if v.item.recur and len(missed) > MISSES_NAMED:
+            # A weekly item's 41 missed weeks are a count and the latest, not a list.
+            latest = "、".join(o.short_label(year=not o.this_year)
+                              for o in missed[-MISSES_NAMED:])  # fmt: skip
+            out.append(f"{v.item.title}共{len(missed)}期未按期完成（最近为{latest}）")
+        elif v.item.recur and missed:
             labels = "、".join(o.short_label(year=not o.this_year) for o in missed)
             out.append(f"{v.item.title}{labels}未按期完成")
     return out

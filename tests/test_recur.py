@@ -264,6 +264,26 @@ def test_a_week_across_the_half_years_edge_is_counted_in_one_report(engine: Any)
     assert "（每周1次，均按期完成）" in h2 and "未按期完成" not in h2
 
 
+def test_the_report_counts_open_ended_work_without_a_unit_and_counts_many_misses(
+    engine: Any,
+) -> None:
+    on = D("2024-06-20")
+    with write_session(engine) as session:
+        open_ended = add_item(session, pane="party", title="谈心谈话", period="2024",
+                              start=D("2024-04-01"), recur="monthly", actor="tester").code  # fmt: skip
+        log_entry(session, open_ended, 1, day=D("2024-04-10"), actor="tester", on=on)
+        weekly = add_item(session, pane="party", title="机关例会学习", unit="次", period="2024",
+                          start=D("2024-01-01"), due=D("2024-12-31"), recur="weekly",
+                          actor="tester").code  # fmt: skip
+        log_entry(session, weekly, 1, day=D("2024-01-03"), actor="tester", on=on)
+    with read_session(engine) as session:
+        h1 = to_text(build_report(session, period="2024-H1", on=on, with_misses=True))
+    # Counted by its occurrences, in 次, though it has neither target nor unit.
+    assert "谈心谈话1次（每月1次，2期中1期完成）" in h1
+    # 23 missed weeks: counted, the latest named, not 23 labels in one sentence.
+    assert "机关例会学习共23期未按期完成（最近为" in h1 and h1.count("那周") <= 8
+
+
 def test_a_sheet_brings_recurrence_from_its_columns_and_from_its_due_words(
     engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
