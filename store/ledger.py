@@ -782,6 +782,13 @@ def edit_item(
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise _unknown_fields(unknown)
+    if changes.get("per_time") is not None and not changes.get("recur", item.recur):
+        raise Invalid(
+            f"per_time is what each occurrence owes, and {item.code} does not recur: give it "
+            "a rhythm too (recur=每月 per_time=2)",
+            zh=f"每次目标是每次应完成的数量，{item.code} 不是重复性工作：请同时设置频次"
+            "（recur=每月 per_time=2）",
+        )
     if "code" in changes and changes["code"] != item.code:
         clash = _code_clash(session, changes["code"], item.id)
         if clash is not None:

@@ -270,7 +270,8 @@ def test_the_report_counts_open_ended_work_without_a_unit_and_counts_many_misses
     on = D("2024-06-20")
     with write_session(engine) as session:
         open_ended = add_item(session, pane="party", title="谈心谈话", period="2024",
-                              start=D("2024-04-01"), recur="monthly", actor="tester").code  # fmt: skip
+                              start=D("2024-04-01"), recur="monthly",
+                              actor="tester").code  # fmt: skip
         log_entry(session, open_ended, 1, day=D("2024-04-10"), actor="tester", on=on)
         weekly = add_item(session, pane="party", title="机关例会学习", unit="次", period="2024",
                           start=D("2024-01-01"), due=D("2024-12-31"), recur="weekly",
@@ -307,6 +308,22 @@ def test_a_sheet_brings_recurrence_from_its_columns_and_from_its_due_words(
 
 
 runner = CliRunner()
+
+
+def test_per_time_needs_a_rhythm_and_setting_what_is_there_says_so(
+    engine: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    code = monthly_item(engine)
+    with write_session(engine) as session:
+        plain = add_item(session, pane="party", title="档案整理", actor="tester").code
+    monkeypatch.setenv("DUBAN_DB", str(tmp_path / "ledger.db"))
+    monkeypatch.setenv("DUBAN_LANG", "zh")
+    refused = runner.invoke(app, ["set", plain, "per_time=3"])
+    assert refused.exit_code == 1 and "不是重复性工作" in refused.output
+    assert runner.invoke(app, ["set", plain, "recur=每季", "per_time=3"]).exit_code == 0
+    assert "已修改" in runner.invoke(app, ["set", code, "per_time=2"]).output
+    same = runner.invoke(app, ["set", code, "per_time=两"])  # 2 already
+    assert same.exit_code == 0 and "未修改" in same.output, same.output
 
 
 def test_set_and_show_through_the_cli(engine: Any, tmp_path: Path, monkeypatch: Any) -> None:

@@ -561,12 +561,14 @@ def set_fields(
     ],
 ) -> None:
     """Change fields of an item: duban set DJ-001 due=2023-12-31 status=推进中."""
-    from store.ledger import edit_item, parse_assignments
+    from store.ledger import edit_item, find_item, parse_assignments
 
     changes = parse_assignments(assignments)
     with writing(ctx) as session:
+        was = find_item(session, code).version
         item = edit_item(session, code, changes)
-        message = T("cli.updated", code=item.code, version=item.version)
+        key = "cli.updated" if item.version != was else "cli.unchanged"
+        message = T(key, code=item.code, version=item.version)
     say(message)
 
 

@@ -570,6 +570,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.done_no_evidence": "{code} 已办结（未填办结依据）",
         "cli.reopened": "{code} 已重新打开（{status}）",
         "cli.updated": "{code} 已修改（第 {version} 版）",
+        "cli.unchanged": "{code} 本来就是这样，未修改（仍为第 {version} 版）",
         "cli.removed": "已删除 {code}：{title}（duban undo 可恢复）",
         "cli.entry_fixed": "登记 #{id} 已更正为 {amount}（{day}）",
         "cli.entry_removed": "已删除 {code} 的登记 #{id}（{amount}，{day}）；duban undo 可恢复",
@@ -1312,6 +1313,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cli.done_no_evidence": "{code} done (no evidence given)",
         "cli.reopened": "{code} reopened ({status})",
         "cli.updated": "{code} updated (version {version})",
+        "cli.unchanged": "{code} already reads so: nothing changed (still version {version})",
         "cli.removed": "removed {code}: {title} (duban undo brings it back)",
         "cli.entry_fixed": "entry {id} is now {amount} on {day}",
         "cli.entry_removed": "removed entry {id} of {code} ({amount} on {day}); duban undo "
