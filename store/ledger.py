@@ -2050,7 +2050,8 @@ def _revert(
                 action="undo",
                 item=item,
                 field="entry",
-                old={"amount": entry.amount, "day": entry.day.isoformat(), "note": entry.note,
+                old={"id": entry.id, "amount": entry.amount, "day": entry.day.isoformat(),
+                     "note": entry.note,
                      "actor": entry.actor, "created_at": entry.created_at.isoformat(),
                      "kind": entry.kind},  # redo
                 new=None,

@@ -479,3 +479,15 @@ async def test_shift_u_asks_before_redoing_many_items(tmp_path: Path) -> None:
         await settle(app, pilot)
         assert on_base(app) and state(engine) == edited
     engine.dispose()
+
+
+def test_the_undo_of_a_log_names_the_entry_it_took_back(engine: Engine) -> None:
+    """History reads 删除登记 #5 +1, not #?: the undo's row keeps the entry's id."""
+    import json
+
+    entry = do(engine, log_entry, "DJ-001", 1, actor=ME)
+    do(engine, undo, actor=ME)
+    with read_session(engine) as s:
+        row = s.exec(select(AuditEvent).where(AuditEvent.action == "undo",
+                                              AuditEvent.field == "entry")).one()  # fmt: skip
+    assert json.loads(row.old or "{}")["id"] == entry.id
