@@ -304,6 +304,18 @@ def _rhythm_list(found: list[tuple[str, str]], shown: int = 10) -> tuple[str, st
     return en, zh
 
 
+def _rhythm_words(item: Any) -> tuple[str, str]:
+    """An item's rhythm and count each time, as the import's notes name them: ("monthly, 2
+    each time", "每月，每次 2"), ("monthly", "每月"), ("none", "不重复")."""
+    recur, per = item["recur"] or "", item["per_time"]
+    if not recur:
+        return "none", "不重复"
+    zh = RECUR_ZH.get(recur, recur)
+    if not per:
+        return recur, zh
+    return f"{recur}, {fmt_num(per)} each time", f"{zh}，每次 {fmt_num(per)}"
+
+
 def _iso(value: Any) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()
@@ -385,6 +397,9 @@ class _ItemImport(_Batcher):
         """(code, rhythm it had) of the items of such a document that no longer recur."""
         self.hand_rhythms: list[tuple[str, str]] = []
         """(code, rhythm) of the items of such a document that keep a rhythm set by hand."""
+        self.rerhythmed: list[tuple[str, tuple[str, str], tuple[str, str]]] = []
+        """(code, rhythm and count each time it had, what the document says now) of the items of
+        such a document whose rhythm or count each time changed (每月一次 → 每月两次)."""
         names = {k.strip(): v for k, v in (pane_names or {}).items()}
         self.default_period = default_period
         """The period the title block names, for a file without a 期间 column."""
@@ -692,6 +707,8 @@ class _ItemImport(_Batcher):
                 if match is None and "unit" not in v and len(unitless.get(key[:3], [])) == 1:
                     # A file without a 单位 column names the task without its unit.
                     match = unitless[key[:3]][0]
+                if match is None and self.from_document:
+                    match = self._rhythm_unit(unitless.get(key[:3], []), v)
                 if match is None and v.get("place") is not None:
                     # Read by an earlier version of the parser, the same document gave this
                     # place another 工作任务: the same place, pane, period and unit is the item.
@@ -798,6 +815,10 @@ class _ItemImport(_Batcher):
             if changes:
                 if changes.get("recur") == "":
                     self.unrhythmed.append((match["code"], match["recur"]))
+                elif self.from_document and ("recur" in changes or "per_time" in changes):
+                    now = {f: changes.get(f, match[f]) for f in ("recur", "per_time")}
+                    was = _rhythm_words(match)
+                    self.rerhythmed.append((match["code"], was, _rhythm_words(now)))
                 for f, new_value in changes.items():
                     self.audit("import", match["id"], match["code"], f, match[f], new_value)
                 updates.append({"id_": match["id"], "changes": changes})
@@ -854,6 +875,16 @@ class _ItemImport(_Batcher):
             for r in self.conn.execute(q).mappings()
         }
 
+    def _rhythm_unit(self, found: list[Any], v: dict[str, Any]) -> Any:
+        """Of the ledger's items with a document row's pane, task and period but another unit,
+        the one it is when a rhythm is involved: a plan's count each time gives its unit (每月开展
+        一次: 次), so an office writing 两次 into a clause that had none, or dropping 每月一次,
+        changes the unit of the same item. The one at the same place in the document, else the
+        only one."""
+        found = [r for r in found if r["id"] not in self.claimed and (v.get("recur") or r["recur"])]
+        same = [r for r in found if r["place"] is not None and r["place"] == v.get("place")]
+        return same[0] if len(same) == 1 else found[0] if len(found) == 1 else None
+
     def _by_place(self, found: list[Any], v: dict[str, Any]) -> Any:
         """Of the ledger's items with a row's pane, task, period and unit, the one it is: the
         only one; else the one the document put at the same place (文中序号); else the first
@@ -896,6 +927,18 @@ class _ItemImport(_Batcher):
                     f"{len(self.hand_rhythms)} item(s) keep the rhythm set by hand, which the "
                     f"document does not name: {en}",
                     f"{len(self.hand_rhythms)} 个事项文中未写频次，保留手工设置的频次：{zh}",
+                )
+            )
+        if self.rerhythmed:
+            shown = self.rerhythmed[:10]
+            en = ", ".join(f"{code} ({was[0]} → {now[0]})" for code, was, now in shown)
+            zh = "、".join(f"{code}（{was[1]} → {now[1]}）" for code, was, now in shown)
+            if len(self.rerhythmed) > len(shown):
+                en, zh = f"{en}, …", f"{zh}等"
+            report.notes.append(
+                Sentence(
+                    f"{len(self.rerhythmed)} item(s) take the rhythm the document names now: {en}",
+                    f"{len(self.rerhythmed)} 个事项按文中现写的频次更新：{zh}",
                 )
             )
         if len(report.retitled) > RETITLE_LIMIT and not force:

@@ -911,10 +911,10 @@ _QUALIFIER_BEFORE: Final = re.compile(r"(?:不少于|不低于|不超过|至少|
 _QUALIFIER_AFTER: Final = re.compile(r"^(?:以上|左右|余)")
 
 
-def _strip_counts(clause: str) -> str:
+def _strip_counts(clause: str, *, keep: set[int] | frozenset[int] = frozenset()) -> str:
     """The clause without its counts, nor the words that only bound them (不少于10次, 50人以上):
-    全年组织中心组学习不少于10次 → 全年组织中心组学习."""
-    counts = find_counts(clause)
+    全年组织中心组学习不少于10次 → 全年组织中心组学习. Counts starting at ``keep`` stay."""
+    counts = [c for c in find_counts(clause) if c[0] not in keep]
     out, last = [], 0
     for start, end, _, _ in counts:
         out.append(_QUALIFIER_BEFORE.sub("", clause[last:start]))
@@ -1143,17 +1143,18 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block], *, whole: bool = False)
             unit = ""
             rhythm = _rhythm(name, rest)
             # A count per occurrence (每月报送信息不少于3条) is not the item's target.
-            counts = _annual(find_counts(name), rhythm, lead=True)
-            rest_counts = _annual(find_counts(rest), rhythm, lead=False)
-            title = _tidy_title(name)
+            per_lead, per_rest = _per_occurrence(name), _per_occurrence(rest)
+            counts = [c for c in find_counts(name) if c[0] not in per_lead]
+            rest_counts = [c for c in find_counts(rest) if c[0] not in per_rest]
+            title = _titled(name, rhythm, counted=len(counts) == 1)
             if not counts and len(rest_counts) == 1:
                 counts = rest_counts  # 加强党建。全年学习不少于10次…: the part's target
-            elif len(counts) == 1:
-                title = _tidy_title(_strip_counts(name))
             if len(counts) == 1:
                 count, unit = counts[0][2], counts[0][3]
             if not title:
                 continue
+            if rhythm is None and (note := _no_rhythm_note(title, name, rest)):
+                tree.notes.append(note)
             recur, per_time = (rhythm.recur if rhythm else None), None
             if rhythm and rhythm.per is not None:
                 unit = unit or rhythm.unit  # 每月开展两次: counted in 次
@@ -1188,11 +1189,43 @@ def _plan(ctx: _Ctx, heading: str, blocks: list[_Block], *, whole: bool = False)
 # 工作安排表》), an average (平均每月、人均每月), and two rhythms in one item (每月召开支部委员会、
 # 每季度召开党员大会; 推行“每月…示范学、每周…集中学”的模式): a bundle of work of different
 # rhythms, none of which the item as a whole keeps. Nor are 第一季度 (a time, not a rhythm),
-# 每年 (an ordinary annual item), 每两个月 (no such rhythm), 按月 or 逐月: recur_in reads none.
+# 每年 (an ordinary annual item), 每两个月 or 双周 (no such rhythm: the import says it is read as
+# plain work), or 逐月. 按月 / 按季度 / 按周 are the clause's rhythm when its work follows
+# (按月开展主题党日, 按季度对…进行通报), not in 按月份 or 按季度分解任务.
+#
+# A count right after a rhythm word, in its clause, is what each time owes (每月开展两次), never
+# the year's target, whether the item recurs or is a bundle (每月开展一次、每季度开展一次督查).
+#
+# The title of a recurring item is its work without the rhythm (``_without_rhythm``): 每月开展
+# 一次主题党日活动 → 开展主题党日活动, 开展主题党日活动（每月一次） → 开展主题党日活动, 组织中心组
+# 学习，每月1次 → 组织中心组学习. The ledger finds an item again by its title, so an office that
+# writes 两次 for 一次, or drops the rhythm, updates the item the document gave it: its 频次 and
+# 每次目标 are what change, not which item it is.
 
 _SEPARATORS: Final = "，,；;。！!？?：:"
 _NOT_PER_TIME: Final = re.compile(r"全年|年度|共|累计|合计|总计|总共")
 _AVERAGE: Final = ("平均", "人均")
+# The rhythm word and what says when in its window it falls: 每月, 每个季度, 每周一 (Monday's;
+# not the 一 of 每周一次), 每周一至周五, 每周五下午, 每月5日前, 每季度末前, 按月.
+_RHYTHM_WORD_RE: Final = re.compile(
+    r"(每个?|按)(周|星期|半个?月|月|季度?|半年)"
+    r"(?:(?:(?<=周)|(?<=星期))[一二三四五六日天](?![次场期回课遍])"
+    r"(?:[至到、和](?:周|星期)?[一二三四五六日天](?![次场期回课遍]))*"
+    r"|(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号]|初|上旬|中旬|下旬|底|末)?前?"
+    r"(?:上午|下午|晚上)?"
+)
+# What follows 按月 when it is the clause's rhythm: its work, or whom the work is done to.
+_BY_WORK: Final = (*WORK_VERBS, "进行", "学习", "通报", "调度", "督查", "检查", "考核", "更新",
+                   "清查", "盘点", "分析", "编发", "编印", "对", "向")  # fmt: skip
+# A rhythm no window fits: read as plain work, and the import says so.
+_NO_RHYTHM_RE: Final = re.compile(r"每(?:两|二|2|隔一?)个?(?:周|星期|月)|双周")
+_CLAUSE_STOPS: Final = "，,；;。！!？?：:、（(）)"
+_PER_QUALIFIER: Final = re.compile(r"不少于|不低于|至少|最少")
+# What is left of a clause that only said the rhythm (，每月开展1次): a verb or a bound.
+_BARE_CLAUSE: Final = re.compile(
+    rf"(?:{'|'.join(sorted(WORK_VERBS, key=len, reverse=True))}|进行|学习|举办|不少于|不低于|至少|"
+    r"最少|以上|\s)*"
+)
 
 
 @dataclass(frozen=True)
@@ -1203,37 +1236,45 @@ class _Rhythm:
     unit: str
     lead: bool
     """Whether it was read in the item's lead (else in the rest of its text)."""
-    at: int
-    """Where the count per occurrence starts in that text (-1: none)."""
+    word: tuple[int, int]
+    """Where the rhythm word (每月, 每周一下午, 按月) is in that text."""
+    count: tuple[int, int] | None
+    """Where the count per occurrence is in that text, if any."""
 
 
-def _rhythms_in(text: str) -> list[tuple[int, Recur]]:
-    """Where each rhythm word of ``text`` starts, and its rhythm; not inside 《》, nor an
-    average (平均每月)."""
+def _rhythms_in(text: str) -> list[tuple[int, int, Recur]]:
+    """Where each rhythm word of ``text`` starts and ends, and its rhythm; not inside 《》, nor
+    an average (平均每月), nor a 按月 no work follows."""
     titles = [(a, b) for a, b in _masked_spans(text) if text[a] == "《"]
-    out: list[tuple[int, Recur]] = []
-    for at, ch in enumerate(text):
-        if ch != "每" or any(a <= at < b for a, b in titles):
+    out: list[tuple[int, int, Recur]] = []
+    for m in _RHYTHM_WORD_RE.finditer(text):
+        at = m.start()
+        if any(a <= at < b for a, b in titles) or text[max(0, at - 2) : at] in _AVERAGE:
             continue
-        if text[max(0, at - 2) : at] in _AVERAGE:
+        if m[1] == "按" and not text.startswith(_BY_WORK, m.end()):
             continue
-        recur = recur_in(text[at : at + 4])  # 每个季度 and 每半个月 are the longest
-        if recur is not None and not recur_in(text[at + 1 : at + 4]):
-            out.append((at, recur))
+        recur = recur_in(f"每{m[2]}")
+        if recur is not None:
+            out.append((at, m.end(), recur))
     return out
 
 
-def _per_time(text: str, at: int) -> tuple[float, str, int] | None:
-    """The count per occurrence after the rhythm word at ``at``, in its clause: (value, unit,
-    start). 每月开展两次 → 2 次; 每周一召开例会 has none (周一 is a day); nor has 每月开展主题党日，
-    全年12次 (the 12 is in another clause), 每月…共12次 (a total) or 每季度1至2次 (a range)."""
-    end = next((i for i in range(at, len(text)) if text[i] in _SEPARATORS), len(text))
+def _per_time(
+    text: str, after: int, *, ranged: bool = False
+) -> tuple[float, str, int, int] | None:
+    """The count per occurrence after a rhythm word ending at ``after``, in its clause: (value,
+    unit, start, end). 每月开展两次 → 2 次; 每周一召开例会 has none (周一 is a day); nor has
+    每月开展主题党日，全年12次 (the 12 is in another clause), 每月…共12次 (a total) or 每季度1至2次
+    (a range; with ``ranged``, its 2次, of value 0, which is no count of the year either)."""
+    end = next((i for i in range(after, len(text)) if text[i] in _SEPARATORS), len(text))
     quoted = _masked_spans(text)
-    for m in _COUNT_RE.finditer(text, at + 2, end):
+    for m in _COUNT_RE.finditer(text, after, end):
         start = m.start()
         if any(a <= start < b for a, b in quoted) or text[start - 1] == "第":
             continue
-        if text[start - 1] in "至到~-—" or _NOT_PER_TIME.search(text, at, start):
+        if text[start - 1] in "至到~-—":
+            return (0.0, m[2] or m[4], start, m.end()) if ranged else None
+        if _NOT_PER_TIME.search(text, after, start):
             return None
         num, unit = (m[1], m[2]) if m[1] else (m[3], m[4])
         try:
@@ -1241,7 +1282,7 @@ def _per_time(text: str, at: int) -> tuple[float, str, int] | None:
         except BadValue:
             continue
         if value > 0 and in_range(value):
-            return value, unit, start
+            return value, unit, start, m.end()
         return None
     return None
 
@@ -1254,24 +1295,76 @@ def _rhythm(lead: str, rest: str) -> _Rhythm | None:
     if not found:
         found = _rhythms_in(rest)
         text, in_lead = rest, False
-    if not found or len({r for _, r in found}) > 1:
+    if not found or len({r for _, _, r in found}) > 1:
         return None
-    at, recur = found[0]
+    at, after, recur = found[0]
     if not in_lead and len(_sentences(text)) > 1:
         return None  # one measure among others of a broader item
-    per = _per_time(text, at)
-    return _Rhythm(
-        recur, per[0] if per else None, per[1] if per else "", in_lead, per[2] if per else -1
-    )
+    per = _per_time(text, after)
+    return _Rhythm(recur, per[0] if per else None, per[1] if per else "", in_lead, (at, after),
+                   (per[2], per[3]) if per else None)  # fmt: skip
 
 
-def _annual(
-    counts: list[tuple[int, int, float, str]], rhythm: _Rhythm | None, *, lead: bool
-) -> list[tuple[int, int, float, str]]:
-    """``counts`` of an item's lead (or rest) without its count per occurrence."""
-    if rhythm is None or rhythm.at < 0 or rhythm.lead != lead:
-        return counts
-    return [c for c in counts if c[0] != rhythm.at]
+def _per_occurrence(text: str) -> set[int]:
+    """Where each count per occurrence of ``text`` starts: the one after each rhythm word (每月
+    开展一次、每季度开展一次督查 has two), none of which is a target of the year."""
+    found = [_per_time(text, after, ranged=True) for _, after, _ in _rhythms_in(text)]
+    return {per[2] for per in found if per}
+
+
+def _without_rhythm(text: str, rhythm: _Rhythm) -> str:
+    """``text`` (the lead the rhythm was read in) without the rhythm word, its count per
+    occurrence and the bounds of it (至少, 不少于, 以上): 每月至少开展1次谈心谈话 → 开展谈心谈话.
+    A clause that said only the rhythm goes whole (组织中心组学习，每月1次; …（每月一次）)."""
+    ws, we = rhythm.word
+    cs, ce = rhythm.count or (we, we)
+    between = _PER_QUALIFIER.sub("", text[we:cs])
+    if m := _QUALIFIER_AFTER.match(text[ce:]):
+        ce += m.end()
+    quoted = _masked_spans(text)
+    stops = [i for i, ch in enumerate(text)
+             if ch in _CLAUSE_STOPS and not any(a <= i < b for a, b in quoted)]  # fmt: skip
+    start = max((i + 1 for i in stops if i < ws), default=0)
+    end = min((i for i in stops if i >= ce), default=len(text))
+    if not _BARE_CLAUSE.fullmatch(text[start:ws] + between + text[ce:end]):
+        return text[:ws] + between + text[ce:]
+    if start and end < len(text) and text[start - 1] in "（(" and text[end] in "）)":
+        return text[: start - 1] + text[end + 1 :]  # …（每月一次）
+    if start:
+        return text[: start - 1] + text[end:]  # …，每月1次
+    return text[end + 1 :]  # 每月1次，…
+
+
+def _titled(lead: str, rhythm: _Rhythm | None, counted: bool) -> str:
+    """The title of a plan item whose lead is ``lead``: without the rhythm read in it (unless
+    nothing but a verb would be left), and without its one count (``counted``) — but a count
+    per occurrence of a rhythm it does not keep (a bundle's) stays where it is."""
+
+    def tidy(text: str) -> str:
+        return _tidy_title(_strip_counts(text, keep=_per_occurrence(text)) if counted else text)
+
+    if rhythm is not None and rhythm.lead:
+        work = tidy(_without_rhythm(lead, rhythm))
+        if not _BARE_CLAUSE.fullmatch(work):
+            return work  # not 每月学习 → 学习
+    return tidy(lead)
+
+
+def _no_rhythm_note(title: str, lead: str, rest: str) -> Sentence | None:
+    """What the import says of a plan item whose words name a rhythm no window fits (每两周,
+    双周, 每两个月): it is plain work."""
+    for text in (lead, rest):
+        quoted = _masked_spans(text)
+        m = next((m for m in _NO_RHYTHM_RE.finditer(text)
+                  if not any(a <= m.start() < b for a, b in quoted)), None)  # fmt: skip
+        if m is not None:
+            return Sentence(
+                f"{title!r}: {m[0]} is no rhythm duban keeps (weekly, semimonthly, monthly, "
+                "quarterly, halfyearly); imported as work that does not recur",
+                f"“{title}”：{m[0]}不是可用的频次（每周、每半月、每月、每季度、每半年），"
+                "按不重复的事项导入",
+            )
+    return None
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -1305,7 +1398,8 @@ def render_tree(tree: PlanTree, lang: str = "en") -> str:
     for section in tree.plans:
         out.append(f"{section.heading} [{section.period or none}]")
         for item in section.items:
-            out.append(f"  {item.pane} → {item.label(lang)}")
+            pane = PANE_ZH.get(item.pane, item.pane) if zh else item.pane
+            out.append(f"  {pane} → {item.label(lang)}")
     return "\n".join(out)
 
 
