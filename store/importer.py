@@ -295,13 +295,19 @@ def _dump(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=_iso)
 
 
-def _rhythm_list(found: list[tuple[str, str]], shown: int = 10) -> tuple[str, str]:
-    """"DJ-002 (monthly), …" and "DJ-002（每月）、…": the first ``shown`` of (code, rhythm)."""
-    en = ", ".join(f"{code} ({recur})" for code, recur in found[:shown])
-    zh = "、".join(f"{code}（{RECUR_ZH.get(recur, recur)}）" for code, recur in found[:shown])
+def _rhythm_list(found: list[tuple[str, str, str]], shown: int = 10) -> tuple[str, str]:
+    """"DJ-002 (monthly), …" and "DJ-002（每月）、…": the first ``shown`` of (code, what in
+    English, what in Chinese)."""
+    en = ", ".join(f"{code} ({words})" for code, words, _ in found[:shown])
+    zh = "、".join(f"{code}（{words}）" for code, _, words in found[:shown])
     if len(found) > shown:
         en, zh = f"{en}, …", f"{zh}等"
     return en, zh
+
+
+def _rhythms(found: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(code, rhythm) as ``_rhythm_list`` names them: (code, monthly, 每月)."""
+    return [(code, recur, RECUR_ZH.get(recur, recur)) for code, recur in found]
 
 
 def _rhythm_words(item: Any) -> tuple[str, str]:
@@ -912,7 +918,7 @@ class _ItemImport(_Batcher):
                 )
             )
         if self.unrhythmed:
-            en, zh = _rhythm_list(self.unrhythmed)
+            en, zh = _rhythm_list(_rhythms(self.unrhythmed))
             report.notes.append(
                 Sentence(
                     f"{len(self.unrhythmed)} item(s) no longer recur, the document naming no "
@@ -921,7 +927,7 @@ class _ItemImport(_Batcher):
                 )
             )
         if self.hand_rhythms:
-            en, zh = _rhythm_list(self.hand_rhythms)
+            en, zh = _rhythm_list(_rhythms(self.hand_rhythms))
             report.notes.append(
                 Sentence(
                     f"{len(self.hand_rhythms)} item(s) keep the rhythm set by hand, which the "
@@ -930,11 +936,8 @@ class _ItemImport(_Batcher):
                 )
             )
         if self.rerhythmed:
-            shown = self.rerhythmed[:10]
-            en = ", ".join(f"{code} ({was[0]} → {now[0]})" for code, was, now in shown)
-            zh = "、".join(f"{code}（{was[1]} → {now[1]}）" for code, was, now in shown)
-            if len(self.rerhythmed) > len(shown):
-                en, zh = f"{en}, …", f"{zh}等"
+            en, zh = _rhythm_list([(code, f"{was[0]} → {now[0]}", f"{was[1]} → {now[1]}")
+                                   for code, was, now in self.rerhythmed])  # fmt: skip
             report.notes.append(
                 Sentence(
                     f"{len(self.rerhythmed)} item(s) take the rhythm the document names now: {en}",
