@@ -289,10 +289,6 @@ _RHYTHM_RE = re.compile(
     r"(?:开展|召开|举办|组织|进行|学习)?(?:不少于|至少)?"
     r"(\d+(?:\.\d+)?(?:次|场|期|回|课)?|[一二两三四五六七八九十]+(?:次|场|期|回|课))?(?:以上)?"
 )
-_RHYTHM_WORD: Final[dict[str, Recur]] = {
-    "周": "weekly", "星期": "weekly", "半月": "semimonthly", "半个月": "semimonthly",
-    "月": "monthly", "季": "quarterly", "季度": "quarterly", "半年": "halfyearly",
-}  # fmt: skip
 
 
 def parse_rhythm(text: str) -> tuple[Recur | None, float | None]:
@@ -314,7 +310,7 @@ def parse_rhythm(text: str) -> tuple[Recur | None, float | None]:
             f"a count per occurrence is more than 0: {_quote(text)}",
             f"每次次数须大于 0：{_quote(text)}",
         )
-    return _RHYTHM_WORD[m[1]], count
+    return _RECUR_WORD[m[1]], count
 
 
 _RECUR_IN_RE = re.compile(r"每(?:个)?(周|星期|半个?月|月|季度?|半年)")
