@@ -5,6 +5,7 @@ not. Documents: tests/data/recur."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -226,50 +227,57 @@ PLAN_2025 = """XX局2025年工作要点
 """
 
 
+@pytest.fixture
+def planned(tmp_path: Path) -> Iterator[tuple[Path, Engine]]:
+    """PLAN_2025 as a document in tmp_path, and an empty ledger to import it into."""
+    doc = tmp_path / "要点.txt"
+    doc.write_text(PLAN_2025, encoding="utf-8")
+    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
+    yield doc, engine
+    engine.dispose()
+
+
 def items_by_title(engine: Engine) -> dict[str, Item]:
     with read_session(engine) as s:
         return {i.title: i for i in s.exec(select(Item))}
 
 
-def test_a_document_that_drops_its_only_rhythm_makes_the_item_plain(tmp_path: Path) -> None:
+def test_a_document_that_drops_its_only_rhythm_makes_the_item_plain(
+    planned: tuple[Path, Engine],
+) -> None:
     """每月开展主题党日活动 → 开展主题党日活动 was the document's only rhythm: imported again, the
     item (its title is the work, 开展主题党日活动, either way) no longer recurs, and the dry run
     says so first. A rhythm set by
     hand on another of its items stays, and so does one on an item the document does not hold."""
-    doc = tmp_path / "要点.txt"
-    doc.write_text(PLAN_2025, encoding="utf-8")
-    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
-    try:
-        _, first, _ = import_plan(engine, doc)
-        assert first.ok and first.added == 3, first.problems
-        items = items_by_title(engine)
-        party, study = items["开展主题党日活动"], items["持续抓好思想政治学习组织落实"]
-        assert (party.recur, party.per_time) == ("monthly", None)
-        with write_session(engine) as s:
-            edit_item(s, study.code, {"recur": "weekly", "per_time": 2.0}, actor="tester")
-            add_item(s, pane="party", title="机关例会学习", period="2025", recur="weekly",
-                     actor="tester")  # fmt: skip
-        doc.write_text(PLAN_2025.replace("每月开展", "开展"), encoding="utf-8")
-        tree, preview, _ = import_plan(engine, doc, dry_run=True)
-        assert "开展主题党日活动\n" in render_tree(tree, "zh")  # no ［每月］ beside it
-        assert preview.ok and (preview.added, preview.updated) == (0, 1), preview.problems
-        notes = preview.texts("notes", "zh")
-        assert f"1 个事项文中已不写频次，不再重复：{party.code}（每月）" in notes, notes
-        assert f"1 个事项文中未写频次，保留手工设置的频次：{study.code}（每周）" in notes, notes
-        assert f"{party.code} (monthly)" in " ".join(preview.texts("notes", "en"))
-        assert items_by_title(engine)["开展主题党日活动"].recur == "monthly"  # a dry run
-        _, again, _ = import_plan(engine, doc)
-        assert again.ok and (again.added, again.updated) == (0, 1), again.problems
-        items = items_by_title(engine)
-        plain = items["开展主题党日活动"]
-        assert (plain.code, plain.recur, plain.per_time) == (party.code, "", None)
-        assert (items[study.title].recur, items[study.title].per_time) == ("weekly", 2.0)
-        assert items["机关例会学习"].recur == "weekly"  # not the document's: left alone
-        _, third, _ = import_plan(engine, doc)
-        assert (third.added, third.updated) == (0, 0)
-        assert not [n for n in third.texts("notes", "zh") if "不再重复" in n]
-    finally:
-        engine.dispose()
+    doc, engine = planned
+    _, first, _ = import_plan(engine, doc)
+    assert first.ok and first.added == 3, first.problems
+    items = items_by_title(engine)
+    party, study = items["开展主题党日活动"], items["持续抓好思想政治学习组织落实"]
+    assert (party.recur, party.per_time) == ("monthly", None)
+    with write_session(engine) as s:
+        edit_item(s, study.code, {"recur": "weekly", "per_time": 2.0}, actor="tester")
+        add_item(s, pane="party", title="机关例会学习", period="2025", recur="weekly",
+                 actor="tester")  # fmt: skip
+    doc.write_text(PLAN_2025.replace("每月开展", "开展"), encoding="utf-8")
+    tree, preview, _ = import_plan(engine, doc, dry_run=True)
+    assert "开展主题党日活动\n" in render_tree(tree, "zh")  # no ［每月］ beside it
+    assert preview.ok and (preview.added, preview.updated) == (0, 1), preview.problems
+    notes = preview.texts("notes", "zh")
+    assert f"1 个事项文中已不写频次，不再重复：{party.code}（每月）" in notes, notes
+    assert f"1 个事项文中未写频次，保留手工设置的频次：{study.code}（每周）" in notes, notes
+    assert f"{party.code} (monthly)" in " ".join(preview.texts("notes", "en"))
+    assert items_by_title(engine)["开展主题党日活动"].recur == "monthly"  # a dry run
+    _, again, _ = import_plan(engine, doc)
+    assert again.ok and (again.added, again.updated) == (0, 1), again.problems
+    items = items_by_title(engine)
+    plain = items["开展主题党日活动"]
+    assert (plain.code, plain.recur, plain.per_time) == (party.code, "", None)
+    assert (items[study.title].recur, items[study.title].per_time) == ("weekly", 2.0)
+    assert items["机关例会学习"].recur == "weekly"  # not the document's: left alone
+    _, third, _ = import_plan(engine, doc)
+    assert (third.added, third.updated) == (0, 0)
+    assert not [n for n in third.texts("notes", "zh") if "不再重复" in n]
 
 
 def test_a_rhythm_dropped_beside_others_takes_its_per_time_with_it(tmp_path: Path) -> None:
@@ -299,46 +307,40 @@ def test_a_rhythm_dropped_beside_others_takes_its_per_time_with_it(tmp_path: Pat
         engine.dispose()
 
 
-def test_a_hand_set_rhythm_undone_is_the_documents_again(tmp_path: Path) -> None:
+def test_a_hand_set_rhythm_undone_is_the_documents_again(
+    planned: tuple[Path, Engine],
+) -> None:
     # 每月 from the document, 每周 by hand, then undone: 每月 is the document's, which it takes
     # back when the document no longer names it.
-    doc = tmp_path / "要点.txt"
-    doc.write_text(PLAN_2025, encoding="utf-8")
-    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
-    try:
-        import_plan(engine, doc)
-        code = items_by_title(engine)["开展主题党日活动"].code
-        with write_session(engine) as s:
-            edit_item(s, code, {"recur": "weekly"}, actor="tester")
-        with write_session(engine) as s:
-            undo(s, actor="tester")
-        doc.write_text(PLAN_2025.replace("每月开展", "开展"), encoding="utf-8")
-        _, again, _ = import_plan(engine, doc)
-        assert again.ok and again.updated == 1, again.problems
-        assert items_by_title(engine)["开展主题党日活动"].recur == ""
-    finally:
-        engine.dispose()
+    doc, engine = planned
+    import_plan(engine, doc)
+    code = items_by_title(engine)["开展主题党日活动"].code
+    with write_session(engine) as s:
+        edit_item(s, code, {"recur": "weekly"}, actor="tester")
+    with write_session(engine) as s:
+        undo(s, actor="tester")
+    doc.write_text(PLAN_2025.replace("每月开展", "开展"), encoding="utf-8")
+    _, again, _ = import_plan(engine, doc)
+    assert again.ok and again.updated == 1, again.problems
+    assert items_by_title(engine)["开展主题党日活动"].recur == ""
 
 
-def test_a_sheet_without_a_rhythm_column_leaves_the_rhythm_alone(tmp_path: Path) -> None:
+def test_a_sheet_without_a_rhythm_column_leaves_the_rhythm_alone(
+    planned: tuple[Path, Engine],
+) -> None:
     # No 频次 column: the sheet says nothing of it. An empty 频次 cell is a word: plain.
-    doc = tmp_path / "要点.txt"
-    doc.write_text(PLAN_2025, encoding="utf-8")
-    engine: Engine = open_ledger(str(tmp_path / "ledger.db"))
-    try:
-        import_plan(engine, doc)
-        code = items_by_title(engine)["开展主题党日活动"].code
-        sheet = tmp_path / "台账.csv"
-        sheet.write_text(f"编号,工作任务,目标值\n{code},开展主题党日活动,12\n", "utf-8")
-        report = import_file(engine, sheet)
-        assert report.ok and report.updated == 1, report.problems
-        item = items_by_title(engine)["开展主题党日活动"]
-        assert (item.recur, item.target) == ("monthly", 12.0)
-        sheet.write_text(f"编号,工作任务,频次\n{code},开展主题党日活动,\n", encoding="utf-8")
-        assert import_file(engine, sheet).ok
-        assert items_by_title(engine)["开展主题党日活动"].recur == ""
-    finally:
-        engine.dispose()
+    doc, engine = planned
+    import_plan(engine, doc)
+    code = items_by_title(engine)["开展主题党日活动"].code
+    sheet = doc.parent / "台账.csv"
+    sheet.write_text(f"编号,工作任务,目标值\n{code},开展主题党日活动,12\n", "utf-8")
+    report = import_file(engine, sheet)
+    assert report.ok and report.updated == 1, report.problems
+    item = items_by_title(engine)["开展主题党日活动"]
+    assert (item.recur, item.target) == ("monthly", 12.0)
+    sheet.write_text(f"编号,工作任务,频次\n{code},开展主题党日活动,\n", encoding="utf-8")
+    assert import_file(engine, sheet).ok
+    assert items_by_title(engine)["开展主题党日活动"].recur == ""
 
 
 # --- a recurring item's title is its work: the rhythm changes, the item stays ------------------
