@@ -286,8 +286,12 @@ def parse_recur(text: str) -> Recur | None:
 _RHYTHM_RE = re.compile(
     r"(?:每|按|一)?个?(周|星期|半个?月|月|季度?|半年)度?"
     r"(?:(?:(?<=周)|(?<=星期))[一二三四五六日天]|\d{1,2}日|初|中旬|下旬|底|末)?前?(?:一次)?"
-    r"(?:开展|召开|举办|组织|进行|学习)?(?:不少于|至少)?"
+    r"(?:[\u4e00-\u9fff]{0,4}?)(?:不少于|至少)?"  # the work: 开展, 报送, 例会学习
     r"(\d+(?:\.\d+)?(?:次|场|期|回|课)?|[一二两三四五六七八九十]+(?:次|场|期|回|课))?(?:以上)?"
+)
+# 1次/月, 2场/季度: the count, then the window after a slash.
+_PER_SLASH_RE = re.compile(
+    r"(\d+(?:\.\d+)?|[一二两三四五六七八九十]+)(?:次|场|期|回|课)?/(周|星期|半个?月|月|季度?|半年)度?"
 )
 
 
@@ -302,15 +306,19 @@ def parse_rhythm(text: str) -> tuple[Recur | None, float | None]:
         return _RECUR_ALIASES[folded], None
     bare = re.sub(r"[\s()（）［］\[\]【】]", "", _norm(text))
     m = _RHYTHM_RE.fullmatch(bare)
-    if m is None:
+    if m is None and (slash := _PER_SLASH_RE.fullmatch(bare.replace("／", "/"))):
+        word, said = slash[2], slash[1]
+    elif m is None:
         return _word_of(_RECUR_ALIASES, RECUR_ZH, text, "recurrence", "频次"), None
-    count = parse_target(m[2])[0] if m[2] else None
+    else:
+        word, said = m[1], m[2]
+    count = parse_target(said)[0] if said else None
     if count is not None and count <= 0:
         raise BadValue(
             f"a count per occurrence is more than 0: {_quote(text)}",
             f"每次次数须大于 0：{_quote(text)}",
         )
-    return _RECUR_WORD[m[1]], count
+    return _RECUR_WORD[word], count
 
 
 _RECUR_IN_RE = re.compile(r"每(?:个)?(周|星期|半个?月|月|季度?|半年)")

@@ -44,6 +44,14 @@ from store.values import BadValue, parse_recur, parse_rhythm
         ("半年度", "halfyearly", None),
         ("每半年", "halfyearly", None),
         ("Monthly", "monthly", None),
+        ("1次/月", "monthly", 1.0),  # the count per window, as many ledgers write it
+        ("2次/月", "monthly", 2.0),
+        ("1次／季度", "quarterly", 1.0),
+        ("2场/半年", "halfyearly", 2.0),
+        ("按月报送", "monthly", None),  # the work named after the rhythm
+        ("每周例会", "weekly", None),
+        ("每月报送2次", "monthly", 2.0),
+        ("每季度第一个月", "quarterly", None),
         ("", None, None),
         ("无", None, None),
     ],
@@ -54,7 +62,9 @@ def test_a_cell_gives_its_rhythm_and_the_count_it_names(
     assert parse_rhythm(cell) == (rhythm, count)
 
 
-@pytest.mark.parametrize("cell", ["每两周", "双周", "每年", "年度", "每季度第一个月", "每月0次"])
+@pytest.mark.parametrize(
+    "cell", ["每两周", "双周", "每年", "年度", "每三个月", "每月0次", "每月1-2次", "定期", "0次/月"]
+)
 def test_what_fits_no_rhythm_is_refused_in_either_language(cell: str) -> None:
     with pytest.raises(BadValue) as caught:
         parse_rhythm(cell)
